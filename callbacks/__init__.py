@@ -1,0 +1,12 @@
+"""Callback wiring, registered per app inside create_app (never on Dash's global list)."""
+
+from __future__ import annotations
+
+import dash
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    from callbacks import effectiveness, police
+
+    effectiveness.register(app)
+    police.register(app)

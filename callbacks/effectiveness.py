@@ -1,0 +1,232 @@
+"""E&E page: tiles, national trend, courts with drill-down, and regional timeliness."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from callbacks import data
+from callbacks.permissions import NotAuthorised, require_dataset
+from layouts import ids
+from layouts.cards import ee_court_drill, ee_courts, ee_national_trend, ee_tiles, ee_timeliness
+from layouts.components import create_tile, data_table, not_authorised, provenance_text
+from layouts.formatting import local_time, quarter_label
+from layouts.pages import EE_PATH
+from loaders.areas import ENGLAND_AND_WALES
+
+DATASET = "moj_ccsq_crown"
+
+
+def _chart_outputs(card: str) -> list[Output]:
+    return [
+        Output(ids.graph(card), "figure"),
+        Output(ids.summary(card), "children"),
+        Output(ids.table(card), "children"),
+        Output(ids.source(card), "children"),
+    ]
+
+
+def _source_line(period: str = "") -> list:
+    return provenance_text(data.provenance(DATASET), data.timezone(), period)
+
+
+def _source_text() -> str:
+    """The short provenance a tile carries: publisher and when the figures were loaded."""
+    prov = data.provenance(DATASET)
+    text = f"Source: {prov.publisher} · data as at {local_time(prov.loaded_at, data.timezone())}"
+    return text + (" · Demo data" if prov.is_demo else "")
+
+
+def _refused(count: int):
+    """What a card shows when the user may not see its data: nothing but a plain message."""
+    return (dash.no_update, "You do not have access to this information.", not_authorised(), "")[
+        :count
+    ]
+
+
+def update_tiles(_state):
+    """Headline tiles for the LCJP's courts and England & Wales."""
+    try:
+        require_dataset(DATASET)
+    except NotAuthorised:
+        return [not_authorised()]
+    prov = data.provenance(DATASET)
+    tiles = ee_tiles.process_data(
+        data.observations("crown_open_cases", area_type="crown_court"),
+        data.observations("crown_open_cases", area_codes=[ENGLAND_AND_WALES]),
+        data.observations("crown_open_1yr_share", area_codes=[ENGLAND_AND_WALES]),
+        data.lcjp()["crown_courts"],
+        _source_text(),
+        prov.is_demo,
+    )
+    return [create_tile(t) for t in tiles]
+
+
+def update_trend(_state):
+    """National receipts, disposals and open cases."""
+    try:
+        require_dataset(DATASET)
+    except NotAuthorised:
+        return _refused(4)
+    frames = {
+        m: data.observations(m, area_codes=[ENGLAND_AND_WALES]) for m in ee_national_trend.SERIES
+    }
+    series = ee_national_trend.process_data(frames)
+    latest = quarter_label(series["period_end"].max()) if not series.empty else ""
+    return (
+        ee_national_trend.create_figure(series),
+        ee_national_trend.summarise(series),
+        data_table(
+            ee_national_trend.table(series), "Crown Court cases by quarter, England and Wales"
+        ),
+        _source_line(latest),
+    )
+
+
+def _courts_frame():
+    return ee_courts.process_data(
+        data.observations("crown_open_cases", area_type="crown_court"),
+        data.observations("crown_backlog_years", area_type="crown_court"),
+        data.lcjp()["crown_courts"],
+    )
+
+
+def update_courts(state):
+    """Open cases by court, with the picker's options for keyboard drill-down."""
+    try:
+        require_dataset(DATASET)
+    except NotAuthorised:
+        return (*_refused(4), [])
+    courts = _courts_frame()
+    named = ee_courts.named_courts(courts).sort_values("court")
+    options = [{"label": "All courts (no drill-down)", "value": ""}] + [
+        {"label": c, "value": code} for c, code in zip(named["court"], named["code"], strict=True)
+    ]
+    links = {row.court: f"{EE_PATH}?{urlencode({'court': row.code})}" for row in named.itertuples()}
+    return (
+        ee_courts.create_figure(courts),
+        ee_courts.summarise(courts, data.lcjp()["crown_courts"]),
+        data_table(ee_courts.table(courts), "Open cases by Crown Court centre", links=links),
+        _source_line(courts.attrs.get("quarter", "")),
+        options,
+    )
+
+
+def navigate_to_court(click, picked, state):
+    """A click on a court's bar, or a choice in the picker, opens that court's drill-down URL."""
+    if ctx.triggered_id == ids.graph(ids.EE_COURTS):
+        if not click or not click.get("points"):
+            return no_update
+        code = click["points"][0].get("customdata")
+    else:
+        code = picked or None
+    if code == (state or {}).get("court"):
+        return no_update
+    return f"?{urlencode({'court': code})}" if code else ""
+
+
+def update_drill(state):
+    """The chosen court's own figures and its region's trend against England & Wales."""
+    court_code = (state or {}).get("court")
+    try:
+        require_dataset(DATASET)
+    except NotAuthorised:
+        return (not_authorised(), [], *_refused(4))
+    courts = _courts_frame()
+    match = courts[courts["code"] == court_code]
+    if match.empty:
+        # A forged or stale code: say so plainly and return no figures.
+        message = dbc.Alert(
+            "That court is not in the latest release. Choose a court from the list.",
+            color="warning",
+            id="drill-unknown",
+        )
+        return (message, [], {}, "No court chosen.", "", "")
+    court = match.iloc[0]
+    region = data.area(court["region_code"])
+    region_name = region.name if region else "Unknown region"
+    prov = data.provenance(DATASET)
+    tiles = ee_court_drill.court_tiles(
+        court,
+        data.observations("crown_backlog_years", area_codes=[court_code]),
+        _source_text(),
+        prov.is_demo,
+    )
+    trend = ee_court_drill.process_data(
+        data.observations("crown_open_1yr_share", area_codes=[court["region_code"]]),
+        data.observations("crown_open_1yr_share", area_codes=[ENGLAND_AND_WALES]),
+    )
+    breadcrumb = html.Ol(
+        [
+            html.Li(dcc.Link("All Crown Courts", href=EE_PATH), className="breadcrumb-item"),
+            html.Li(f"{region_name} region", className="breadcrumb-item"),
+            html.Li(court["court"], className="breadcrumb-item active", **{"aria-current": "page"}),
+        ],
+        className="breadcrumb",
+    )
+    return (
+        breadcrumb,
+        [create_tile(t) for t in tiles],
+        ee_court_drill.create_figure(trend),
+        ee_court_drill.summarise(trend, region_name),
+        data_table(
+            ee_court_drill.table(trend),
+            f"Share of open cases a year old or more: {region_name} and England and Wales",
+        ),
+        _source_line(),
+    )
+
+
+def update_timeliness(_state):
+    """Offence-to-completion days in the LCJP courts' region against England & Wales."""
+    try:
+        require_dataset(DATASET)
+    except NotAuthorised:
+        return _refused(4)
+    courts = _courts_frame()
+    lcjp_courts = courts[courts["lcjp"]]
+    region_code = lcjp_courts["region_code"].iloc[0] if not lcjp_courts.empty else None
+    region = data.area(region_code) if region_code else None
+    region_name = region.name if region else "partnership's"
+    measure = "crown_offence_to_completion_median"
+    series = ee_timeliness.process_data(
+        data.observations(measure, area_codes=[region_code])
+        if region_code
+        else data.observations(measure, area_codes=[]),
+        data.observations(measure, area_codes=[ENGLAND_AND_WALES]),
+    )
+    return (
+        ee_timeliness.create_figure(series),
+        ee_timeliness.summarise(series, region_name),
+        data_table(
+            ee_timeliness.table(series),
+            f"Median days from offence to completion: {region_name} and England and Wales",
+        ),
+        _source_line(),
+    )
+
+
+def register(app: dash.Dash) -> None:
+    state = Input(ids.EE_STATE, "data")
+    app.callback(Output(ids.EE_TILES, "children"), state)(update_tiles)
+    app.callback(*_chart_outputs(ids.EE_TREND), state)(update_trend)
+    app.callback(*_chart_outputs(ids.EE_COURTS), Output(ids.EE_COURT_PICKER, "options"), state)(
+        update_courts
+    )
+    app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.graph(ids.EE_COURTS), "clickData"),
+        Input(ids.EE_COURT_PICKER, "value"),
+        State(ids.EE_STATE, "data"),
+        prevent_initial_call=True,
+    )(navigate_to_court)
+    app.callback(
+        Output(ids.breadcrumb(ids.EE_DRILL), "children"),
+        Output(ids.EE_DRILL_TILES, "children"),
+        *_chart_outputs(ids.EE_DRILL),
+        state,
+    )(update_drill)
+    app.callback(*_chart_outputs(ids.EE_TIMELINESS), state)(update_timeliness)

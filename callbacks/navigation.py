@@ -1,0 +1,62 @@
+"""The app shell for each request: only the pages the signed-in user may open, and the demo banner."""
+
+from __future__ import annotations
+
+import dash
+import flask
+import flask_login
+import sqlalchemy as sa
+from dash import html
+
+from callbacks.context import services
+from callbacks.permissions import can_view_dataset
+from layouts.shell import create_shell
+from loaders.measures import MEASURES
+from loaders.models import Dataset, Vintage
+
+
+def visible_pages(user) -> list[dict]:
+    """Pages whose subgroup has at least one measure from a dataset the user may see."""
+    pages = []
+    for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
+        subgroup = page.get("subgroup")
+        datasets = {m.dataset_id for m in MEASURES.values() if m.subgroup == subgroup}
+        if any(can_view_dataset(user, d) for d in datasets):
+            pages.append(page)
+    return pages
+
+
+def any_demo_data() -> bool:
+    with services().session_factory() as session:
+        return bool(
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Dataset)
+                .join(Vintage, Vintage.id == Dataset.current_vintage_id)
+                .where(Vintage.is_demo.is_(True))
+            )
+        )
+
+
+def serve_layout():
+    """Called by Dash for every page load (and once at start with no request, for validation)."""
+    user = flask_login.current_user
+    if not getattr(user, "is_authenticated", False):
+        return html.Div(dash.page_container)
+    name = user.display_name or user.username
+    return create_shell(
+        visible_pages(user), user_name=f"{name} ({user.role})", demo=any_demo_data()
+    )
+
+
+def register_home_redirect(server: flask.Flask) -> None:
+    """'/' opens the first page the signed-in user may see (the guard has already run)."""
+
+    @server.before_request
+    def open_first_visible_page():
+        if flask.request.path != "/" or not flask_login.current_user.is_authenticated:
+            return None
+        pages = visible_pages(flask_login.current_user)
+        if not pages:
+            return flask.Response("Your account has no pages yet. Ask an administrator.", 403)
+        return flask.redirect(pages[0]["path"])

@@ -1,0 +1,179 @@
+"""Police demand page: crime by month and type with drill to outcomes; outcome mix across forces."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import dash
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from callbacks import data
+from callbacks.permissions import NotAuthorised, require_dataset
+from layouts import ids
+from layouts.cards import police_crime_trend, police_outcome_mix
+from layouts.components import data_table, not_authorised, provenance_text
+from layouts.pages import POLICE_PATH
+from loaders.queries import expand_breakdown
+from loaders.sources.police_uk import OUTCOME_GROUPS
+
+DATASET = "police_uk_street"
+MEASURE = "police_street_records"
+DEFAULT_OUTCOME = "Charged or court outcome"
+OUTCOME_GROUP_NAMES = sorted(set(OUTCOME_GROUPS.values()) - {"Anti-social behaviour (no outcome)"})
+
+
+def _records(**filters):
+    frame = expand_breakdown(data.observations(MEASURE, **filters))
+    frame["outcome_group"] = frame["outcome"].map(OUTCOME_GROUPS) if not frame.empty else []
+    return frame
+
+
+def resolve_state(state: dict | None) -> dict:
+    """Replace anything a URL or forged request carries that is not a real choice with the default."""
+    state = dict(state or {})
+    lcjp_forces = data.lcjp()["forces"]
+    if state.get("force") not in lcjp_forces:
+        state["force"] = lcjp_forces[0]
+    if state.get("outcome") not in OUTCOME_GROUP_NAMES:
+        state["outcome"] = DEFAULT_OUTCOME
+    return state
+
+
+def _search(state: dict) -> str:
+    return "?" + urlencode({k: v for k, v in state.items() if v})
+
+
+def update_pickers(state):
+    """Options for the force and outcome pickers, and their values from the URL."""
+    try:
+        require_dataset(DATASET)
+    except NotAuthorised:
+        return [], "", [], ""
+    state = resolve_state(state)
+    forces = [{"label": data.area(code).name, "value": code} for code in data.lcjp()["forces"]]
+    outcomes = [{"label": name, "value": name} for name in OUTCOME_GROUP_NAMES]
+    return forces, state["force"], outcomes, state["outcome"]
+
+
+def update_crime(state):
+    """One force's records by month, by crime type or (drilled) by outcome group."""
+    try:
+        require_dataset(DATASET)
+    except NotAuthorised:
+        return no_update, "You do not have access to this information.", not_authorised(), "", ""
+    state = resolve_state(state)
+    force = data.area(state["force"])
+    records = _records(area_codes=[state["force"]])
+    crime_type = state.get("crime_type")
+    if crime_type and crime_type not in set(records["crime_type"]):
+        crime_type = None
+    series = police_crime_trend.process_data(records, crime_type)
+    crumbs = [
+        html.Li(
+            dcc.Link(
+                "All crime types",
+                href=_search({**state, "crime_type": None}) if crime_type else None,
+            )
+            if crime_type
+            else "All crime types",
+            className="breadcrumb-item",
+        )
+    ]
+    if crime_type:
+        crumbs.append(
+            html.Li(crime_type, className="breadcrumb-item active", **{"aria-current": "page"})
+        )
+    links = None
+    if not crime_type:
+        links = {
+            c: POLICE_PATH + _search({**state, "crime_type": c}) for c in set(series["category"])
+        }
+    prov = data.provenance(DATASET)
+    return (
+        police_crime_trend.create_figure(series),
+        police_crime_trend.summarise(series, force.name, crime_type),
+        data_table(
+            police_crime_trend.table(series, "Outcome group" if crime_type else "Crime type"),
+            f"{force.name}: records by month"
+            + (f", {crime_type} by outcome" if crime_type else ""),
+            links=links,
+        ),
+        provenance_text(prov, data.timezone()),
+        html.Ol(crumbs, className="breadcrumb"),
+    )
+
+
+def update_outcomes(state):
+    """The chosen outcome group's share of crimes for every force in the file."""
+    try:
+        require_dataset(DATASET)
+    except NotAuthorised:
+        return no_update, "You do not have access to this information.", not_authorised(), ""
+    state = resolve_state(state)
+    records = _records(area_type="police_force_area")
+    lcjp_codes = data.lcjp()["forces"]
+    shares = police_outcome_mix.process_data(records, state["outcome"], lcjp_codes)
+    prov = data.provenance(DATASET)
+    return (
+        police_outcome_mix.create_figure(shares, state["outcome"]),
+        police_outcome_mix.summarise(shares, state["outcome"], lcjp_codes),
+        data_table(
+            police_outcome_mix.table(shares, state["outcome"]),
+            f"Share of crimes: {state['outcome']}, by force",
+        ),
+        provenance_text(prov, data.timezone(), shares.attrs.get("period", "")),
+    )
+
+
+def navigate(force, outcome, click, state):
+    """Pickers and a click on a crime type's bar change the URL, which restores the view."""
+    current = resolve_state(state)
+    wanted = dict(current)
+    if ctx.triggered_id == ids.POLICE_FORCE_PICKER and force:
+        wanted.update(force=force, crime_type=None)
+    elif ctx.triggered_id == ids.POLICE_OUTCOME_PICKER and outcome:
+        wanted["outcome"] = outcome
+    elif (
+        ctx.triggered_id == ids.graph(ids.POLICE_CRIME)
+        and click
+        and click.get("points")
+        and not current.get("crime_type")
+    ):
+        wanted["crime_type"] = click["points"][0].get("customdata")
+    if wanted == current:
+        return no_update
+    return _search(wanted)
+
+
+def register(app: dash.Dash) -> None:
+    state = Input(ids.POLICE_STATE, "data")
+    app.callback(
+        Output(ids.POLICE_FORCE_PICKER, "options"),
+        Output(ids.POLICE_FORCE_PICKER, "value"),
+        Output(ids.POLICE_OUTCOME_PICKER, "options"),
+        Output(ids.POLICE_OUTCOME_PICKER, "value"),
+        state,
+    )(update_pickers)
+    app.callback(
+        Output(ids.graph(ids.POLICE_CRIME), "figure"),
+        Output(ids.summary(ids.POLICE_CRIME), "children"),
+        Output(ids.table(ids.POLICE_CRIME), "children"),
+        Output(ids.source(ids.POLICE_CRIME), "children"),
+        Output(ids.breadcrumb(ids.POLICE_CRIME), "children"),
+        state,
+    )(update_crime)
+    app.callback(
+        Output(ids.graph(ids.POLICE_OUTCOMES), "figure"),
+        Output(ids.summary(ids.POLICE_OUTCOMES), "children"),
+        Output(ids.table(ids.POLICE_OUTCOMES), "children"),
+        Output(ids.source(ids.POLICE_OUTCOMES), "children"),
+        state,
+    )(update_outcomes)
+    app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.POLICE_FORCE_PICKER, "value"),
+        Input(ids.POLICE_OUTCOME_PICKER, "value"),
+        Input(ids.graph(ids.POLICE_CRIME), "clickData"),
+        State(ids.POLICE_STATE, "data"),
+        prevent_initial_call=True,
+    )(navigate)

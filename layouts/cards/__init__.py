@@ -1,0 +1,1 @@
+"""One module per chart card (8Knot style): pure process_data, create_figure and summarise."""

@@ -1,0 +1,145 @@
+"""Building blocks every page shares: tiles, chart cards with table and summary, provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dcc, html
+
+from layouts import ids
+from layouts.formatting import local_time
+
+DEMO_LABEL = "Demo data"
+GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+@dataclass(frozen=True)
+class TileData:
+    """One headline figure with its meaning spelled out in words."""
+
+    tile_id: str
+    label: str
+    value: str
+    change: str
+    context: str
+    source: str
+    is_demo: bool = False
+
+
+def demo_badge(is_demo: bool):
+    return (
+        dbc.Badge(DEMO_LABEL, color="warning", text_color="dark", class_name="ms-2")
+        if is_demo
+        else None
+    )
+
+
+def provenance_text(provenance, timezone: str = "Europe/London", period: str = "") -> list:
+    """'Source: … · latest period … · data as at …', with the demo label where it applies."""
+    parts = [f"Source: {provenance.publisher}, {provenance.title}"]
+    if period:
+        parts.append(f"period {period}")
+    parts.append(f"data as at {local_time(provenance.loaded_at, timezone)}")
+    return [html.Span(" · ".join(parts)), demo_badge(provenance.is_demo)]
+
+
+def create_tile(tile: TileData):
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.H2(tile.label, className="h6 text-body-secondary mb-1"),
+                    html.P(
+                        [tile.value, demo_badge(tile.is_demo)],
+                        className="tile-value mb-1",
+                        id=f"tile-{tile.tile_id}-value",
+                    ),
+                    html.P(tile.change, className="mb-1", id=f"tile-{tile.tile_id}-change"),
+                    html.P(tile.context, className="small mb-1"),
+                    html.P(tile.source, className="small text-body-secondary mb-0"),
+                ]
+            ),
+            class_name="h-100",
+        ),
+        xs=12,
+        md=6,
+        xl=3,
+        class_name="mb-3",
+    )
+
+
+def chart_card(
+    card: str,
+    title: str,
+    description: str,
+    controls=None,
+    height: int = 380,
+    breadcrumb: bool = False,
+):
+    """A chart with its one-line summary above and its data table one click below."""
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2(title, className="h5"),
+                html.P(description, className="small text-body-secondary"),
+                controls,
+                html.Nav(id=ids.breadcrumb(card), **{"aria-label": "Breadcrumb"})
+                if breadcrumb
+                else None,
+                html.P(id=ids.summary(card), className="chart-summary", **{"aria-live": "polite"}),
+                dcc.Loading(
+                    dcc.Graph(
+                        id=ids.graph(card), config=GRAPH_CONFIG, style={"height": f"{height}px"}
+                    ),
+                    type="circle",
+                ),
+                html.Details(
+                    [html.Summary("Show the data behind this chart"), html.Div(id=ids.table(card))],
+                    className="mt-2",
+                ),
+                html.P(id=ids.source(card), className="small text-body-secondary mt-2 mb-0"),
+            ]
+        ),
+        class_name="mb-4",
+    )
+
+
+def data_table(frame: pd.DataFrame, caption: str, links: dict[str, str] | None = None):
+    """An accessible HTML table; `links` maps a first-column value to a drill-down URL."""
+    header = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in frame.columns]))
+    rows = []
+    for record in frame.itertuples(index=False):
+        cells = []
+        for position, value in enumerate(record):
+            text = value if isinstance(value, str) else _cell(value)
+            if position == 0 and links and value in links:
+                cells.append(html.Th(dcc.Link(text, href=links[value]), scope="row"))
+            elif position == 0:
+                cells.append(html.Th(text, scope="row"))
+            else:
+                cells.append(html.Td(text))
+        rows.append(html.Tr(cells))
+    return dbc.Table(
+        [html.Caption(caption), header, html.Tbody(rows)],
+        bordered=False,
+        striped=True,
+        size="sm",
+        responsive=True,
+        class_name="data-table",
+    )
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def not_authorised(message: str = "You do not have access to this information."):
+    return dbc.Alert(message, color="secondary", id="not-authorised")

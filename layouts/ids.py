@@ -1,0 +1,39 @@
+"""Every component id in one place, so callbacks never spell an id by hand."""
+
+URL = "url"
+PAGE_HEADING = "page-heading"
+
+EE_STATE = "ee-state"
+EE_TILES = "ee-tiles"
+EE_TREND = "ee-trend"
+EE_COURTS = "ee-courts"
+EE_COURT_PICKER = "ee-court-picker"
+EE_DRILL = "ee-drill"
+EE_DRILL_TILES = "ee-drill-tiles"
+EE_TIMELINESS = "ee-timeliness"
+
+POLICE_STATE = "police-state"
+POLICE_FORCE_PICKER = "police-force-picker"
+POLICE_CRIME = "police-crime"
+POLICE_OUTCOME_PICKER = "police-outcome-picker"
+POLICE_OUTCOMES = "police-outcomes"
+
+
+def graph(card: str) -> str:
+    return f"{card}-graph"
+
+
+def summary(card: str) -> str:
+    return f"{card}-summary"
+
+
+def table(card: str) -> str:
+    return f"{card}-table"
+
+
+def source(card: str) -> str:
+    return f"{card}-source"
+
+
+def breadcrumb(card: str) -> str:
+    return f"{card}-breadcrumb"

@@ -1,0 +1,146 @@
+"""Page registration and the page layouts: skeletons filled by callbacks from the URL's state."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layouts import ids
+from layouts.components import chart_card
+from loaders.measures import SUBGROUPS
+
+EE_PATH = "/effectiveness-efficiency"
+POLICE_PATH = "/police-demand"
+
+
+def effectiveness_layout(court: str | None = None, **_query):
+    """The E&E page; `?court=CC-TEESSIDE` opens the drill-down for that court (shareable URL)."""
+    subgroup = SUBGROUPS["effectiveness-efficiency"]
+    drill = []
+    if court:
+        drill = [
+            html.H2("Drill-down", className="h4 mt-2"),
+            html.Nav(id=ids.breadcrumb(ids.EE_DRILL), **{"aria-label": "Breadcrumb"}),
+            dbc.Row(id=ids.EE_DRILL_TILES),
+            chart_card(
+                ids.EE_DRILL,
+                "The court's region: open cases a year old or more",
+                "Share of open Crown Court cases that are a year old or more, in the court's HMCTS "
+                "region and across England and Wales.",
+            ),
+        ]
+    return html.Div(
+        [
+            html.H1(subgroup.name, id=ids.PAGE_HEADING),
+            html.P(subgroup.description),
+            dcc.Store(id=ids.EE_STATE, data={"court": court}),
+            dbc.Row(id=ids.EE_TILES),
+            *drill,
+            chart_card(
+                ids.EE_TREND,
+                "Crown Court receipts, disposals and open cases, England and Wales",
+                "Cases received and completed each quarter, and cases still open at its end. When "
+                "disposals fall below receipts the backlog grows.",
+            ),
+            chart_card(
+                ids.EE_COURTS,
+                "Open cases by Crown Court centre",
+                "Open cases at the end of the latest quarter. The partnership's courts are marked ◆ "
+                "and hatched; the dashed line is the median court. Choose a court (or click its bar) "
+                "to see its figures and its region's trend.",
+                controls=dbc.Row(
+                    dbc.Col(
+                        [
+                            dbc.Label("Drill down to a court", html_for=ids.EE_COURT_PICKER),
+                            dbc.Select(id=ids.EE_COURT_PICKER, options=[], value=court or ""),
+                        ],
+                        md=6,
+                    ),
+                    class_name="mb-2",
+                ),
+                height=1500,
+            ),
+            chart_card(
+                ids.EE_TIMELINESS,
+                "Offence to completion: the partnership's region against England and Wales",
+                "Median days from offence to completion for defendants whose Crown Court case "
+                "completed in the quarter.",
+            ),
+        ]
+    )
+
+
+def police_layout(
+    force: str | None = None, crime_type: str | None = None, outcome: str | None = None, **_query
+):
+    """Police demand: `?force=…&crime_type=…&outcome=…` restores a view exactly."""
+    subgroup = SUBGROUPS["police-demand"]
+    state = {"force": force, "crime_type": crime_type, "outcome": outcome}
+    return html.Div(
+        [
+            html.H1(subgroup.name, id=ids.PAGE_HEADING),
+            html.P(subgroup.description),
+            dcc.Store(id=ids.POLICE_STATE, data=state),
+            chart_card(
+                ids.POLICE_CRIME,
+                "Recorded crime by month and crime type",
+                "Street-level records published to police.uk. Click a crime type's bar (or its row in "
+                "the table) to see how those crimes ended.",
+                controls=dbc.Row(
+                    dbc.Col(
+                        [
+                            dbc.Label("Force", html_for=ids.POLICE_FORCE_PICKER),
+                            dbc.Select(id=ids.POLICE_FORCE_PICKER, options=[], value=force or ""),
+                        ],
+                        md=6,
+                    ),
+                    class_name="mb-2",
+                ),
+                height=520,
+                breadcrumb=True,
+            ),
+            chart_card(
+                ids.POLICE_OUTCOMES,
+                "Outcome mix against other forces",
+                "The share of each force's crimes (excluding anti-social behaviour) whose last "
+                "recorded outcome falls in the chosen group. The partnership's forces are marked ◆. "
+                "Some forces publish no street-level data and are missing.",
+                controls=dbc.Row(
+                    dbc.Col(
+                        [
+                            dbc.Label("Outcome group", html_for=ids.POLICE_OUTCOME_PICKER),
+                            dbc.Select(
+                                id=ids.POLICE_OUTCOME_PICKER, options=[], value=outcome or ""
+                            ),
+                        ],
+                        md=6,
+                    ),
+                    class_name="mb-2",
+                ),
+                height=1000,
+            ),
+        ]
+    )
+
+
+def register_pages() -> None:
+    """Register every page on the app being built (call after Dash() exists)."""
+    dash.register_page(
+        "effectiveness_efficiency",
+        path=EE_PATH,
+        name=SUBGROUPS["effectiveness-efficiency"].name,
+        title="Effectiveness & Efficiency – LCJP Performance Board",
+        order=SUBGROUPS["effectiveness-efficiency"].order,
+        layout=effectiveness_layout,
+        subgroup="effectiveness-efficiency",
+    )
+    dash.register_page(
+        "police_demand",
+        path=POLICE_PATH,
+        name=SUBGROUPS["police-demand"].name,
+        title="Police demand & outcomes – LCJP Performance Board",
+        order=SUBGROUPS["police-demand"].order,
+        layout=police_layout,
+        subgroup="police-demand",
+    )

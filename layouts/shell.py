@@ -1,0 +1,68 @@
+"""The frame around every page: skip link, navigation from the page registry, demo banner."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layouts import ids
+
+
+def create_shell(pages: list[dict], *, user_name: str, demo: bool):
+    """Navigation lists only the pages passed in (the caller filters by the user's rights)."""
+    nav = dbc.Nav(
+        [
+            dbc.NavItem(dbc.NavLink(page["name"], href=page["path"], active="exact"))
+            for page in pages
+        ],
+        navbar=True,
+    )
+    banner = (
+        dbc.Alert(
+            [
+                html.Strong("Demo data. "),
+                "Figures on this instance are generated for demonstration and are not real statistics.",
+            ],
+            color="warning",
+            class_name="mb-0 rounded-0",
+            id="demo-banner",
+        )
+        if demo
+        else None
+    )
+    return html.Div(
+        [
+            html.A("Skip to main content", href="#main", className="visually-hidden-focusable"),
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            dbc.Navbar(
+                dbc.Container(
+                    [
+                        dbc.NavbarBrand("LCJP Performance Board", href="/"),
+                        nav,
+                        html.Div(
+                            [
+                                html.Span(user_name, className="me-3 text-white", id="user-name"),
+                                html.A(
+                                    "Sign out",
+                                    href="/logout",
+                                    className="btn btn-outline-light btn-sm",
+                                ),
+                            ],
+                            className="ms-auto d-flex align-items-center",
+                        ),
+                    ],
+                    fluid=True,
+                ),
+                color="dark",
+                dark=True,
+                class_name="no-print",
+            ),
+            banner,
+            dbc.Container(
+                html.Main(dash.page_container, id="main", tabIndex="-1"),
+                fluid=True,
+                class_name="py-3",
+            ),
+        ]
+    )

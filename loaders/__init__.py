@@ -1,0 +1,1 @@
+"""Read, validate and store published and partner data. Never imports dash."""

@@ -1,0 +1,132 @@
+"""The one shape every loader returns, and the rules a frame must pass before it is stored."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from loaders.areas import AreaSpec
+
+OBSERVATION_COLUMNS = [
+    "measure_id",
+    "area_code",
+    "period_start",
+    "period_end",
+    "period_type",
+    "value",
+    "numerator",
+    "denominator",
+    "breakdown",
+]
+KEY_COLUMNS = ["measure_id", "area_code", "period_start", "period_type", "breakdown_key"]
+PERIOD_TYPES = {"month", "quarter", "year", "financial_year", "week", "snapshot"}
+COUNT_UNITS = {"count"}
+RATE_UNITS = {"percent"}
+
+
+@dataclass
+class LoadResult:
+    """What a loader read: observations in the standard shape, new areas, the files behind them."""
+
+    observations: pd.DataFrame
+    files: list[Path]
+    areas: list[AreaSpec] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def breakdown_key(breakdown: dict | None) -> str:
+    """A stable text key for a breakdown dict, so uniqueness works on every database."""
+    if not breakdown:
+        return ""
+    return "|".join(f"{k}={breakdown[k]}" for k in sorted(breakdown))
+
+
+def observation_frame(rows: list[dict]) -> pd.DataFrame:
+    """Build a standard observation frame from row dicts, filling optional columns."""
+    frame = pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)
+    for column in ("numerator", "denominator"):
+        frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    frame["value"] = pd.to_numeric(frame["value"]).astype("float64")
+    frame["breakdown"] = [b if isinstance(b, dict) else {} for b in frame["breakdown"]]
+    return frame
+
+
+def quarter_bounds(quarter_end: date) -> tuple[date, date]:
+    """First and last day of the calendar quarter that ends on quarter_end."""
+    start_month = quarter_end.month - 2
+    return date(quarter_end.year, start_month, 1), quarter_end
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    """First and last day of a calendar month."""
+    start = date(year, month, 1)
+    next_start = date(year + month // 12, month % 12 + 1, 1)
+    return start, date.fromordinal(next_start.toordinal() - 1)
+
+
+def validate_observations(
+    frame: pd.DataFrame,
+    *,
+    measures: dict[str, str],
+    area_codes: set[str],
+    today: date,
+) -> list[str]:
+    """Every rule the cache keeps, as plain-language problems; an empty list means valid.
+
+    `measures` maps each measure id this dataset may write to its unit.
+    """
+    missing = [c for c in OBSERVATION_COLUMNS if c not in frame.columns]
+    if missing:
+        return [f"missing columns: {', '.join(missing)}"]
+    if frame.empty:
+        return ["the source produced no figures"]
+    problems: list[str] = []
+    unknown_measures = sorted(set(frame["measure_id"]) - set(measures))
+    if unknown_measures:
+        problems.append(f"measures not registered for this dataset: {', '.join(unknown_measures)}")
+    unknown_areas = sorted(set(frame["area_code"]) - area_codes)
+    if unknown_areas:
+        problems.append(f"unknown area codes: {', '.join(unknown_areas[:20])}")
+    bad_types = sorted(set(frame["period_type"]) - PERIOD_TYPES)
+    if bad_types:
+        problems.append(f"unknown period types: {', '.join(bad_types)}")
+    for column in ("measure_id", "area_code", "period_start", "period_end", "value"):
+        nulls = int(frame[column].isna().sum())
+        if nulls:
+            problems.append(f"{nulls} rows have no {column}")
+    values = frame["value"].to_numpy()
+    if any(not math.isfinite(v) for v in values if not pd.isna(v)):
+        problems.append("some values are infinite")
+    count_rows = frame["measure_id"].map(lambda m: measures.get(m) in COUNT_UNITS)
+    negative = frame[count_rows & (frame["value"] < 0)]
+    if not negative.empty:
+        first = negative.iloc[0]
+        problems.append(
+            f"{len(negative)} negative counts (first: {first.measure_id} {first.area_code} "
+            f"{first.period_start})"
+        )
+    # A rate's numerator is part of its denominator; a ratio (e.g. years of backlog) may exceed 1.
+    is_rate = frame["measure_id"].map(lambda m: measures.get(m) in RATE_UNITS)
+    both = is_rate & frame["numerator"].notna() & frame["denominator"].notna()
+    over = frame[both & (frame["numerator"] > frame["denominator"])]
+    if not over.empty:
+        problems.append(f"{len(over)} rows have a numerator larger than the denominator")
+    backwards = frame[frame["period_start"] > frame["period_end"]]
+    if not backwards.empty:
+        problems.append(f"{len(backwards)} rows have a period that ends before it starts")
+    future = frame[frame["period_start"] > today]
+    if not future.empty:
+        problems.append(f"{len(future)} rows are for periods that have not started yet")
+    keys = frame.assign(breakdown_key=frame["breakdown"].map(breakdown_key))
+    duplicated = keys[keys.duplicated(KEY_COLUMNS, keep=False)]
+    if not duplicated.empty:
+        first = duplicated.iloc[0]
+        problems.append(
+            f"{len(duplicated)} rows share a key (first: {first.measure_id} {first.area_code} "
+            f"{first.period_start} {first.breakdown_key or 'total'})"
+        )
+    return problems

@@ -1,0 +1,163 @@
+"""Typed tables of the cache: areas, datasets and their vintages, measures, observations, runs, users."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from loaders.db import Base
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now; stored in UTC and shown in Europe/London."""
+    return datetime.now(UTC)
+
+
+class Area(Base):
+    """A place a figure is about: E&W, a police force area, an HMCTS region, a court, an LCJP."""
+
+    __tablename__ = "area"
+
+    code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    area_type: Mapped[str] = mapped_column(sa.String(40), index=True)
+    parent_code: Mapped[str | None] = mapped_column(sa.ForeignKey("area.code"))
+    # The police force area a court or other unit serves, where known.
+    force_code: Mapped[str | None] = mapped_column(sa.ForeignKey("area.code"))
+
+
+class AreaMember(Base):
+    """Membership of a named group of areas: the LCJP's forces, a comparator group."""
+
+    __tablename__ = "area_member"
+
+    group_code: Mapped[str] = mapped_column(sa.ForeignKey("area.code"), primary_key=True)
+    member_code: Mapped[str] = mapped_column(sa.ForeignKey("area.code"), primary_key=True)
+
+
+class Dataset(Base):
+    """A source the refresh loads as a whole; each successful load is a vintage."""
+
+    __tablename__ = "dataset"
+
+    id: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    publisher: Mapped[str] = mapped_column(sa.String(200))
+    publication_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    cadence: Mapped[str] = mapped_column(sa.String(40))
+    classification: Mapped[str] = mapped_column(sa.String(40), default="public")
+    current_vintage_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("vintage.id", use_alter=True, name="fk_dataset_current_vintage")
+    )
+
+    current_vintage: Mapped[Vintage | None] = relationship(foreign_keys=[current_vintage_id])
+
+
+class Vintage(Base):
+    """One loaded version of a dataset, kept so revisions stay visible and traceable."""
+
+    __tablename__ = "vintage"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(sa.ForeignKey("dataset.id"), index=True)
+    loaded_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    source_location: Mapped[str] = mapped_column(sa.String(1000))
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    row_count: Mapped[int] = mapped_column(default=0)
+    period_latest: Mapped[date | None] = mapped_column(sa.Date)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+
+
+class Measure(Base):
+    """A registered measure; the registry in loaders/measures.py is the source of truth."""
+
+    __tablename__ = "measure"
+
+    id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    subgroup: Mapped[str] = mapped_column(sa.String(40), index=True)
+    unit: Mapped[str] = mapped_column(sa.String(40))
+    polarity: Mapped[str] = mapped_column(sa.String(20))
+    definition: Mapped[str] = mapped_column(sa.Text)
+    dataset_id: Mapped[str] = mapped_column(sa.ForeignKey("dataset.id"))
+
+
+class Observation(Base):
+    """One figure: a measure for an area and period, in one breakdown, from one vintage."""
+
+    __tablename__ = "observation"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "vintage_id",
+            "measure_id",
+            "area_code",
+            "period_start",
+            "period_type",
+            "breakdown_key",
+            name="uq_observation_key",
+        ),
+        sa.Index("ix_observation_lookup", "measure_id", "area_code", "period_end"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    vintage_id: Mapped[int] = mapped_column(sa.ForeignKey("vintage.id"), index=True)
+    dataset_id: Mapped[str] = mapped_column(sa.ForeignKey("dataset.id"))
+    measure_id: Mapped[str] = mapped_column(sa.ForeignKey("measure.id"))
+    area_code: Mapped[str] = mapped_column(sa.ForeignKey("area.code"))
+    period_start: Mapped[date] = mapped_column(sa.Date)
+    period_end: Mapped[date] = mapped_column(sa.Date)
+    period_type: Mapped[str] = mapped_column(sa.String(20))
+    value: Mapped[float] = mapped_column(sa.Float)
+    numerator: Mapped[float | None] = mapped_column(sa.Float)
+    denominator: Mapped[float | None] = mapped_column(sa.Float)
+    # Dimensions such as court, crime type or outcome; '' key means the total.
+    breakdown: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    breakdown_key: Mapped[str] = mapped_column(sa.String(400), default="")
+
+
+class RefreshRun(Base):
+    """The ledger of every attempt to load a dataset, successful or not."""
+
+    __tablename__ = "refresh_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(sa.ForeignKey("dataset.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(sa.String(20), default="running")
+    rows: Mapped[int] = mapped_column(default=0)
+    vintage_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vintage.id"))
+    trigger: Mapped[str] = mapped_column(sa.String(20), default="manual")
+    error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class User(UserMixin, Base):
+    """A person who signs in; only a password hash is stored."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    organisation: Mapped[str] = mapped_column(sa.String(120), default="")
+    role: Mapped[str] = mapped_column(sa.String(40), default="viewer")
+    password_hash: Mapped[str] = mapped_column(sa.String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # flask-login refuses inactive users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)

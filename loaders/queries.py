@@ -1,0 +1,120 @@
+"""The read side: the app asks only these functions for figures, always from current vintages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from loaders.models import Area, AreaMember, Dataset, Observation, Vintage
+
+OBSERVATION_FIELDS = [
+    "measure_id",
+    "area_code",
+    "area_name",
+    "area_type",
+    "parent_code",
+    "period_start",
+    "period_end",
+    "period_type",
+    "value",
+    "numerator",
+    "denominator",
+    "breakdown",
+]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a figure came from: shown on every tile and chart."""
+
+    dataset_id: str
+    title: str
+    publisher: str
+    publication_url: str
+    loaded_at: datetime | None
+    period_latest: date | None
+    is_demo: bool
+
+
+def observations(
+    session: Session,
+    measure_id: str,
+    *,
+    area_codes: Iterable[str] | None = None,
+    area_type: str | None = None,
+    totals_only: bool = False,
+) -> pd.DataFrame:
+    """Current-vintage figures for one measure as a frame, sorted by area and period."""
+    query = (
+        sa.select(
+            Observation.measure_id,
+            Observation.area_code,
+            Area.name.label("area_name"),
+            Area.area_type,
+            Area.parent_code,
+            Observation.period_start,
+            Observation.period_end,
+            Observation.period_type,
+            Observation.value,
+            Observation.numerator,
+            Observation.denominator,
+            Observation.breakdown,
+        )
+        .join(Area, Area.code == Observation.area_code)
+        .join(Dataset, Dataset.current_vintage_id == Observation.vintage_id)
+        .where(Observation.measure_id == measure_id)
+        .order_by(Observation.area_code, Observation.period_end)
+    )
+    if area_codes is not None:
+        query = query.where(Observation.area_code.in_(list(area_codes)))
+    if area_type is not None:
+        query = query.where(Area.area_type == area_type)
+    if totals_only:
+        query = query.where(Observation.breakdown_key == "")
+    frame = pd.DataFrame(session.execute(query).all(), columns=OBSERVATION_FIELDS)
+    for column in ("value", "numerator", "denominator"):
+        frame[column] = pd.to_numeric(frame[column]).astype("float64")
+    return frame
+
+
+def expand_breakdown(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn the breakdown dicts into one column per dimension (crime_type, outcome, ...)."""
+    if frame.empty:
+        return frame.drop(columns=["breakdown"])
+    dims = pd.DataFrame(list(frame["breakdown"]), index=frame.index)
+    return pd.concat([frame.drop(columns=["breakdown"]), dims], axis=1)
+
+
+def provenance(session: Session, dataset_id: str) -> Provenance:
+    """The dataset's publisher and the vintage the screen shows."""
+    dataset = session.get(Dataset, dataset_id)
+    vintage: Vintage | None = dataset.current_vintage if dataset else None
+    return Provenance(
+        dataset_id=dataset_id,
+        title=dataset.title if dataset else dataset_id,
+        publisher=dataset.publisher if dataset else "",
+        publication_url=dataset.publication_url if dataset else "",
+        loaded_at=vintage.loaded_at if vintage else None,
+        period_latest=vintage.period_latest if vintage else None,
+        is_demo=bool(vintage and vintage.is_demo),
+    )
+
+
+def area(session: Session, code: str) -> Area | None:
+    return session.get(Area, code)
+
+
+def group_members(session: Session, group_code: str) -> list[str]:
+    """The member area codes of an LCJP or comparator group, in code order."""
+    return list(
+        session.scalars(
+            sa.select(AreaMember.member_code)
+            .where(AreaMember.group_code == group_code)
+            .order_by(AreaMember.member_code)
+        )
+    )

@@ -1,0 +1,71 @@
+"""In a real browser: sign in, open the E&E page, click a court's bar and see its drill-down."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def sign_in(dash_thread_server, dash_br, app, credentials):
+    """Serve the app and sign in through the real form, landing on `next_url`.
+
+    The server is started directly: dash_duo.start_server would wait for a Dash page at '/',
+    but an anonymous visitor is (rightly) sent to the plain sign-in page instead.
+    """
+    dash_thread_server(app)
+
+    def go(next_url: str = "/effectiveness-efficiency", role: str = "viewer"):
+        username, password = credentials[role]
+        dash_br.driver.get(f"{dash_thread_server.url}/login?next={next_url}")
+        dash_br.find_element("#username").send_keys(username)
+        dash_br.find_element("#password").send_keys(password)
+        dash_br.find_element("#login-submit").click()
+        return dash_br
+
+    return go
+
+
+def test_br001_sign_in_open_ee_and_click_a_court_to_drill_down(sign_in, public_data_dir):
+    dash_duo = sign_in()
+    dash_duo.wait_for_text_to_equal("#page-heading", "Effectiveness & Efficiency", timeout=15)
+    dash_duo.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=15)
+
+    # Bars are drawn smallest first; find Teesside's bar from the published file's ranking.
+    with open(public_data_dir / "ccsq_crown_court" / "gold_backlog_by_court.csv") as handle:
+        courts = [
+            (float(r["open_latest"]), r["court"])
+            for r in csv.DictReader(handle)
+            if r["court"] != "Unknown" and r["open_latest"]
+        ]
+    order = [name for _value, name in sorted(courts)]
+    bars = dash_duo.driver.find_elements(
+        By.CSS_SELECTOR, "#ee-courts-graph .trace.bars .point path"
+    )
+    assert len(bars) == len(order)
+    ActionChains(dash_duo.driver).move_to_element(bars[order.index("Teesside")]).click().perform()
+
+    dash_duo.wait_for_contains_text("#tile-drill-open-value", "1,548", timeout=15)
+    dash_duo.wait_for_contains_text("#ee-drill-breadcrumb", "North East region", timeout=15)
+    assert dash_duo.driver.current_url.endswith("/effectiveness-efficiency?court=CC-TEESSIDE")
+    assert dash_duo.get_logs() == []
+
+
+def test_br002_a_shared_drill_down_url_restores_the_view(sign_in):
+    dash_duo = sign_in("/effectiveness-efficiency?court=CC-DURHAM")
+    dash_duo.wait_for_contains_text("#tile-drill-open-value", "506", timeout=15)
+    dash_duo.wait_for_contains_text("#ee-drill-breadcrumb", "Durham", timeout=15)
+
+
+def test_br003_keyboard_user_drills_down_with_the_court_picker(sign_in):
+    dash_duo = sign_in()
+    dash_duo.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=15)
+    dash_duo.wait_for_element("#ee-court-picker option[value='CC-NEWCASTLE-UPON-TYNE']", timeout=15)
+    picker = dash_duo.find_element("#ee-court-picker")
+    picker.send_keys("Newcastle")
+    dash_duo.wait_for_contains_text("#tile-drill-open-value", "2,160", timeout=15)

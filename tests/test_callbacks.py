@@ -1,0 +1,209 @@
+"""Callbacks called directly as a signed-in user: figures on screen equal the published files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from dash.exceptions import PreventUpdate
+
+from callbacks import effectiveness, police
+from layouts import ids
+
+
+def _text(component) -> str:
+    """All the text inside a Dash component tree, for asserting what a person would read."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(_text(c) for c in component)
+    return _text(getattr(component, "children", None))
+
+
+def _find(component, component_id):
+    if isinstance(component, list | tuple):
+        for child in component:
+            found = _find(child, component_id)
+            if found is not None:
+                return found
+        return None
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    return _find(children, component_id) if children is not None else None
+
+
+def _court_row(public_data_dir: Path, court: str) -> dict:
+    with open(public_data_dir / "ccsq_crown_court" / "gold_backlog_by_court.csv") as handle:
+        return next(r for r in csv.DictReader(handle) if r["court"] == court)
+
+
+def test_tiles_equal_the_published_court_and_national_figures(as_user, public_data_dir):
+    with as_user("viewer"):
+        tiles = effectiveness.update_tiles({"court": None})
+    teesside = _court_row(public_data_dir, "Teesside")
+    durham = _court_row(public_data_dir, "Durham")
+    assert _text(_find(tiles, "tile-court-teesside-value")).startswith("1,548")
+    assert float(teesside["open_latest"]) == 1548
+    assert _text(_find(tiles, "tile-court-durham-value")).startswith(
+        f"{float(durham['open_latest']):,.0f}"
+    )
+    change = _text(_find(tiles, "tile-court-teesside-change"))
+    delta = float(teesside["open_latest"]) - float(teesside["open_year_ago"])
+    assert f"{abs(delta):,.0f}" in change and ("up" if delta > 0 else "down") in change
+    assert "worse" in change if delta > 0 else "better" in change
+    assert _text(_find(tiles, "tile-national-open-value")).startswith("80,203")
+    assert "%" in _text(_find(tiles, "tile-national-share-1yr-value"))
+
+
+def test_national_trend_matches_the_trajectory_file(as_user, public_data_dir):
+    with as_user("analyst"):
+        figure, summary, table, source = effectiveness.update_trend({})
+    with open(public_data_dir / "ccsq_crown_court" / "gold_backlog_trajectory.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    traces = {t.name: t for t in figure.data}
+    assert list(traces) == ["Receipts", "Disposals", "Open cases"]
+    assert list(traces["Open cases"].y) == [float(r["open"]) for r in rows]
+    assert list(traces["Receipts"].y) == [float(r["receipts"]) for r in rows]
+    assert "80,203 cases were open" in summary
+    assert "2025 Q4" in _text(table)
+    assert "Ministry of Justice" in _text(source)
+
+
+def test_courts_chart_highlights_the_lcjp_courts_and_marks_the_median(as_user, public_data_dir):
+    with as_user("viewer"):
+        figure, summary, table, _source, options = effectiveness.update_courts({})
+    bar = figure.data[0]
+    values = dict(zip(bar.y, bar.x, strict=True))
+    assert values["Teesside"] == 1548 and values["Durham"] == 506
+    assert "Unknown" not in values
+    ticks = dict(zip(figure.layout.yaxis.tickvals, figure.layout.yaxis.ticktext, strict=True))
+    assert (
+        ticks["Teesside"] == "◆ Teesside" and ticks["Newcastle Upon Tyne"] == "Newcastle Upon Tyne"
+    )
+    with open(public_data_dir / "ccsq_crown_court" / "gold_backlog_by_court.csv") as handle:
+        named = sorted(
+            float(r["open_latest"])
+            for r in csv.DictReader(handle)
+            if r["court"] != "Unknown" and r["open_latest"]
+        )
+    middle = len(named) // 2
+    median = named[middle] if len(named) % 2 else (named[middle - 1] + named[middle]) / 2
+    assert figure.layout.shapes[0].x0 == median
+    assert "Teesside has 1,548 open cases" in summary
+    assert {"label": "Teesside", "value": "CC-TEESSIDE"} in options
+    assert "court=CC-TEESSIDE" in str(table)
+
+
+def test_clicking_a_court_drills_down_to_its_url():
+    click = {"points": [{"customdata": "CC-TEESSIDE", "y": "Teesside"}]}
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    token = context_value.set(
+        AttributeDict(triggered_inputs=[{"prop_id": f"{ids.graph(ids.EE_COURTS)}.clickData"}])
+    )
+    try:
+        assert effectiveness.navigate_to_court(click, "", {"court": None}) == "?court=CC-TEESSIDE"
+    finally:
+        context_value.reset(token)
+
+
+def test_drill_down_shows_the_courts_figures_and_its_region(as_user, public_data_dir):
+    with as_user("viewer"):
+        crumbs, tiles, figure, summary, table, _source = effectiveness.update_drill(
+            {"court": "CC-TEESSIDE"}
+        )
+    assert "North East region" in _text(crumbs) and "Teesside" in _text(crumbs)
+    assert _text(_find(tiles, "tile-drill-open-value")).startswith("1,548")
+    with open(public_data_dir / "ccsq_crown_court" / "gold_court_backlog_ratio.csv") as handle:
+        ratio = next(r for r in csv.DictReader(handle) if r["court"] == "Teesside")
+    assert _text(_find(tiles, "tile-drill-years-value")).startswith(
+        f"{float(ratio['years_of_backlog']):.2f}"
+    )
+    assert {t.name for t in figure.data} == {"North East", "England and Wales"}
+    assert "North East region" in summary
+
+
+def test_a_forged_court_code_returns_no_figures(as_user):
+    with as_user("viewer"):
+        message, tiles, figure, *_ = effectiveness.update_drill({"court": "E23000001' OR 1=1"})
+    assert "not in the latest release" in _text(message)
+    assert tiles == [] and figure == {}
+
+
+def test_timeliness_compares_the_region_with_england_and_wales(as_user, public_data_dir):
+    with as_user("viewer"):
+        figure, summary, _table, _source = effectiveness.update_timeliness({})
+    with open(public_data_dir / "ccsq_crown_court" / "gold_timeliness_by_region.csv") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["region"] == "North East"]
+    traces = {t.name: t for t in figure.data}
+    assert list(traces["North East"].y) == [float(r["offence_to_completion_median"]) for r in rows]
+    assert "England and Wales" in traces
+
+
+def test_police_crime_by_month_equals_the_street_file(as_user, public_data_dir):
+    with as_user("viewer"):
+        figure, summary, table, _source, _crumbs = police.update_crime({"force": "E23000008"})
+    january = sum(
+        y for trace in figure.data for x, y in zip(trace.x, trace.y, strict=True) if x == "Jan 2025"
+    )
+    with open(public_data_dir / "police_uk_street" / "2025-01-durham-street.csv") as handle:
+        assert january == sum(1 for _ in csv.DictReader(handle)) == 5408
+    assert "Durham" in summary
+
+
+def test_police_drill_to_a_crime_type_shows_its_outcomes(as_user, public_data_dir):
+    with as_user("viewer"):
+        figure, _summary, _table, _source, crumbs = police.update_crime(
+            {"force": "E23000013", "crime_type": "Burglary"}
+        )
+    with open(public_data_dir / "police_uk_street" / "2025-01-cleveland-street.csv") as handle:
+        burglary = sum(1 for r in csv.DictReader(handle) if r["Crime type"] == "Burglary")
+    january = sum(
+        y for trace in figure.data for x, y in zip(trace.x, trace.y, strict=True) if x == "Jan 2025"
+    )
+    assert january == burglary
+    assert "Burglary" in _text(crumbs)
+
+
+def test_police_forged_force_falls_back_to_an_lcjp_force(as_user):
+    with as_user("viewer"):
+        _figure, summary, *_ = police.update_crime({"force": "E23000001"})
+    assert "Durham" in summary
+
+
+def test_outcome_mix_ranks_forces_from_the_counts_file(as_user, public_data_dir):
+    with as_user("viewer"):
+        figure, summary, _table, _source = police.update_outcomes(
+            {"outcome": "Unable to prosecute suspect"}
+        )
+    totals, unable = 0, 0
+    with open(
+        public_data_dir
+        / "police_uk_street"
+        / "street_counts_by_force_month_type_outcome_2025H1.csv"
+    ) as handle:
+        for row in csv.DictReader(handle):
+            if (
+                row["Falls within"] == "Durham Constabulary"
+                and row["Crime type"] != "Anti-social behaviour"
+            ):
+                totals += int(row["Count"])
+                unable += int(row["Last outcome category"] == "Unable to prosecute suspect") * int(
+                    row["Count"]
+                )
+    shares = dict(zip(figure.data[0].y, figure.data[0].x, strict=True))
+    assert shares["Durham"] == pytest.approx(100 * unable / totals)
+    assert f"n = {totals:,}" in summary
+
+
+def test_callbacks_refuse_anonymous_requests(app):
+    with app.server.test_request_context("/_dash-update-component", method="POST"):
+        with pytest.raises(PreventUpdate):
+            effectiveness.update_tiles({})
+        with pytest.raises(PreventUpdate):
+            police.update_outcomes({})

@@ -40,3 +40,11 @@ def require_dataset(dataset_id: str):
     if not can_view_dataset(user, dataset_id):
         raise NotAuthorised(f"not authorised for {dataset_id}")
     return user
+
+
+def require_role(*roles: str):
+    """Return the user if their role is one of `roles` (e.g. admin pages), else NotAuthorised."""
+    user = current_user()
+    if user.role not in roles:
+        raise NotAuthorised(f"needs role {' or '.join(roles)}")
+    return user

@@ -161,3 +161,24 @@ class User(UserMixin, Base):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class TimelineEvent(Base):
+    """An event or series break an administrator added; built-in ones live in loaders/events.py."""
+
+    __tablename__ = "timeline_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(20))  # event (a period) or series_break (a date)
+    start_date: Mapped[date] = mapped_column(sa.Date)
+    end_date: Mapped[date | None] = mapped_column(sa.Date)  # last day of the event, inclusive
+    all_measures: Mapped[bool] = mapped_column(default=False)
+    measures: Mapped[list] = mapped_column(sa.JSON, default=list)
+    subgroups: Mapped[list] = mapped_column(sa.JSON, default=list)
+    datasets: Mapped[list] = mapped_column(sa.JSON, default=list)
+    exclude_from_baseline: Mapped[bool] = mapped_column(default=False)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    source: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_by: Mapped[str] = mapped_column(sa.String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -6,7 +6,8 @@ import dash
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    from callbacks import effectiveness, police
+    from callbacks import effectiveness, events_admin, police
 
     effectiveness.register(app)
     police.register(app)
+    events_admin.register(app)

@@ -19,6 +19,10 @@ def visible_pages(user) -> list[dict]:
     """Pages whose subgroup has at least one measure from a dataset the user may see."""
     pages = []
     for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
+        if page.get("roles") is not None:  # administrators' pages: listed by role, not by data
+            if user.role in page["roles"]:
+                pages.append(page)
+            continue
         subgroup = page.get("subgroup")
         datasets = {m.dataset_id for m in MEASURES.values() if m.subgroup == subgroup}
         if any(can_view_dataset(user, d) for d in datasets):

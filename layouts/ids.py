@@ -37,3 +37,20 @@ def source(card: str) -> str:
 
 def breadcrumb(card: str) -> str:
     return f"{card}-breadcrumb"
+
+
+EVENTS_ADMIN_STATE = "events-admin-state"
+EVENTS_ADMIN_BODY = "events-admin-body"
+EVENTS_TABLE = "events-table"
+EVENT_FORM_TITLE = "event-form-title"
+EVENT_FORM_KIND = "event-form-kind"
+EVENT_FORM_START = "event-form-start"
+EVENT_FORM_END = "event-form-end"
+EVENT_FORM_SCOPE = "event-form-scope"
+EVENT_FORM_EXCLUDE = "event-form-exclude"
+EVENT_FORM_DESCRIPTION = "event-form-description"
+EVENT_FORM_SOURCE = "event-form-source"
+EVENT_FORM_SUBMIT = "event-form-submit"
+EVENT_FORM_STATUS = "event-form-status"
+EVENT_DELETE = "event-delete"  # pattern-matching type: {"type": EVENT_DELETE, "index": event id}
+EVENTS_TABLE_STATUS = "events-table-status"

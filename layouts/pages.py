@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layouts import ids
+from layouts import events_admin, ids
 from layouts.components import chart_card
 from loaders.measures import SUBGROUPS
 
@@ -144,3 +144,4 @@ def register_pages() -> None:
         layout=police_layout,
         subgroup="police-demand",
     )
+    events_admin.register_page()

@@ -141,6 +141,7 @@ class SpcResult:
     variation: str | None = None
     assurance: str | None = None
     warnings: list[str] = field(default_factory=list)
+    new_signal: bool = False  # the latest point's signal was not there a period earlier
 
     @property
     def variation_label(self) -> str:
@@ -170,6 +171,28 @@ class SpcResult:
     @property
     def current_limits(self) -> SegmentLimits | None:
         return self.segments[-1] if self.segments else None
+
+    def summary(self) -> dict:
+        """The board-level reading as plain data (for tiles, the overview's exceptions, reports)."""
+        signal = self.latest_signal
+        return {
+            "variation": self.variation,
+            "variation_label": self.variation_label,
+            "assurance": self.assurance,
+            "assurance_label": self.assurance_label,
+            "new_signal": self.new_signal,
+            "short_series": self.short_series,
+            "warnings": list(self.warnings),
+            "latest_signal": None
+            if signal is None
+            else {
+                "period": signal.name,
+                "point_type": signal["point_type"],
+                "direction": signal["direction"],
+                "rules": [rule for rule in _READING_ORDER if signal[rule]],
+            },
+            "reading": self.reading(),
+        }
 
     def reading(
         self,
@@ -312,7 +335,17 @@ def spc(
     if min_points is not None:
         options = replace(options, min_points=min_points)
     series = _clean(values)
-    excluded_labels = {pd.Timestamp(d) for d in exclude}
+    rebase_at = tuple(pd.Timestamp(d) for d in rebase_at)
+    excluded = {pd.Timestamp(d) for d in exclude}
+    result = _compute(series, polarity, target, rebase_at, excluded, unit, options)
+    if result.variation not in (None, "common_cause"):
+        # New = the board would not have seen this signal a period ago (same method, one fewer).
+        before = _compute(series.iloc[:-1], polarity, target, rebase_at, excluded, unit, options)
+        result.new_signal = before.variation != result.variation
+    return result
+
+
+def _compute(series, polarity, target, rebase_at, excluded_labels, unit, options) -> SpcResult:
     frame = pd.DataFrame({"value": series.to_numpy(dtype=float)}, index=series.index)
     frame.index.name = "period"
     frame["excluded"] = frame.index.isin(list(excluded_labels))

@@ -436,3 +436,27 @@ def test_configurable_run_lengths():
     assert flagged(spc(rising, "up_good", options=SpcOptions(trend_run=6)), "trend") == list(
         range(6, 12)
     )
+
+
+def test_a_new_signal_is_one_the_board_did_not_see_a_period_earlier():
+    # Example 1 then 20: the 20 is beyond the limits; a period earlier all was common cause.
+    fresh = spc(monthly([*EXAMPLE_1, 20]), "up_good")
+    assert fresh.new_signal
+    # Seven 12s after 8,12,8,12,8: the shift first appears at the seventh 12 ...
+    values = monthly(SEVEN_ABOVE[7:] + SEVEN_ABOVE[:7])
+    assert spc(values, "up_good").new_signal
+    # ... and an eighth 12 continues it: still a signal, no longer new.
+    # (8,12,8,12,8 + 12 ×8: sum 144, mean 144/13 = 11.08, the eight 12s all above it.)
+    continued = spc(monthly(SEVEN_ABOVE[7:] + [12] * 8), "up_good")
+    assert continued.variation == "improvement_high" and not continued.new_signal
+    assert not spc(monthly(EXAMPLE_1), "up_good").new_signal
+
+
+def test_summary_as_plain_data():
+    summary = spc(monthly([*EXAMPLE_1, 20]), "up_good", target=25).summary()
+    assert summary["variation"] == "improvement_high"
+    assert summary["assurance"] == "consistently_fail"  # 25 is above the UCL of 16.24
+    assert summary["new_signal"] and not summary["short_series"]
+    assert summary["latest_signal"]["period"] == pd.Timestamp("2024-01-31")
+    assert summary["latest_signal"]["rules"] == ["beyond_limits"]
+    assert summary["reading"].startswith("Special cause improvement: the latest value (20)")

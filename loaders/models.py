@@ -161,3 +161,15 @@ class User(UserMixin, Base):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class AreaBoundary(Base):
+    """An area's outline for maps, kept per vintage so a failed refresh keeps the last good one."""
+
+    __tablename__ = "area_boundary"
+
+    vintage_id: Mapped[int] = mapped_column(sa.ForeignKey("vintage.id"), primary_key=True)
+    area_code: Mapped[str] = mapped_column(sa.ForeignKey("area.code"), primary_key=True)
+    # The area's name as the boundary file spells it, and its GeoJSON geometry as JSON text.
+    name: Mapped[str] = mapped_column(sa.String(120))
+    geometry: Mapped[str] = mapped_column(sa.Text)

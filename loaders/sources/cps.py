@@ -284,50 +284,38 @@ def _read_month(path: Path, areas: dict[str, str], notes: list[str]) -> pd.DataF
         )
 
     values = _values(table, labels)
-    parts = []
+    columns: dict[str, list[np.ndarray]] = {
+        "convictions": [], "unsuccessful": [], "conviction_pct": [], "unsuccessful_pct": []
+    }  # fmt: skip
     for category in categories:
         cols = _column_names([category])[1:5]
         conv, conv_pct, unsucc, unsucc_pct = (values[c] for c in cols)
         _check_percent(table, conv_pct, conv, conv + unsucc, labels[cols[1]])
         _check_percent(table, unsucc_pct, unsucc, conv + unsucc, labels[cols[3]])
-        parts.append(
-            pd.DataFrame(
-                {
-                    "area": codes,
-                    "offence": category,
-                    "convictions": conv,
-                    "unsuccessful": unsucc,
-                    "conviction_pct": conv_pct,
-                    "unsuccessful_pct": unsucc_pct,
-                    "line": table.lines,
-                }
-            )
-        )
+        for name, column in zip(columns, (conv, unsucc, conv_pct, unsucc_pct), strict=True):
+            columns[name].append(column)
     admin, admin_pct = values[ADMIN_COUNT], values[ADMIN_PERCENT]
     _check_percent(table, admin_pct, admin, admin, labels[ADMIN_PERCENT])
-    parts.append(
-        pd.DataFrame(
-            {
-                "area": codes,
-                "offence": ADMIN,
-                "convictions": 0,
-                "unsuccessful": admin,
-                "conviction_pct": np.nan,
-                "unsuccessful_pct": np.nan,  # always 100%: not a rate worth storing
-                "line": table.lines,
-            }
-        )
+    nothing = np.full(len(admin), np.nan)  # its percentage is always 100%: not worth storing
+    for name, column in zip(columns, (np.zeros(len(admin)), admin, nothing, nothing), strict=True):
+        columns[name].append(column)
+    offences = [*categories, ADMIN]
+    month = pd.DataFrame(
+        {
+            "area": np.tile(codes, len(offences)),
+            "offence": np.repeat(np.array(offences, dtype=object), len(codes)),
+            **{name: np.concatenate(parts) for name, parts in columns.items()},
+        }
     )
-    month = pd.concat(parts, ignore_index=True)
-    national = month[month["area"] == ENGLAND_AND_WALES].set_index("offence")
-    summed = month[month["area"] != ENGLAND_AND_WALES].groupby("offence", sort=False).sum()
-    for offence in national.index:
-        for measure in ("convictions", "unsuccessful"):
-            a, b = int(national.at[offence, measure]), int(summed.at[offence, measure])
+    is_national = codes == ENGLAND_AND_WALES
+    for measure in ("convictions", "unsuccessful"):
+        grid = np.column_stack(columns[measure])
+        national, summed = grid[is_national].sum(axis=0), grid[~is_national].sum(axis=0)
+        for offence, a, b in zip(offences, national, summed, strict=True):
             if a != b:
                 notes.append(
-                    f"{path.name}: the National row has {a:,} {offence} {measure} but the CPS "
-                    f"Areas add up to {b:,}; both are stored as published."
+                    f"{path.name}: the National row has {int(a):,} {offence} {measure} but the "
+                    f"CPS Areas add up to {int(b):,}; both are stored as published."
                 )
     return month
 

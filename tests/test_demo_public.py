@@ -194,17 +194,24 @@ def test_police_outcomes_demo_loads(tree, known_areas, tmp_path):
 # --- a demo install refreshes every public dataset -------------------------------------------
 
 
-def test_demo_refresh_loads_every_new_dataset_once(make_settings, tree):
+def test_demo_refresh_loads_every_new_dataset_once(make_settings, tree, tmp_path):
     settings = make_settings(public_data_dir=None)
     engine = make_engine(settings.database_url)
     migrate(engine)
     factory = make_sessionmaker(engine)
     refresh.sync_registry(factory, settings.lcjp)
+    # Three months of CPS files are enough here (the loader test reads all 24) and keep it quick.
+    cps_months = tmp_path / demo_public.CPS_FOLDER
+    cps_months.mkdir()
+    for name in ("dec2025.csv", "jan2026.csv", "feb2026.csv"):
+        (cps_months / name).symlink_to(tree / demo_public.CPS_FOLDER / name)
+    folders = {d: tree / DATASETS[d].folder for d in NEW_DATASETS}
+    folders["cps_case_outcomes"] = cps_months
     for expected in ("success", "unchanged"):  # the same bytes are recognised and skipped
         for dataset_id in NEW_DATASETS:
             spec = DATASETS[dataset_id]
             outcome = refresh.refresh_dataset(
-                factory, spec, tree / spec.folder, is_demo=True, today=TODAY
+                factory, spec, folders[dataset_id], is_demo=True, today=TODAY
             )
             assert (dataset_id, outcome.status) == (dataset_id, expected), outcome.error
     with factory() as session:

@@ -84,13 +84,12 @@ def read_csv(
     *,
     layout: str,
     expected_header: list[str] | None = None,
-    names: list[str] | None = None,
     encodings: Sequence[str] = ("utf-8-sig",),
 ) -> Table:
     """Read a CSV whose every row has the header's width; a cut-off file is refused.
 
-    `expected_header` makes the header an exact match; otherwise the caller checks it. `names`
-    renames the columns of the returned frame (for headers with blank or mislabelled cells).
+    `expected_header` makes the header an exact match; otherwise the caller checks the header
+    (and may rename the frame's columns, for headers with blank or mislabelled cells).
     """
     path = Path(path)
     try:
@@ -98,7 +97,7 @@ def read_csv(
     except OSError as exc:
         raise LoaderError(path, f"cannot be read: {exc.strerror or exc}") from None
     text = decode(path, data, encodings)
-    first_column = (expected_header or names or ["(first column)"])[0]
+    first_column = (expected_header or ["(first column)"])[0]
     if not text.strip():
         raise LoaderError(path, "file is empty; expected a header row", row=1, column=first_column)
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -108,14 +107,13 @@ def read_csv(
         raise LoaderError(path, f"header is not readable as CSV: {exc}", row=1) from None
     if expected_header is not None and header != expected_header:
         raise header_mismatch(path, header, expected_header, layout)
-    columns = names or header
-    if len(columns) != len(header):
-        raise LoaderError(
-            path,
-            f"header has {len(header)} columns but {layout} has {len(columns)}",
-            row=1,
-            column=header[-1] if header else None,
-        )
+    # Column names for messages and the frame; a repeated header cell (which the caller's own
+    # header check reports) would make the frame ambiguous, so columns are then numbered.
+    columns = (
+        header
+        if len(set(header)) == len(header)
+        else [f"column {i + 1}" for i in range(len(header))]
+    )
     # pandas pads a short row with empty strings, which would hide a cut-off row, so field
     # counts and line numbers come from this quick pass; pandas' C parser builds the frame.
     width = len(header)

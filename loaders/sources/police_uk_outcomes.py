@@ -69,7 +69,9 @@ NO_LOCATION = "No location"
 _LSOA_NAME = re.compile(r"(?P<authority>.+) \d{3}[A-Z]")
 
 
-def _locations(records: pd.DataFrame, local_authorities: dict) -> tuple[pd.Series, list[str]]:
+def _locations(
+    records: pd.DataFrame, local_authorities: dict, source_dir: Path
+) -> tuple[pd.Series, list[str]]:
     """Each record's place relative to its force area (None where the force is not mapped)."""
     location = pd.Series([None] * len(records), index=records.index, dtype=object)
     notes: list[str] = []
@@ -88,7 +90,7 @@ def _locations(records: pd.DataFrame, local_authorities: dict) -> tuple[pd.Serie
         if unreadable.any():
             bad = group[unreadable.to_numpy()].iloc[0]
             raise LoaderError(
-                bad["file"],
+                Path(source_dir) / bad["file"],
                 f"LSOA name '{bad['lsoa_name']}' is not '<local authority> <3 digits><letter>' "
                 "(as 'County Durham 001A')",
                 row=int(bad["line"]),
@@ -126,7 +128,7 @@ def load(
     street = police_uk.read_street_data(source_dir)
     local_authorities = FORCE_LOCAL_AUTHORITIES if local_authorities is None else local_authorities
     records = street.records
-    location, notes = _locations(records, local_authorities)
+    location, notes = _locations(records, local_authorities, source_dir)
     notes = [*street.notes, *notes, *_outside_notes(records, location)]
     keys = ["month", "area", "crime_type", "outcome", "location"]
     raw_counts = (

@@ -14,9 +14,7 @@ snapshot is used, so a crime whose outcome changed counts once, with its later o
 
 from __future__ import annotations
 
-import hashlib
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -254,37 +252,7 @@ def find_raw_files(source_dir: Path) -> list[RawFile]:
     return found
 
 
-_LAST_READ: dict[str, StreetData] = {}
-_LAST_READ_LOCK = threading.Lock()
-
-
 def read_street_data(source_dir: Path) -> StreetData:
-    """read_street_files, reusing the last result while the files' bytes are unchanged.
-
-    Two datasets (records and outcomes) are derived from the same folder and refreshed one
-    after the other; the files are parsed once. The key is a hash of every file's name and
-    bytes, so any change, however small, is read afresh.
-    """
-    source_dir = Path(source_dir)
-    if not source_dir.is_dir():
-        return read_street_files(source_dir)  # raises the folder error
-    digest = hashlib.sha256()
-    for path in sorted(source_dir.rglob("*.csv")):
-        if path.is_file():
-            digest.update(str(path.relative_to(source_dir)).encode() + b"\0")
-            digest.update(path.read_bytes())
-    key = f"{source_dir.resolve()}:{digest.hexdigest()}"
-    with _LAST_READ_LOCK:
-        if key in _LAST_READ:
-            return _LAST_READ[key]
-    street = read_street_files(source_dir)
-    with _LAST_READ_LOCK:
-        _LAST_READ.clear()
-        _LAST_READ[key] = street
-    return street
-
-
-def read_street_files(source_dir: Path) -> StreetData:
     """Read and check every street file; raw monthly files win over the aggregate.
 
     Where several archive snapshots give the same force and month, the latest snapshot is the

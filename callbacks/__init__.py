@@ -6,7 +6,8 @@ import dash
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    from callbacks import effectiveness, police
+    from callbacks import effectiveness, police, submissions
 
     effectiveness.register(app)
     police.register(app)
+    submissions.register(app)

@@ -37,3 +37,17 @@ def source(card: str) -> str:
 
 def breadcrumb(card: str) -> str:
     return f"{card}-breadcrumb"
+
+
+# Partner submissions page
+SUBMIT_STATE = "submit-state"
+SUBMIT_DATASET = "submit-dataset"
+SUBMIT_TEMPLATE = "submit-template"
+SUBMIT_LIMIT = "submit-limit"
+SUBMIT_LIMIT_TEXT = "submit-limit-text"
+SUBMIT_UPLOAD = "submit-upload"
+SUBMIT_CHOOSE = "submit-choose"
+SUBMIT_FILE = "submit-file"
+SUBMIT_BUTTON = "submit-button"
+SUBMIT_RESULT = "submit-result"
+SUBMIT_DONE = "submit-done"

@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from layouts import ids
 from layouts.components import chart_card
+from layouts.submissions import register_submit_page
 from loaders.measures import SUBGROUPS
 
 EE_PATH = "/effectiveness-efficiency"
@@ -144,3 +145,4 @@ def register_pages() -> None:
         layout=police_layout,
         subgroup="police-demand",
     )
+    register_submit_page()

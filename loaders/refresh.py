@@ -111,10 +111,11 @@ def source_dir_for(
     """The folder a dataset is read from: the configured public tree, or generated demo files.
 
     A partner dataset is always read from its drop folder (submissions_dir/<id>/), where uploads
-    land and, in demo mode, the generated demo returns too.
+    land and, in demo mode, the generated demo returns too. Without submissions_dir it is the
+    default layout's: instance/submissions beside instance/demo-data.
     """
     if spec.submission:
-        return drop_folder.folder_for(submissions_dir or demo_dir / "submissions", spec.id)
+        return drop_folder.folder_for(submissions_dir or demo_dir.parent / "submissions", spec.id)
     if public_data_dir is not None:
         return public_data_dir / spec.folder
     return demo_dir / spec.folder
@@ -279,7 +280,7 @@ def refresh_all(
 ) -> list[RefreshOutcome]:
     """Refresh every dataset in turn; one failing dataset never stops or undoes the others."""
     is_demo = public_data_dir is None
-    submissions_dir = submissions_dir or demo_dir / "submissions"
+    submissions_dir = submissions_dir or demo_dir.parent / "submissions"
     if is_demo:
         demo.write_demo_files(demo_dir, today=today or london_today())
         demo_returns.write_demo_returns(submissions_dir, today=today or london_today())

@@ -166,6 +166,26 @@ def _decode(data: bytes) -> tuple[str, str]:
     return data.decode("cp1252", errors="replace"), "Windows-1252"
 
 
+_PANDAS_ENCODINGS = {
+    "UTF-8": "utf-8",
+    "UTF-8 with a byte-order mark": "utf-8-sig",
+    "Windows-1252": "cp1252",
+    "UTF-16": "utf-16",
+}
+
+
+def _lines(text: str):
+    """The text line by line, each with its line break, without copying the whole of it."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
 def _delimiter(first_line: str) -> str:
     """Comma, unless the header line plainly uses semicolons or tabs (European Excel, TSV)."""
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
@@ -184,11 +204,19 @@ def _read_csv(name: str, data: bytes, expected: set[str]) -> RawTable:
             "the CSV or .xlsx file saved from the template.",
         )
         return table
-    if not text.strip():
+    if not text or text.isspace():
         table.problems.add(None, None, "The file is empty (it holds only spaces or blank lines).")
         return table
-    delimiter = _delimiter(text.lstrip("\r\n").split("\n", 1)[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        # Lines ended by a lone carriage return (old Mac files): read them as ordinary lines.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        data, encoding = text.encode("utf-8"), "UTF-8"
+    start = 0
+    while text[start] in "\r\n":  # the text is not blank, so a line with something follows
+        start += 1
+    end = text.find("\n", start)
+    delimiter = _delimiter(text[start : end if end >= 0 else len(text)])
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
     head: list[list[str]] = []
     try:
         head.extend(islice(reader, HEADER_SEARCH_ROWS))
@@ -248,7 +276,9 @@ def _read_csv(name: str, data: bytes, expected: set[str]) -> RawTable:
 
     # Pass 2: the cells themselves, through pandas' C parser.
     frame = pd.read_csv(
-        io.StringIO(text),
+        # The bytes as they came, decoded by pandas: a StringIO copy of a 50 MB text costs 200 MB.
+        io.BytesIO(data),
+        encoding=_PANDAS_ENCODINGS[encoding],
         sep=delimiter,
         header=None,
         names=range(max(widest, 1)),

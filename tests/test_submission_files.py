@@ -541,3 +541,29 @@ def test_every_template_has_a_demo_generator_whose_file_passes(tmp_path):
     for path in paths:
         checked = check_file(TEMPLATES[path.parent.name], path.name, path.read_bytes(), today=TODAY)
         assert checked.ok, (path.name, checked.problems[:3])
+
+
+@pytest.mark.parametrize(
+    ("period", "text", "bounds"),
+    [
+        ("month", "2025-03", (date(2025, 3, 1), date(2025, 3, 31))),
+        ("month", "2024-02-01", (date(2024, 2, 1), date(2024, 2, 29))),  # Excel's date for 2024-02
+        ("quarter", "2025-Q1", (date(2025, 1, 1), date(2025, 3, 31))),
+        ("quarter", "2025 q4", (date(2025, 10, 1), date(2025, 12, 31))),
+        ("financial_year", "2024-25", (date(2024, 4, 1), date(2025, 3, 31))),
+        ("financial_year", "1999-00", None),
+        ("financial_year", "2024-26", None),
+        ("week", "2025-03-03", (date(2025, 3, 3), date(2025, 3, 9))),
+        ("week", "2025-02-30", None),
+    ],
+)
+def test_every_period_format_reads_its_own_form_and_nothing_else(period, text, bounds):
+    from loaders.submissions.periods import PERIOD_FORMATS, PeriodError, label
+
+    fmt = PERIOD_FORMATS[period]
+    if bounds is None:
+        with pytest.raises(PeriodError):
+            fmt.parse(text)
+        return
+    assert fmt.parse(text) == bounds
+    assert fmt.parse(label(fmt, bounds[0])) == bounds  # the canonical form reads back the same

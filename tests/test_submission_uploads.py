@@ -240,15 +240,15 @@ def test_demo_returns_load_as_demo_data_and_a_real_return_replaces_its_periods(c
         vintages = session.scalars(
             sa.select(Vintage).join(Dataset, Dataset.current_vintage_id == Vintage.id)
         ).all()
-        subgroups = set(
+        measures = set(
             session.scalars(
-                sa.select(sa.distinct(Observation.measure_id)).join(
-                    Dataset, Dataset.current_vintage_id == Observation.vintage_id
-                )
+                sa.select(Observation.measure_id)
+                .distinct()
+                .join(Dataset, Dataset.current_vintage_id == Observation.vintage_id)
             )
         )
     assert {v.dataset_id for v in vintages if v.is_demo} == set(TEMPLATES)
-    assert {MEASURES[m].subgroup for m in subgroups} >= {
+    assert {MEASURES[m].subgroup for m in measures} >= {
         "effectiveness-efficiency",
         "victim-witness",
         "reducing-reoffending",

@@ -69,7 +69,7 @@ def data_dictionary(template: Template) -> list[dict[str, str]]:
 
 def rules(template: Template) -> list[str]:
     """The row rules in words, for the dictionary sheet and the upload page."""
-    keys = ", ".join(template.keys)
+    keys = " and ".join([", ".join(template.keys[:-1]), template.keys[-1]])
     lines = [
         f"Each combination of {keys} may appear only once in a file.",
         "Every period must have ended before the file is sent; no period may be in the future.",

@@ -303,8 +303,8 @@ _CPS = Template(
 # ---- HMCTS management information (magistrates' courts and Crown Court) -----------------------
 
 INEFFECTIVE_REASONS = (
-    ("ineffective_court", "Court", "court administrative reasons (HMCTS codes W1 to W5 and X)"),
-    ("ineffective_defence", "Defence", "defence reasons (HMCTS codes Q1 to V)"),
+    ("ineffective_court", "Court", "of court administrative reasons (HMCTS codes W1 to W5 and X)"),
+    ("ineffective_defence", "Defence", "of defence reasons (HMCTS codes Q1 to V)"),
     (
         "ineffective_prosecution_witness_absent",
         "Prosecution: witness absent",
@@ -313,15 +313,15 @@ INEFFECTIVE_REASONS = (
     (
         "ineffective_prosecution_other",
         "Prosecution: other",
-        "any other prosecution reason (for example the prosecution was not ready)",
+        "of any other prosecution reason (for example the prosecution was not ready)",
     ),
-    ("ineffective_other", "Other", "any other reason (including HMCTS codes S3, Y and Z)"),
+    ("ineffective_other", "Other", "of any other reason (including HMCTS codes S3, Y and Z)"),
 )
 
 
 def _court_mi(dataset_id: str, prefix: str, court: str, area: Column, provider: str) -> Template:
     reason_columns = tuple(
-        _count(name, f"Of the ineffective trials, how many were ineffective because of {why}.")
+        _count(name, f"Of the ineffective trials, how many were ineffective because {why}.")
         for name, _group, why in INEFFECTIVE_REASONS
     )
     return Template(

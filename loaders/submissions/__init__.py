@@ -2,6 +2,7 @@
 
 templates.py  the declarative registry: one Template per partner dataset (columns, keys, measures)
 periods.py    the period formats a template may use (YYYY-MM, YYYY-Qn, YYYY-YY, week commencing)
+problems.py   a problem as (row, column, plain message), and the list that caps repeats of a kind
 reading.py    bytes of a CSV or XLSX file into a table of text cells with spreadsheet row numbers
 checking.py   a table against its template: every problem as (row, column, plain message)
 drop_folder.py  the loader the refresh runs: every file in the dataset's drop folder, in order

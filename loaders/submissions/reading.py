@@ -30,6 +30,8 @@ import pandas as pd
 from loaders.submissions.problems import ProblemList
 
 HEADER_SEARCH_ROWS = 10  # title rows a partner may put above the header
+EXCEL_MAX_ROWS = 1_048_576  # a worksheet cannot hold more; a file that does is not from Excel
+_CHUNK_ROWS = 100_000
 CSV, XLSX = "CSV file", "Excel workbook"
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls format
@@ -241,14 +243,13 @@ def _read_csv(name: str, data: bytes, expected: set[str]) -> RawTable:
     structural = ProblemList()
     widest = max(len(record) for record in head)
     records, length = header_index + 1, 0
-    counts = _field_counts(data, encoding, delimiter)
-    if counts is not None:
+    shapes = _line_shapes(data, encoding, delimiter)
+    if shapes is not None:
+        counts, line = shapes
         records, length = len(counts), int(counts[-1])
         widest = max(widest, int(counts.max()))
-        lines = None
         for index in np.flatnonzero(counts[header_index + 1 :] != width) + header_index + 1:
-            lines = lines or text.split("\n")
-            record = lines[index].rstrip("\r").split(delimiter)
+            record = line(int(index)).split(delimiter)
             _check_shape(structural, int(index) + 1, record, width, table.header)
     else:
         try:
@@ -299,31 +300,35 @@ def _read_csv(name: str, data: bytes, expected: set[str]) -> RawTable:
     return table
 
 
-def _field_counts(data: bytes, encoding: str, delimiter: str) -> np.ndarray | None:
-    """Values per line, counted on the raw bytes, for a file with no quoted values.
+def _line_shapes(data: bytes, encoding: str, delimiter: str):
+    """(values per line, a function giving line i's text) for a file with no quoted values.
 
     Without quote marks a CSV record is exactly one line, so its values are its separators plus
-    one (a blank line counts as none). This is the usual partner file, and counting this way is
-    many times faster than the csv module; a file with quotes, or lone carriage returns, or in
-    UTF-16, returns None and is read record by record instead.
+    one (a blank line counts as none). This is the usual partner file, and counting on the raw
+    bytes is many times faster than the csv module, and only the lines with the wrong count are
+    ever decoded. A file with quotes, lone carriage returns, or in UTF-16 gives None and is read
+    record by record instead.
     """
     if encoding == "UTF-16" or b'"' in data or data.count(b"\r") != data.count(b"\r\n"):
         return None
-    body = np.frombuffer(data, dtype=np.uint8)
-    if encoding.startswith("UTF-8") and data.startswith(codecs.BOM_UTF8):
-        body = body[len(codecs.BOM_UTF8) :]
+    offset = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    body = np.frombuffer(data, dtype=np.uint8)[offset:]
     newlines = np.flatnonzero(body == 10)
-    ends = (
-        newlines
-        if len(newlines) and newlines[-1] == len(body) - 1
-        else np.append(newlines, len(body))
-    )
+    ends = newlines
+    if not len(newlines) or newlines[-1] != len(body) - 1:
+        ends = np.append(newlines, len(body))
     separators = np.flatnonzero(body == ord(delimiter))
     counts = np.bincount(np.searchsorted(ends, separators), minlength=len(ends)) + 1
     starts = np.concatenate(([0], ends[:-1] + 1))
     lengths = ends - starts - (body[np.maximum(ends - 1, 0)] == 13)  # less a CR before the LF
     counts[(lengths == 0) & (counts == 1)] = 0  # a blank line has no values
-    return counts
+    codec = _PANDAS_ENCODINGS[encoding]
+
+    def line(index: int) -> str:
+        raw = data[offset + starts[index] : offset + ends[index]]
+        return raw.decode(codec, errors="replace").rstrip("\r")
+
+    return counts, line
 
 
 def _unreadable(table: RawTable, row: int, exc: csv.Error) -> None:
@@ -462,9 +467,18 @@ def _read_sheet(table: RawTable, sheet, header_index: int, *, multiple: bool) ->
     table.header = [c.strip() for c in header[:width]]
     table.header_row = header_index + 1
     structural = ProblemList()
+    chunks: list[pd.DataFrame] = []
     columns: list[list[str]] = [[] for _ in range(width)]
     numbers: list[int] = []
     for row_number, raw in enumerate(rows, header_index + 2):
+        if row_number > EXCEL_MAX_ROWS:
+            table.problems.add(
+                row_number,
+                None,
+                f"The sheet goes on past row {EXCEL_MAX_ROWS:,}, the most Excel itself allows; "
+                "this is not a workbook saved by Excel.",
+            )
+            return
         values = [cell_text(v) for v in raw]
         if not any(values):
             continue
@@ -475,10 +489,18 @@ def _read_sheet(table: RawTable, sheet, header_index: int, *, multiple: bool) ->
         for position in range(width):
             columns[position].append(values[position])
         numbers.append(row_number)
+        if len(columns[0]) == _CHUNK_ROWS:  # keep Python's own strings to one chunk at a time
+            chunks.append(_chunk(columns))
+            columns = [[] for _ in range(width)]
     if structural:
         table.problems.merge(structural)
         return
-    table.cells = pd.DataFrame(
+    chunks.append(_chunk(columns))
+    table.cells = pd.concat(chunks, ignore_index=True)
+    table.rows = np.asarray(numbers, dtype="int64")
+
+
+def _chunk(columns: list[list[str]]) -> pd.DataFrame:
+    return pd.DataFrame(
         {position: pd.Series(cells, dtype="str") for position, cells in enumerate(columns)}
     )
-    table.rows = np.asarray(numbers, dtype="int64")

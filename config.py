@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent / "instance"
+DEFAULT_SUBMISSION_MAX_MB = 64  # a partner return is kilobytes; this leaves room for years of rows
 
 # Which forces form the partnership is configuration, so another LCJP can run the product.
 DEFAULT_LCJP = {
@@ -42,11 +43,15 @@ class Settings:
     instance_dir: Path = INSTANCE_DIR
     lcjp: dict = field(default_factory=lambda: dict(DEFAULT_LCJP))
     testing: bool = False
+    # Partner submissions: each dataset's drop folder is submissions_dir/<dataset_id>/.
+    submissions_dir: Path | None = None
+    submission_max_bytes: int = DEFAULT_SUBMISSION_MAX_MB * 1024 * 1024
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
         """Build settings from environment variables; keyword overrides win (used by tests)."""
         public_dir = os.environ.get("PUBLIC_DATA_DIR")
+        submissions = os.environ.get("SUBMISSIONS_DIR")
         settings = cls(
             database_url=os.environ.get("DATABASE_URL", ""),
             secret_key=os.environ.get("SECRET_KEY", ""),
@@ -55,6 +60,10 @@ class Settings:
             demo_mode=_env_bool("DEMO_MODE"),
             refresh_on_start=_env_bool("REFRESH_ON_START", True),
             instance_dir=Path(os.environ.get("INSTANCE_DIR", INSTANCE_DIR)),
+            submissions_dir=Path(submissions).resolve() if submissions else None,
+            submission_max_bytes=int(
+                float(os.environ.get("SUBMISSION_MAX_MB", DEFAULT_SUBMISSION_MAX_MB)) * 1024 * 1024
+            ),
         )
         return replace(settings, **overrides).resolved()
 
@@ -73,7 +82,13 @@ class Settings:
                     "or set DEMO_MODE=1 for a demonstration instance."
                 )
             secret_key = _instance_secret(self.instance_dir)
-        return replace(self, database_url=database_url, secret_key=secret_key)
+        submissions_dir = self.submissions_dir or self.instance_dir / "submissions"
+        return replace(
+            self,
+            database_url=database_url,
+            secret_key=secret_key,
+            submissions_dir=submissions_dir,
+        )
 
     @property
     def uses_demo_data(self) -> bool:

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from dash import html
 
 from callbacks.context import services
-from callbacks.permissions import can_view_dataset
+from callbacks.permissions import can_submit, can_view_dataset
 from layouts.shell import create_shell
+from loaders.datasets import DATASETS
 from loaders.measures import MEASURES
 from loaders.models import Dataset, Vintage
 
@@ -21,6 +22,10 @@ def visible_pages(user) -> list[dict]:
     for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
         if page.get("roles") is not None:  # administrators' pages: listed by role, not by data
             if user.role in page["roles"]:
+                pages.append(page)
+            continue
+        if page.get("submission_page"):  # the upload page: for users who may submit a return
+            if any(can_submit(user, d) for d in DATASETS):
                 pages.append(page)
             continue
         subgroup = page.get("subgroup")

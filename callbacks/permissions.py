@@ -48,3 +48,29 @@ def require_role(*roles: str):
     if user.role not in roles:
         raise NotAuthorised(f"needs role {' or '.join(roles)}")
     return user
+
+
+# Who may send partner figures. For now every admin and analyst may submit every partner
+# dataset; issue-level roles (a partner submitting only its own returns) refine this.
+SUBMIT_ROLES = {"admin", "analyst"}
+
+
+def can_submit(user, dataset_id: str) -> bool:
+    """True if the user may upload files for this partner dataset."""
+    spec = DATASETS.get(dataset_id)
+    if spec is None or not spec.submission or not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in SUBMIT_ROLES and can_view_dataset(user, dataset_id)
+
+
+def require_submit(dataset_id: str):
+    """Return the user if they may submit this dataset, otherwise raise NotAuthorised."""
+    user = current_user()
+    if not can_submit(user, dataset_id):
+        raise NotAuthorised(f"not authorised to submit {dataset_id}")
+    return user
+
+
+def can_download_template(user, dataset_id: str) -> bool:
+    """A blank template may go to anyone who may submit the dataset or see its figures."""
+    return can_submit(user, dataset_id) or can_view_dataset(user, dataset_id)

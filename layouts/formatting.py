@@ -6,6 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 UNIT_SUFFIX = {"percent": "%", "days": " days", "weeks": " weeks", "hours": " hours"}
+UNIT_SUFFIX["minutes"] = " minutes"  # force response times (partner submissions)
 
 
 def format_value(value: float | None, unit: str) -> str:

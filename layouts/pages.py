@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from layouts import events_admin, ids
 from layouts.components import chart_card
+from layouts.submissions import register_submit_page
 from loaders.measures import SUBGROUPS
 
 EE_PATH = "/effectiveness-efficiency"
@@ -145,3 +146,4 @@ def register_pages() -> None:
         subgroup="police-demand",
     )
     events_admin.register_page()
+    register_submit_page()

@@ -16,6 +16,8 @@ from loaders.sources import (
     prt_women,
     reoffending,
 )
+from loaders.submissions.drop_folder import DropFolderLoader
+from loaders.submissions.templates import TEMPLATES
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,26 @@ class DatasetSpec:
     folder: str
     loader: Callable[[Path], LoadResult]
     schedule: str  # cron expression, Europe/London
+    # A partner submission: read from its drop folder (SUBMISSIONS_DIR/<id>/), not the public tree.
+    submission: bool = False
+
+
+def _partner_submission(
+    dataset_id: str, publisher: str, cadence: str, classification: str = "partnership"
+) -> DatasetSpec:
+    """A dataset partners send in the template of the same id (loaders/submissions/templates.py)."""
+    return DatasetSpec(
+        id=dataset_id,
+        title=TEMPLATES[dataset_id].title,
+        publisher=publisher,
+        publication_url="",
+        cadence=cadence,
+        classification=classification,
+        folder=dataset_id,
+        loader=DropFolderLoader(dataset_id),
+        schedule="30 6 * * *",  # the drop folder is read daily; uploads load at once
+        submission=True,
+    )
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -112,6 +134,39 @@ DATASETS: dict[str, DatasetSpec] = {
             folder="reference",
             loader=ons_geography.load,
             schedule="0 5 * * 1",
+        ),
+        # Partner submissions: held only by partners, sent through the upload page or dropped
+        # into the dataset's drop folder.
+        _partner_submission(
+            "police_force_extract",
+            "Police force (partner submission)",
+            "monthly",
+            classification="force_restricted",
+        ),
+        _partner_submission(
+            "cps_weekly_dashboard", "Crown Prosecution Service (partner submission)", "weekly"
+        ),
+        _partner_submission(
+            "hmcts_magistrates_mi", "HM Courts & Tribunals Service (partner submission)", "monthly"
+        ),
+        _partner_submission(
+            "hmcts_crown_mi", "HM Courts & Tribunals Service (partner submission)", "monthly"
+        ),
+        _partner_submission(
+            "wcu_witness_care", "Witness Care Unit (partner submission)", "monthly"
+        ),
+        _partner_submission(
+            "victims_code_compliance",
+            "Police, CPS, Witness Care Unit and Probation Service (partner submission)",
+            "quarterly",
+        ),
+        _partner_submission(
+            "probation_iom_cohort", "Probation Service (partner submission)", "quarterly"
+        ),
+        _partner_submission(
+            "womens_services",
+            "Women's services and Probation Service (partner submission)",
+            "quarterly",
         ),
     )
 }

@@ -22,7 +22,7 @@ class MeasureSpec:
     id: str
     title: str
     subgroup: str
-    unit: str  # count, percent, days, weeks, hours, ratio, per_100k
+    unit: str  # count, percent, days, weeks, hours, minutes, ratio, per_100k
     polarity: str  # up_good, down_good, neutral
     definition: str
     dataset_id: str
@@ -47,19 +47,29 @@ SUBGROUPS: dict[str, Subgroup] = {
             "victim-witness",
             "Victim & Witness",
             3,
-            "Whether victims stay with their cases to the end, and how victims and witnesses fare.",
+            "Whether victims and witnesses get what the Victims' Code promises them, whether "
+            "witnesses come to court, and whether victims stay with their cases to the end.",
         ),
         Subgroup(
             "reducing-reoffending",
             "Reducing Reoffending",
             4,
-            "How often offenders reoffend, and the use of out-of-court disposals.",
+            "Reoffending, out-of-court disposals, and the Integrated Offender Management cohort "
+            "against its baseline.",
         ),
         Subgroup(
             "female-offender",
             "Female Offender",
             5,
-            "Women in the justice system: how often they are sent to prison, by force area.",
+            "Women in the criminal justice system: imprisonment rates by force area, referrals to "
+            "women's services, women managed in the community and short custodial sentences.",
+        ),
+        Subgroup(
+            "force",
+            "Force performance",
+            6,
+            "The force's own performance figures against the Police and Crime Plan, from its "
+            "extracts (call handling, attendance, victim satisfaction, outcomes).",
         ),
     )
 }
@@ -85,6 +95,101 @@ _CPS_NOTE = (
     " Counts are defendants whose prosecution was finalised in the month, by principal offence "
     "at finalisation; by CPS Area, which matches the police force area." + _MET_WITH_CITY
 )
+
+_FORCE_EXTRACT = "police_force_extract"
+_CPS_WEEKLY = "cps_weekly_dashboard"
+_WCU = "wcu_witness_care"
+_VICTIMS_CODE = "victims_code_compliance"
+_IOM = "probation_iom_cohort"
+_WOMEN = "womens_services"
+
+
+def _court_mi_measures(prefix: str, courts: str, dataset_id: str) -> tuple[MeasureSpec, ...]:
+    """The same eight HMCTS management-information measures for magistrates' and Crown Court."""
+    ee = "effectiveness-efficiency"
+    trials = (
+        "Trials are counted on the date they were listed for trial; the denominator is every "
+        "trial that reached that date (effective + cracked + ineffective)."
+    )
+    return (
+        MeasureSpec(
+            f"{prefix}_receipts",
+            f"Receipts, {courts} (HMCTS MI)",
+            ee,
+            "count",
+            "neutral",
+            f"Cases received and entered on the system in the month at the {courts}.",
+            dataset_id,
+        ),
+        MeasureSpec(
+            f"{prefix}_disposals",
+            f"Disposals, {courts} (HMCTS MI)",
+            ee,
+            "count",
+            "up_good",
+            f"Cases completed with a final result in the month at the {courts}.",
+            dataset_id,
+        ),
+        MeasureSpec(
+            f"{prefix}_outstanding",
+            f"Outstanding cases, {courts} (HMCTS MI)",
+            ee,
+            "count",
+            "down_good",
+            f"Cases received and not yet disposed of at the end of the month at the {courts}.",
+            dataset_id,
+        ),
+        MeasureSpec(
+            f"{prefix}_effective_trial_rate",
+            f"Effective trial rate, {courts}",
+            ee,
+            "percent",
+            "up_good",
+            f"Trials that went ahead as listed, as a percentage of trials. {trials}",
+            dataset_id,
+        ),
+        MeasureSpec(
+            f"{prefix}_cracked_trial_rate",
+            f"Cracked trial rate, {courts}",
+            ee,
+            "percent",
+            "down_good",
+            "Trials that ended on the trial date without a trial (a late guilty plea, or the "
+            f"prosecution offered no evidence), as a percentage of trials. {trials}",
+            dataset_id,
+        ),
+        MeasureSpec(
+            f"{prefix}_ineffective_trial_rate",
+            f"Ineffective trial rate, {courts}",
+            ee,
+            "percent",
+            "down_good",
+            "Trials that did not go ahead on the trial date and had to be relisted, as a "
+            f"percentage of trials. {trials}",
+            dataset_id,
+        ),
+        MeasureSpec(
+            f"{prefix}_vacated_trials",
+            f"Vacated trials, {courts}",
+            ee,
+            "count",
+            "down_good",
+            "Trials removed from the list before their trial date, in the month.",
+            dataset_id,
+        ),
+        MeasureSpec(
+            f"{prefix}_ineffective_trials_by_reason",
+            f"Ineffective trials by reason, {courts}",
+            ee,
+            "count",
+            "down_good",
+            "Ineffective trials in the month by the group of the HMCTS reason code: Court (W1 to "
+            "W5, X), Defence (Q1 to V), Prosecution (split into a prosecution witness absent and "
+            "other prosecution reasons) and Other (S3, Y, Z).",
+            dataset_id,
+        ),
+    )
+
 
 MEASURES: dict[str, MeasureSpec] = {
     m.id: m
@@ -412,6 +517,330 @@ MEASURES: dict[str, MeasureSpec] = {
             "police force area (Prison Reform Trust, from MoJ outcomes by offence data and ONS "
             "population estimates), to one decimal place as published." + _MET_WITH_CITY,
             _PRT,
+        ),
+        # ---- partner submissions (templates in loaders/submissions/templates.py) ----
+        # Police force extract: each measure here is a code the force's template accepts.
+        MeasureSpec(
+            "force_999_answered_10s",
+            "999 calls answered within 10 seconds",
+            "force",
+            "percent",
+            "up_good",
+            "Emergency (999) calls answered within 10 seconds, as a percentage of 999 calls "
+            "presented to the force's control room in the month.",
+            _FORCE_EXTRACT,
+        ),
+        MeasureSpec(
+            "force_101_answered_in_target",
+            "Non-emergency (101) calls answered within target",
+            "force",
+            "percent",
+            "up_good",
+            "Non-emergency (101) calls answered within the force's target time, as a percentage "
+            "of 101 calls received in the month.",
+            _FORCE_EXTRACT,
+        ),
+        MeasureSpec(
+            "force_emergency_attended_in_target",
+            "Emergency incidents attended within target",
+            "force",
+            "percent",
+            "up_good",
+            "Incidents graded emergency that were attended within the force's target time, as a "
+            "percentage of emergency incidents attended in the month.",
+            _FORCE_EXTRACT,
+        ),
+        MeasureSpec(
+            "force_emergency_response_median_minutes",
+            "Emergency response time, median minutes",
+            "force",
+            "minutes",
+            "down_good",
+            "Median minutes from an emergency incident being created to the first officer "
+            "arriving, for emergency incidents attended in the month.",
+            _FORCE_EXTRACT,
+        ),
+        MeasureSpec(
+            "force_victim_satisfaction",
+            "Victims satisfied with the whole experience",
+            "force",
+            "percent",
+            "up_good",
+            "Victims surveyed in the month who were completely, very or fairly satisfied with "
+            "the whole experience, as a percentage of victims surveyed.",
+            _FORCE_EXTRACT,
+        ),
+        MeasureSpec(
+            "force_repeat_victims",
+            "Repeat victims",
+            "force",
+            "percent",
+            "down_good",
+            "Victims of a crime recorded in the month who had also been the victim of a crime "
+            "in the previous 12 months, as a percentage of victims of crimes recorded in the "
+            "month.",
+            _FORCE_EXTRACT,
+        ),
+        MeasureSpec(
+            "force_domestic_abuse_crimes",
+            "Domestic abuse crimes recorded",
+            "force",
+            "count",
+            "neutral",
+            "Crimes recorded in the month that the force flagged as domestic abuse related.",
+            _FORCE_EXTRACT,
+        ),
+        MeasureSpec(
+            "force_asb_incidents",
+            "Anti-social behaviour incidents",
+            "force",
+            "count",
+            "neutral",
+            "Anti-social behaviour incidents recorded in the month.",
+            _FORCE_EXTRACT,
+        ),
+        MeasureSpec(
+            "force_charge_summons_rate",
+            "Charge or summons rate",
+            "force",
+            "percent",
+            "up_good",
+            "Crimes given a charge or summons outcome (Home Office outcome 1) in the month, as a "
+            "percentage of crimes assigned any outcome in the month.",
+            _FORCE_EXTRACT,
+        ),
+        MeasureSpec(
+            "force_victim_does_not_support",
+            "Crimes closed because the victim does not support action",
+            "force",
+            "percent",
+            "down_good",
+            "Crimes closed in the month with evidential difficulties where the victim does not "
+            "support (or withdraws support for) police action (Home Office outcomes 14 and 16), "
+            "as a percentage of crimes assigned any outcome in the month.",
+            _FORCE_EXTRACT,
+        ),
+        # CPS weekly dashboard.
+        MeasureSpec(
+            "cps_charge_decisions",
+            "CPS pre-charge decisions",
+            "effectiveness-efficiency",
+            "count",
+            "neutral",
+            "Pre-charge decisions the CPS made in the week on cases the police referred.",
+            _CPS_WEEKLY,
+        ),
+        MeasureSpec(
+            "cps_charge_rate",
+            "CPS decisions to charge",
+            "effectiveness-efficiency",
+            "percent",
+            "up_good",
+            "Pre-charge decisions in the week that were to charge, as a percentage of all "
+            "pre-charge decisions in the week.",
+            _CPS_WEEKLY,
+        ),
+        MeasureSpec(
+            "cps_guilty_plea_first_hearing",
+            "Guilty pleas entered at the first hearing",
+            "effectiveness-efficiency",
+            "percent",
+            "up_good",
+            "Guilty pleas entered at the first hearing, as a percentage of all guilty pleas "
+            "entered in the week.",
+            _CPS_WEEKLY,
+        ),
+        MeasureSpec(
+            "cps_weekly_conviction_rate",
+            "CPS conviction rate (weekly dashboard)",
+            "effectiveness-efficiency",
+            "percent",
+            "up_good",
+            "Prosecutions completed in the week that ended in a conviction, as a percentage of "
+            "all prosecutions completed in the week.",
+            _CPS_WEEKLY,
+        ),
+        # HMCTS management information.
+        *_court_mi_measures("hmcts_mags", "magistrates' courts", "hmcts_magistrates_mi"),
+        *_court_mi_measures("hmcts_crown", "Crown Court", "hmcts_crown_mi"),
+        # Witness Care Unit.
+        MeasureSpec(
+            "wcu_needs_assessment_rate",
+            "Witness care needs assessments completed",
+            "victim-witness",
+            "percent",
+            "up_good",
+            "Victims and witnesses given a full needs assessment by the Witness Care Unit, as a "
+            "percentage of those due one (a charge decision was made in their case) in the month.",
+            _WCU,
+        ),
+        MeasureSpec(
+            "wcu_witness_attendance_rate",
+            "Witnesses attending court",
+            "victim-witness",
+            "percent",
+            "up_good",
+            "Witnesses who attended court, as a percentage of witnesses warned to attend a trial "
+            "in the month.",
+            _WCU,
+        ),
+        # Victims' Code compliance: the five areas MoJ collects each quarter.
+        MeasureSpec(
+            "vcop_written_acknowledgement",
+            "Victims' Code: written acknowledgement of the crime report",
+            "victim-witness",
+            "percent",
+            "up_good",
+            "Victims who got written acknowledgement of their crime report, as a percentage of "
+            "victims in the quarter's compliance sample who reported a crime.",
+            _VICTIMS_CODE,
+        ),
+        MeasureSpec(
+            "vcop_referral_to_support",
+            "Victims' Code: referred to support services",
+            "victim-witness",
+            "percent",
+            "up_good",
+            "Victims referred to victim support services, as a percentage of victims in the "
+            "quarter's sample who should have been referred.",
+            _VICTIMS_CODE,
+        ),
+        MeasureSpec(
+            "vcop_updates_in_time",
+            "Victims' Code: updates within the time frames",
+            "victim-witness",
+            "percent",
+            "up_good",
+            "Victims updated about their case within the Code's time frames, as a percentage of "
+            "victims in the quarter's sample who were due an update.",
+            _VICTIMS_CODE,
+        ),
+        MeasureSpec(
+            "vcop_vps_offered",
+            "Victims' Code: offered a Victim Personal Statement",
+            "victim-witness",
+            "percent",
+            "up_good",
+            "Victims offered the chance to make a Victim Personal Statement, as a percentage of "
+            "victims in the quarter's sample who should have been offered one.",
+            _VICTIMS_CODE,
+        ),
+        MeasureSpec(
+            "vcop_release_told",
+            "Victims' Code: told of the offender's release in advance",
+            "victim-witness",
+            "percent",
+            "up_good",
+            "Victims told in advance of the offender's release, as a percentage of victims in "
+            "the quarter's sample entitled to be told.",
+            _VICTIMS_CODE,
+        ),
+        # Probation / Integrated Offender Management cohort.
+        MeasureSpec(
+            "iom_cohort_size",
+            "IOM cohort size",
+            "reducing-reoffending",
+            "count",
+            "neutral",
+            "People in the Integrated Offender Management cohort at the end of the quarter.",
+            _IOM,
+        ),
+        MeasureSpec(
+            "iom_selections",
+            "IOM selections",
+            "reducing-reoffending",
+            "count",
+            "neutral",
+            "People selected onto the IOM cohort during the quarter.",
+            _IOM,
+        ),
+        MeasureSpec(
+            "iom_deselections",
+            "IOM deselections",
+            "reducing-reoffending",
+            "count",
+            "neutral",
+            "People deselected from the IOM cohort during the quarter.",
+            _IOM,
+        ),
+        MeasureSpec(
+            "iom_baseline_convictions",
+            "IOM cohort convictions, baseline period",
+            "reducing-reoffending",
+            "count",
+            "neutral",
+            "Convictions of the current cohort's members in the 12 months before each joined "
+            "the cohort: the baseline the monitoring period is compared with.",
+            _IOM,
+        ),
+        MeasureSpec(
+            "iom_current_convictions",
+            "IOM cohort convictions, monitoring period",
+            "reducing-reoffending",
+            "count",
+            "down_good",
+            "Convictions of the current cohort's members in the 12 months to the end of the "
+            "quarter while on the cohort; compare with the baseline period.",
+            _IOM,
+        ),
+        MeasureSpec(
+            "iom_members_convicted_rate",
+            "IOM cohort members convicted in the quarter",
+            "reducing-reoffending",
+            "percent",
+            "down_good",
+            "Cohort members convicted of an offence committed in the quarter, as a percentage of "
+            "the cohort at the end of the quarter.",
+            _IOM,
+        ),
+        # Women's services.
+        MeasureSpec(
+            "women_services_referrals",
+            "Referrals to women's services",
+            "female-offender",
+            "count",
+            "up_good",
+            "Women referred to women's services (a women's centre) in the quarter.",
+            _WOMEN,
+        ),
+        MeasureSpec(
+            "women_managed_in_community",
+            "Women managed in the community",
+            "female-offender",
+            "count",
+            "neutral",
+            "Women supervised by probation in the community at the end of the quarter "
+            "(community orders, suspended sentence orders and licences).",
+            _WOMEN,
+        ),
+        MeasureSpec(
+            "women_short_custodial_sentences",
+            "Short custodial sentences for women",
+            "female-offender",
+            "count",
+            "down_good",
+            "Women sentenced to immediate custody of less than 12 months in the quarter.",
+            _WOMEN,
+        ),
+        MeasureSpec(
+            "women_community_sentence_share",
+            "Women given community or suspended sentences",
+            "female-offender",
+            "percent",
+            "up_good",
+            "Women given a community order or a suspended sentence order, as a percentage of "
+            "women sentenced in the quarter.",
+            _WOMEN,
+        ),
+        MeasureSpec(
+            "women_short_custody_share",
+            "Women given short custodial sentences",
+            "female-offender",
+            "percent",
+            "down_good",
+            "Women given immediate custody of less than 12 months, as a percentage of women "
+            "sentenced in the quarter.",
+            _WOMEN,
         ),
     )
 }

@@ -194,3 +194,26 @@ class AreaBoundary(Base):
     # The area's name as the boundary file spells it, and its GeoJSON geometry as JSON text.
     name: Mapped[str] = mapped_column(sa.String(120))
     geometry: Mapped[str] = mapped_column(sa.Text)
+
+
+class Submission(Base):
+    """A partner file accepted through the upload page: who sent it, what it was, what it made.
+
+    The file itself is kept byte for byte in the dataset's drop folder under `stored_name`, so
+    each vintage can be traced to the file that produced it.
+    """
+
+    __tablename__ = "submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(sa.ForeignKey("dataset.id"), index=True)
+    vintage_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vintage.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"))
+    username: Mapped[str] = mapped_column(sa.String(80))
+    original_name: Mapped[str] = mapped_column(sa.String(300))
+    stored_name: Mapped[str] = mapped_column(sa.String(300))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size_bytes: Mapped[int] = mapped_column(sa.BigInteger)
+    rows: Mapped[int] = mapped_column(default=0)
+    figures: Mapped[int] = mapped_column(default=0)
+    submitted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

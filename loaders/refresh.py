@@ -33,6 +33,7 @@ from loaders.models import (
     Vintage,
     utcnow,
 )
+from loaders.submissions import demo_returns, drop_folder
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class RefreshOutcome:
     """What one dataset's refresh did, for the CLI, the ledger and tests."""
 
     dataset_id: str
-    status: str  # success, unchanged, failed
+    status: str  # success, unchanged, failed, empty (a partner dataset nobody has submitted yet)
     rows: int = 0
     error: str | None = None
     seconds: float = 0.0
@@ -102,8 +103,20 @@ def _upsert_areas(session: Session, areas: Iterable[AreaSpec]) -> None:
         session.flush()
 
 
-def source_dir_for(spec: DatasetSpec, public_data_dir: Path | None, demo_dir: Path) -> Path:
-    """The folder a dataset is read from: the configured public tree, or generated demo files."""
+def source_dir_for(
+    spec: DatasetSpec,
+    public_data_dir: Path | None,
+    demo_dir: Path,
+    submissions_dir: Path | None = None,
+) -> Path:
+    """The folder a dataset is read from: the configured public tree, or generated demo files.
+
+    A partner dataset is always read from its drop folder (submissions_dir/<id>/), where uploads
+    land and, in demo mode, the generated demo returns too. Without submissions_dir it is the
+    default layout's: instance/submissions beside instance/demo-data.
+    """
+    if spec.submission:
+        return drop_folder.folder_for(submissions_dir or demo_dir.parent / "submissions", spec.id)
     if public_data_dir is not None:
         return public_data_dir / spec.folder
     return demo_dir / spec.folder
@@ -284,23 +297,31 @@ def refresh_all(
     trigger: str = "manual",
     datasets: Iterable[DatasetSpec] | None = None,
     progress: Progress | None = None,
+    submissions_dir: Path | None = None,
 ) -> list[RefreshOutcome]:
     """Refresh every dataset in turn; one failing dataset never stops or undoes the others."""
     is_demo = public_data_dir is None
+    submissions_dir = submissions_dir or demo_dir.parent / "submissions"
     if is_demo:
         demo.write_demo_files(demo_dir, today=today or london_today())
+        demo_returns.write_demo_returns(submissions_dir, today=today or london_today())
     outcomes = []
     for spec in datasets or DATASETS.values():
+        source_dir = source_dir_for(spec, public_data_dir, demo_dir, submissions_dir)
         if progress:
-            progress(f"{spec.id}: loading from {source_dir_for(spec, public_data_dir, demo_dir)}")
-        outcome = refresh_dataset(
-            session_factory,
-            spec,
-            source_dir_for(spec, public_data_dir, demo_dir),
-            is_demo=is_demo,
-            today=today,
-            trigger=trigger,
-        )
+            progress(f"{spec.id}: loading from {source_dir}")
+        if spec.submission and not drop_folder.submission_files(source_dir):
+            outcome = RefreshOutcome(spec.id, "empty", error="no submissions yet")
+        else:
+            outcome = refresh_dataset(
+                session_factory,
+                spec,
+                source_dir,
+                # A partner dataset is demo data while any generated return is in its folder.
+                is_demo=drop_folder.holds_demo_files(source_dir) if spec.submission else is_demo,
+                today=today,
+                trigger=trigger,
+            )
         if progress:
             detail = outcome.error or f"{outcome.rows:,} rows"
             progress(f"{spec.id}: {outcome.status} ({detail}, {outcome.seconds:.1f}s)")

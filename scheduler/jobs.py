@@ -29,6 +29,7 @@ def refresh_everything(
             today=london_today(settings.timezone),
             trigger=trigger,
             progress=progress,
+            submissions_dir=settings.submissions_dir,
         )
 
 

@@ -63,7 +63,8 @@ def test_each_builtin_event_affects_the_right_measures():
     for measure_id in MEASURES:
         affecting = {e.id for e in events_for(measure_id)}
         assert affecting >= LOCKDOWNS, measure_id  # lockdowns touch every measure
-        is_court = MEASURES[measure_id].dataset_id == "moj_ccsq_crown"
+        court_datasets = {"moj_ccsq_crown", "hmcts_magistrates_mi", "hmcts_crown_mi"}
+        is_court = MEASURES[measure_id].dataset_id in court_datasets or "trial" in measure_id
         assert ("common-platform" in affecting) == is_court, measure_id
         is_oocd = "out_of_court" in measure_id or "oocd" in measure_id
         assert ("oocd-two-tier" in affecting) == is_oocd, measure_id

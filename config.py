@@ -25,6 +25,24 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else None
+
+
+# Variables that share a prefix with ours but belong to other tools.
+_FOREIGN_VARIABLES = {"SOURCE_DATE_EPOCH"}
+
+
+def _env_per_dataset(prefix: str) -> dict[str, str]:
+    """`SOURCE_MOJ_CCSQ_CROWN=https://…` → {"moj_ccsq_crown": "https://…"} (ids are lower case)."""
+    return {
+        name.removeprefix(prefix).lower(): value.strip()
+        for name, value in os.environ.items()
+        if name.startswith(prefix) and name not in _FOREIGN_VARIABLES and value.strip()
+    }
+
+
 class ConfigurationError(RuntimeError):
     """A setting is missing or unsafe; the message says which and why."""
 
@@ -42,6 +60,16 @@ class Settings:
     instance_dir: Path = INSTANCE_DIR
     lcjp: dict = field(default_factory=lambda: dict(DEFAULT_LCJP))
     testing: bool = False
+    # Scheduled refresh (issue 4). Per-dataset overrides come from SOURCE_<ID> / SCHEDULE_<ID>.
+    sources: dict = field(default_factory=dict)  # dataset id -> folder path or http(s) URL
+    schedules: dict = field(default_factory=dict)  # dataset id -> cron expression
+    http_timeout: float = 30.0  # seconds to connect and between bytes
+    http_retries: int = 3  # extra attempts after a time-out, dropped connection or HTTP 5xx
+    http_backoff: float = 2.0  # first wait between attempts, doubled each time (seconds)
+    source_max_bytes: int = 1_073_741_824  # refuse a single downloaded file larger than this
+    misfire_grace_seconds: int = 3600  # a job that missed its time by less than this still runs
+    stale_grace_days: int | None = None  # days past a dataset's cadence before it shows Stale
+    scheduler_in_app: bool = False  # local development only: run the scheduler inside the app
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -55,6 +83,15 @@ class Settings:
             demo_mode=_env_bool("DEMO_MODE"),
             refresh_on_start=_env_bool("REFRESH_ON_START", True),
             instance_dir=Path(os.environ.get("INSTANCE_DIR", INSTANCE_DIR)),
+            sources=_env_per_dataset("SOURCE_"),
+            schedules=_env_per_dataset("SCHEDULE_"),
+            http_timeout=float(os.environ.get("HTTP_TIMEOUT", "30")),
+            http_retries=int(os.environ.get("HTTP_RETRIES", "3")),
+            http_backoff=float(os.environ.get("HTTP_BACKOFF", "2")),
+            source_max_bytes=int(os.environ.get("SOURCE_MAX_BYTES", str(1_073_741_824))),
+            misfire_grace_seconds=int(os.environ.get("SCHEDULER_MISFIRE_GRACE", "3600")),
+            stale_grace_days=_env_int("STALE_GRACE_DAYS"),
+            scheduler_in_app=_env_bool("SCHEDULER_IN_APP"),
         )
         return replace(settings, **overrides).resolved()
 

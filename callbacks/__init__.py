@@ -10,3 +10,8 @@ def register_callbacks(app: dash.Dash) -> None:
 
     effectiveness.register(app)
     police.register(app)
+
+    from callbacks import admin, data_sources
+
+    admin.register(app)
+    data_sources.register(app)

@@ -16,9 +16,18 @@ from loaders.models import Dataset, Vintage
 
 
 def visible_pages(user) -> list[dict]:
-    """Pages whose subgroup has at least one measure from a dataset the user may see."""
+    """Pages whose subgroup has at least one measure from a dataset the user may see.
+
+    A page registered with `roles` (not a subgroup page) is shown to those roles; ("*",) means
+    every signed-in user.
+    """
     pages = []
     for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
+        roles = page.get("roles")
+        if roles is not None:
+            if "*" in roles or user.role in roles:
+                pages.append(page)
+            continue
         subgroup = page.get("subgroup")
         datasets = {m.dataset_id for m in MEASURES.values() if m.subgroup == subgroup}
         if any(can_view_dataset(user, d) for d in datasets):
@@ -45,7 +54,10 @@ def serve_layout():
         return html.Div(dash.page_container)
     name = user.display_name or user.username
     return create_shell(
-        visible_pages(user), user_name=f"{name} ({user.role})", demo=any_demo_data()
+        visible_pages(user),
+        user_name=f"{name} ({user.role})",
+        demo=any_demo_data(),
+        admin=user.role == "admin",
     )
 
 

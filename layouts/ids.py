@@ -37,3 +37,17 @@ def source(card: str) -> str:
 
 def breadcrumb(card: str) -> str:
     return f"{card}-breadcrumb"
+
+
+# Refresh administration (issue 4) and the Data sources page.
+ADMIN_DATASET_PICKER = "admin-dataset-picker"
+ADMIN_REFRESH_ONE = "admin-refresh-one"
+ADMIN_REFRESH_ALL = "admin-refresh-all"
+ADMIN_MESSAGE = "admin-refresh-message"
+ADMIN_PROGRESS = "admin-progress"
+ADMIN_POLL = "admin-poll"
+ADMIN_LEDGER = "admin-ledger"
+ADMIN_HISTORY = "admin-history"
+REFRESH_ALERT = "refresh-alert"
+REFRESH_ALERT_POLL = "refresh-alert-poll"
+DATA_SOURCES_TABLE = "data-sources-table"

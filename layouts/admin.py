@@ -41,9 +41,13 @@ def refresh_page(datasets: list[tuple[str, str]]):
         [
             html.H1("Data refresh", id=ids.PAGE_HEADING),
             html.P(
-                "Every attempt to load a dataset is recorded here. A failed refresh keeps the last "
-                "good data on every page; the reason is shown in plain words. Scheduled refreshes "
-                "run from `python -m scheduler`."
+                [
+                    "Every attempt to load a dataset is recorded here. A failed refresh keeps the "
+                    "last good data on every page; the reason is shown in plain words. Scheduled "
+                    "refreshes run from ",
+                    html.Code("python -m scheduler"),
+                    ".",
+                ]
             ),
             dbc.Card(
                 dbc.CardBody(
@@ -142,7 +146,11 @@ def ledger_table(rows, timezone: str):
                     html.Td(
                         [
                             local_time(row.last_run_at, timezone),
-                            html.Div(row.last_run_trigger, className="small text-body-secondary"),
+                            html.Div(
+                                row.last_run_trigger
+                                + (f" by {row.requested_by}" if row.requested_by else ""),
+                                className="small text-body-secondary",
+                            ),
                         ]
                     ),
                     html.Td(local_time(row.last_success_at, timezone)),
@@ -177,7 +185,7 @@ def history_table(runs, titles: dict[str, str], timezone: str):
             [
                 html.Th(local_time(run.started_at, timezone), scope="row"),
                 html.Td(titles.get(run.dataset_id, run.dataset_id)),
-                html.Td(run.trigger),
+                html.Td(run.trigger + (f" by {run.requested_by}" if run.requested_by else "")),
                 html.Td(status_badge(run.status)),
                 html.Td(f"{run.rows:,}"),
                 html.Td(duration_text(run.seconds)),

@@ -70,6 +70,15 @@ class FetchedSource:
     folder: Path | None
     not_modified: bool
     validators: dict[str, dict] = field(default_factory=dict)
+    urls: dict[str, str] = field(default_factory=dict)  # staged file name -> its URL
+
+    def explain(self, message: str) -> str:
+        """Name files by their URL, not by the temporary folder they were read from."""
+        if self.folder is None:
+            return message
+        for name, url in self.urls.items():
+            message = message.replace(str(self.folder / name), url)
+        return message.replace(str(self.folder), self.location)
 
     def discard(self) -> None:
         if self.folder is not None:
@@ -262,7 +271,7 @@ def fetch_source(
     staging_root.mkdir(parents=True, exist_ok=True)
     folder = staging_root / f"{dataset_id}-{time.time_ns()}"
     folder.mkdir()
-    result = FetchedSource(location=location, folder=folder, not_modified=False)
+    result = FetchedSource(location=location, folder=folder, not_modified=False, urls=files)
     try:
         previous = previous_validators or {}
         # Ask "changed since?" only when the same files made the current vintage.

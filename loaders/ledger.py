@@ -121,6 +121,7 @@ class LedgerRow:
     error: str | None
     schedule: str
     source: str
+    requested_by: str | None = None  # the administrator who pressed "Refresh now"
 
     @property
     def running(self) -> bool:
@@ -162,6 +163,7 @@ def dataset_ledger(
         ).all()
     )
     titles = dict(session.execute(sa.select(Dataset.id, Dataset.title)).all())
+    requesters = _requesters(session, [run.id for run in latest.values()])
     rows = []
     for spec in DATASETS.values():
         run, success = latest.get(spec.id), good.get(spec.id)
@@ -185,9 +187,23 @@ def dataset_ledger(
                 error=run.error if run and run.status == "failed" else None,
                 schedule=expression,
                 source=sources.get(spec.id, ""),
+                requested_by=requesters.get(run.id) if run else None,
             )
         )
     return rows
+
+
+def _requesters(session: Session, run_ids: list[int]) -> dict[int, str]:
+    """run id -> the administrator who asked for it, for runs started from the admin page."""
+    if not run_ids:
+        return {}
+    return dict(
+        session.execute(
+            sa.select(RefreshJob.run_id, RefreshJob.requested_by).where(
+                RefreshJob.run_id.in_(run_ids), RefreshJob.requested_by.is_not(None)
+            )
+        ).all()
+    )
 
 
 @dataclass(frozen=True)
@@ -202,11 +218,13 @@ class RunRecord:
     seconds: float | None
     rows: int
     error: str | None
+    requested_by: str | None = None
 
 
 def recent_runs(session: Session, limit: int = 20, now: datetime | None = None) -> list[RunRecord]:
     now = as_utc(now) or utcnow()
     runs = session.scalars(sa.select(RefreshRun).order_by(RefreshRun.id.desc()).limit(limit)).all()
+    requesters = _requesters(session, [run.id for run in runs])
     return [
         RunRecord(
             run.id,
@@ -217,6 +235,7 @@ def recent_runs(session: Session, limit: int = 20, now: datetime | None = None) 
             _duration(run, now),
             run.rows,
             run.error,
+            requesters.get(run.id),
         )
         for run in runs
     ]

@@ -201,10 +201,11 @@ def refresh_dataset(
             if fetched is not None:
                 _remember_validators(session, spec.id, fetched, digest)
     except Exception as exc:  # every failure is recorded; the last good vintage stays current
-        log.warning("refresh of %s failed: %s", spec.id, exc)
+        reason = fetched.explain(str(exc)) if fetched is not None else str(exc)
+        log.warning("refresh of %s failed: %s", spec.id, reason)
         with transaction(session_factory) as session:
-            _finish(session, run_id, "failed", 0, None, error=str(exc))
-        return RefreshOutcome(spec.id, "failed", 0, str(exc), time.perf_counter() - started)
+            _finish(session, run_id, "failed", 0, None, error=reason)
+        return RefreshOutcome(spec.id, "failed", 0, reason, time.perf_counter() - started)
     finally:
         if fetched is not None:
             fetched.discard()

@@ -49,15 +49,14 @@ def _assess(dataset_id, cadence, loaded_at, last_success_at, now, grace_days) ->
     if now <= expected_by:
         return Freshness(dataset_id, cadence, loaded_at, last_success_at, expected_by, False, "")
     age = (now - loaded_at).days
-    checked_recently = last_success_at is not None and last_success_at > expected_by
-    cause = (
-        "the source has published nothing new since"
-        if checked_recently
-        else "the refresh has not succeeded since"
-    )
+    allowed = allowed_age(cadence, grace_days).days
+    if last_success_at is not None and last_success_at > expected_by:
+        cause = "although the source was checked recently, it has published nothing new"
+    else:
+        cause = "no refresh has succeeded since"
     reason = (
-        f"no new data for {age} days ({cause} it was loaded; published {cadence}, "
-        f"so new data was expected within {allowed_age(cadence, grace_days).days} days)"
+        f"no new data for {age} days ({cause}; new {cadence} data was expected within "
+        f"{allowed} days)"
     )
     return Freshness(dataset_id, cadence, loaded_at, last_success_at, expected_by, True, reason)
 

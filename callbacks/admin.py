@@ -19,7 +19,7 @@ from layouts import ids
 from layouts.components import not_authorised
 from loaders import ledger
 from loaders.datasets import DATASETS
-from loaders.fetch import resolve_source
+from loaders.fetch import display_location, resolve_source
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,9 @@ def update_ledger(_n_intervals):
     settings = app_services.settings
     # A run left 'running' by a killed process shows as failed once no refresh holds the lock.
     ledger.sweep_if_idle(app_services.engine, app_services.session_factory, settings.instance_dir)
-    sources = {spec.id: resolve_source(spec, settings)[0] for spec in DATASETS.values()}
+    sources = {
+        spec.id: display_location(resolve_source(spec, settings)[0]) for spec in DATASETS.values()
+    }
     with app_services.session_factory() as session:
         rows = ledger.dataset_ledger(
             session, schedules=settings.schedules, sources=sources, timezone=settings.timezone

@@ -55,9 +55,9 @@ class HttpPolicy:
     @classmethod
     def from_settings(cls, settings) -> HttpPolicy:
         return cls(
-            timeout=settings.http_timeout,
-            retries=settings.http_retries,
-            backoff=settings.http_backoff,
+            timeout=max(settings.http_timeout, 0.1),
+            retries=max(settings.http_retries, 0),
+            backoff=max(settings.http_backoff, 0.0),
             max_bytes=settings.source_max_bytes,
         )
 
@@ -97,6 +97,16 @@ def resolve_source(spec, settings) -> tuple[str, bool]:
     if settings.public_data_dir is not None:
         return str(settings.public_data_dir / spec.folder), False
     return str(demo_root(settings) / spec.folder), True
+
+
+def display_location(location: str) -> str:
+    """A source location safe to show and log: any user:password in a URL is hidden."""
+    if not is_url(location):
+        return location
+    parts = urlsplit(location)
+    if "@" not in parts.netloc:
+        return location
+    return parts._replace(netloc="…@" + parts.netloc.rsplit("@", 1)[1]).geturl()
 
 
 def demo_root(settings) -> Path:

@@ -51,6 +51,7 @@ class RefreshOutcome:
     rows: int = 0
     error: str | None = None
     seconds: float = 0.0
+    run_id: int | None = None  # its row in the refresh ledger
 
 
 def london_today(timezone: str = "Europe/London") -> date:
@@ -205,11 +206,11 @@ def refresh_dataset(
         log.warning("refresh of %s failed: %s", spec.id, reason)
         with transaction(session_factory) as session:
             _finish(session, run_id, "failed", 0, None, error=reason)
-        return RefreshOutcome(spec.id, "failed", 0, reason, time.perf_counter() - started)
+        return RefreshOutcome(spec.id, "failed", 0, reason, time.perf_counter() - started, run_id)
     finally:
         if fetched is not None:
             fetched.discard()
-    return RefreshOutcome(spec.id, status, rows, None, time.perf_counter() - started)
+    return RefreshOutcome(spec.id, status, rows, None, time.perf_counter() - started, run_id)
 
 
 def _validators_for(session_factory, dataset_id, location, current_hash) -> dict | None:
@@ -241,6 +242,24 @@ def _unchanged(session_factory, run_id, dataset_id, started, why, fetched=None, 
     return RefreshOutcome(
         dataset_id, "unchanged", current.row_count, None, time.perf_counter() - started
     )
+
+
+def record_failure(
+    session_factory: sessionmaker, dataset_id: str, trigger: str, error: str
+) -> RefreshOutcome:
+    """Record a refresh that failed before its loader could start (the last good data stays)."""
+    log.warning("refresh of %s failed: %s", dataset_id, error)
+    with transaction(session_factory) as session:
+        run = RefreshRun(
+            dataset_id=dataset_id,
+            trigger=trigger,
+            status="failed",
+            error=error,
+            finished_at=utcnow(),
+        )
+        session.add(run)
+        session.flush()
+        return RefreshOutcome(dataset_id, "failed", 0, error, 0.0, run.id)
 
 
 def _store(session, spec, result, digest, source_dir, is_demo, today, run_id) -> int:

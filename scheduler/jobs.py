@@ -19,11 +19,17 @@ from sqlalchemy.orm import sessionmaker
 from config import Settings
 from loaders import demo
 from loaders.datasets import DATASETS, DatasetSpec
-from loaders.fetch import HttpPolicy, demo_root, resolve_source
+from loaders.fetch import HttpPolicy, demo_root, display_location, resolve_source
 from loaders.ledger import REFRESH_LOCK, as_utc, claim, claimed_by, set_stage, sweep_abandoned
 from loaders.locks import exclusive
 from loaders.models import utcnow
-from loaders.refresh import RefreshOutcome, cache_is_empty, london_today, refresh_dataset
+from loaders.refresh import (
+    RefreshOutcome,
+    cache_is_empty,
+    london_today,
+    record_failure,
+    refresh_dataset,
+)
 from loaders.schedules import cron_trigger, latest_due, schedule_for
 
 log = logging.getLogger(__name__)
@@ -66,9 +72,17 @@ def run_job(
                 owner = claimed_by(session, spec.id, due_at)
             _say(progress, f"{spec.id}: already run for {due_at:%Y-%m-%d %H:%M} UTC by {owner}")
             return None
+        _say(progress, f"{spec.id}: loading from {display_location(location)}")
         if is_demo and not demo_written:
-            _write_demo_files(settings)
-        _say(progress, f"{spec.id}: loading from {location}")
+            try:
+                _write_demo_files(settings)
+            except Exception as error:  # recorded like any other failed refresh
+                outcome = record_failure(
+                    session_factory, spec.id, trigger, f"demo files could not be written: {error}"
+                )
+                set_stage(session_factory, job_id, "finished", outcome.run_id)
+                _say(progress, f"{spec.id}: failed ({outcome.error})", logging.ERROR)
+                return outcome
         outcome = refresh_dataset(
             session_factory,
             spec,
@@ -103,9 +117,12 @@ def run_datasets(
     jobs = list(jobs)
     demo_written = False
     if any(resolve_source(spec, settings)[1] for spec, _due in jobs):
-        with exclusive(engine, REFRESH_LOCK, settings.instance_dir):
-            _write_demo_files(settings)
-        demo_written = True
+        try:
+            with exclusive(engine, REFRESH_LOCK, settings.instance_dir):
+                _write_demo_files(settings)
+            demo_written = True
+        except Exception:  # each job tries again and records the failure in the ledger
+            log.exception("demo files could not be written")
     outcomes = []
     for spec, due_at in jobs:
         outcome = run_job(

@@ -316,3 +316,32 @@ def test_data_sources_flags_overdue_data_and_hides_load_details_of_restricted_da
     with as_user("analyst"):
         page = _text(data_sources.data_sources_page())
     assert page.count("Overdue · Stale") == 2 and "Jun 2025" in page
+
+
+def test_demo_files_that_cannot_be_written_are_a_recorded_failure(make_settings, monkeypatch):
+    from loaders.db import make_engine, make_sessionmaker, migrate
+    from loaders.refresh import sync_registry
+    from scheduler import jobs
+
+    settings = make_settings(public_data_dir=None)  # a demo instance
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    sync_registry(factory, settings.lcjp)
+
+    def disk_full(_settings):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jobs, "_write_demo_files", disk_full)
+    outcomes = jobs.refresh_everything(engine, factory, settings, trigger="test")
+    assert [o.status for o in outcomes] == ["failed"] * len(DATASETS)
+    with factory() as session:
+        runs = session.scalars(sa.select(RefreshRun)).all()
+        unfinished = session.scalars(
+            sa.select(RefreshJob).where(RefreshJob.finished_at.is_(None))
+        ).all()
+    assert {r.status for r in runs} == {"failed"} and len(runs) == len(DATASETS)
+    assert all("demo files could not be written" in r.error for r in runs)
+    assert all("No space left on device" in r.error for r in runs)
+    assert unfinished == []
+    engine.dispose()

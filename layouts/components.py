@@ -26,9 +26,8 @@ class TileData:
     context: str
     source: str
     is_demo: bool = False
-    stale_reason: str = (
-        ""  # set when the dataset behind the figure is overdue (see loaders.staleness)
-    )
+    # Why the dataset behind the figure is overdue (loaders.staleness); empty when it is current.
+    stale_reason: str = ""
 
 
 def demo_badge(is_demo: bool):
@@ -43,7 +42,10 @@ STALE_LABEL = "Stale"
 
 
 def stale_badge(reason: str, *, compact: bool = False):
-    """'Stale' in words (never colour alone), with why; compact keeps the reason for hover and screen readers."""
+    """'Stale' in words, never colour alone, and why; `compact` shows the why on hover only.
+
+    Screen readers hear the reason either way.
+    """
     if not reason:
         return None
     badge = dbc.Badge(

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from config import ConfigurationError, Settings
 from loaders.datasets import DATASETS
 from loaders.db import make_engine, make_sessionmaker, migrate
-from loaders.fetch import resolve_source
+from loaders.fetch import display_location, resolve_source
 from loaders.ledger import claimed_by
 from loaders.locks import exclusive
 from loaders.models import utcnow
@@ -80,7 +80,7 @@ def list_schedules(session_factory, settings: Settings) -> None:
             done = latest is not None and claimed_by(session, spec.id, latest) is not None
             print(f"{spec.id}")
             print(f"  schedule  {expression} ({settings.timezone})")
-            print(f"  source    {resolve_source(spec, settings)[0]}")
+            print(f"  source    {display_location(resolve_source(spec, settings)[0])}")
             if latest is not None:
                 state = "done" if done else "DUE"
                 print(f"  last due  {latest.astimezone(zone):%a %d %b %Y %H:%M} ({state})")

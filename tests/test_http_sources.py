@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from config import Settings
 from loaders.datasets import DATASETS
 from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.fetch import Fetcher, FetchError, HttpPolicy, file_list
@@ -120,8 +121,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(200, body, headers)
 
 
-@pytest.fixture
-def server(public_data_dir):
+@pytest.fixture(scope="module")
+def module_server(public_data_dir):
     httpd = SourceServer(public_data_dir)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -129,6 +130,16 @@ def server(public_data_dir):
     httpd.stop.set()
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def server(module_server):
+    """The loopback server with no faults, serving the real files with validators."""
+    module_server.faults.clear()
+    module_server.bodies.clear()
+    module_server.validators = True
+    module_server.requests.clear()
+    return module_server
 
 
 @dataclass
@@ -185,9 +196,17 @@ class Remote:
             ).first()
 
 
-@pytest.fixture
-def remote(make_settings, server):
-    settings = make_settings(
+def _remote(settings, server) -> Remote:
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    sync_registry(factory, settings.lcjp)
+    return Remote(settings, engine, factory, server)
+
+
+def _http_settings(server) -> dict:
+    """Both datasets over HTTP, with short time-outs and backoff so faults cost little time."""
+    return dict(
         sources={
             CCSQ.id: f"{server.base}/ccsq/",
             POLICE.id: f"{server.base}/police/manifest.json",
@@ -196,17 +215,43 @@ def remote(make_settings, server):
         http_retries=2,
         http_backoff=0.01,
     )
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    factory = make_sessionmaker(engine)
-    sync_registry(factory, settings.lcjp)
-    yield Remote(settings, engine, factory, server)
-    engine.dispose()
 
 
 @pytest.fixture
-def loaded(remote):
+def remote(make_settings, server):
+    remote = _remote(make_settings(**_http_settings(server)), server)
+    yield remote
+    remote.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def good_cache(databases, tmp_path_factory, module_server, public_data_dir):
+    """One cache with good Crown Court data from HTTP, shared by the fault tests.
+
+    A fault never changes stored data, which is exactly what each of those tests checks.
+    """
+    settings = Settings(
+        database_url=databases.new(),
+        public_data_dir=public_data_dir,
+        instance_dir=tmp_path_factory.mktemp("faults"),
+        testing=True,
+        **_http_settings(module_server),
+    ).resolved()
+    remote = _remote(settings, module_server)
+    assert remote.refresh(CCSQ)[CCSQ.id].status == "success"
+    yield remote
+    remote.engine.dispose()
+
+
+@pytest.fixture
+def loaded(good_cache, server):
     """A cache whose last good Crown Court data came over HTTP from the real files."""
+    return good_cache
+
+
+@pytest.fixture
+def loaded_alone(remote):
+    """Like `loaded`, but a cache of its own, for tests that change the stored data."""
     assert remote.refresh(CCSQ)[CCSQ.id].status == "success"
     return remote
 
@@ -259,7 +304,8 @@ def test_an_unchanged_source_answers_304_and_is_skipped_quickly(loaded_both):
     assert elapsed < 5  # nothing downloaded or parsed; generous for a slow CI machine
 
 
-def test_a_source_without_validators_is_skipped_by_its_content_hash(loaded):
+def test_a_source_without_validators_is_skipped_by_its_content_hash(loaded_alone):
+    loaded = loaded_alone
     loaded.server.validators = False
     calls = []
 
@@ -344,7 +390,8 @@ def test_a_renamed_column_is_recorded_with_the_last_good_data_kept(loaded, publi
     assert "staging" not in loaded.last_run(CCSQ.id).error
 
 
-def test_a_changed_file_is_fetched_whole_and_loaded_as_a_new_vintage(loaded, public_data_dir):
+def test_a_changed_file_is_fetched_whole_and_loaded_as_a_new_vintage(loaded_alone, public_data_dir):
+    loaded = loaded_alone
     """One file changes: the others answered 304 but are fetched again, since the loader needs all."""
     original = (public_data_dir / CCSQ.folder / ccsq.WAITING_HEARING).read_bytes()
     loaded.server.bodies[f"/ccsq/{ccsq.WAITING_HEARING}"] = original.replace(b"\n", b"\r\n")

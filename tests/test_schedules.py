@@ -87,3 +87,28 @@ def test_one_coalescing_single_instance_job_per_dataset(make_settings):
     assert next_due(police, datetime(2026, 11, 26, 12, tzinfo=LONDON)) == datetime(
         2026, 11, 27, 5, 15, tzinfo=LONDON
     )
+
+
+def test_the_scheduler_refuses_an_unreadable_schedule_with_exit_status_2(monkeypatch, caplog):
+    from scheduler.__main__ import main
+
+    monkeypatch.setenv("SCHEDULE_POLICE_UK_STREET", "every morning")
+    assert main(["--once"]) == 2
+    assert "police_uk_street" in caplog.text and "5 fields" in caplog.text
+
+
+def test_the_scheduler_lists_schedules_sources_and_due_times(
+    monkeypatch, tmp_path, public_data_dir, capsys
+):
+    from scheduler.__main__ import main
+
+    monkeypatch.setenv("INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'list.sqlite'}")
+    monkeypatch.setenv("PUBLIC_DATA_DIR", str(public_data_dir))
+    monkeypatch.setenv("SOURCE_POLICE_UK_STREET", "https://user:secret@example.org/police/")
+    assert main(["--list"]) == 0
+    out = capsys.readouterr().out
+    assert "0 10 * * 4 (Europe/London)" in out
+    assert str(public_data_dir / "ccsq_crown_court") in out
+    assert "https://…@example.org/police/" in out and "secret" not in out
+    assert out.count("(DUE)") == len(DATASETS)  # a fresh cache: every dataset is due

@@ -240,7 +240,7 @@ def _unchanged(session_factory, run_id, dataset_id, started, why, fetched=None, 
             _remember_validators(session, dataset_id, fetched, digest)
     log.info("%s unchanged (%s)", dataset_id, why)
     return RefreshOutcome(
-        dataset_id, "unchanged", current.row_count, None, time.perf_counter() - started
+        dataset_id, "unchanged", current.row_count, None, time.perf_counter() - started, run_id
     )
 
 

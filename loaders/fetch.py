@@ -172,7 +172,10 @@ class Fetcher:
             raise FetchError(f"{url}: the manifest is not valid JSON ({error})") from error
 
     def download(self, url: str, target: Path, validators: dict | None) -> tuple[bool, dict]:
-        """GET url into target (written whole or not at all); (False, {}) means 304 Not Modified."""
+        """GET url into target, written whole or not at all: (fetched?, validators to remember).
+
+        (False, validators) means the server answered 304 Not Modified to the validators sent.
+        """
         headers = {}
         if validators:
             if validators.get("etag"):
@@ -192,6 +195,11 @@ class Fetcher:
                 if response.status_code != 200:
                     raise FetchError(_plain_http_error(response))
                 expected = response.headers.get("Content-Length")
+                if expected and expected.isdigit() and int(expected) > self.policy.max_bytes:
+                    raise FetchError(
+                        f"{url}: {int(expected):,} bytes is over the {self.policy.max_bytes:,} "
+                        "byte limit (SOURCE_MAX_BYTES)"
+                    )
                 digest, size = hashlib.sha256(), 0
                 try:
                     with open(partial, "wb") as handle:

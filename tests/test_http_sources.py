@@ -413,3 +413,11 @@ def test_a_manifest_may_not_write_outside_the_staging_folder(server):
     ).encode()
     with pytest.raises(FetchError, match="only http and https"):
         file_list(fetcher, f"{server.base}/evil2/manifest.json", POLICE.id)
+
+
+def test_a_file_over_the_size_limit_is_refused_and_not_kept(server, tmp_path):
+    fetcher = Fetcher(HttpPolicy(timeout=1, retries=0, max_bytes=1000))
+    target = tmp_path / ccsq.CASELOAD_AGE
+    with pytest.raises(FetchError, match="over the 1,000 byte limit"):
+        fetcher.download(f"{server.base}/ccsq/{ccsq.CASELOAD_AGE}", target, None)
+    assert list(tmp_path.iterdir()) == []

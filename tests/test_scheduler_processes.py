@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -25,6 +26,7 @@ from loaders.refresh import sync_registry
 from scheduler.jobs import refresh_everything
 
 ROOT = Path(__file__).resolve().parents[1]
+CCSQ = DATASETS["moj_ccsq_crown"]
 POLICE = DATASETS["police_uk_street"]
 # A fixed yearly due time, so both processes agree on it whatever the clock says.
 YEARLY = "0 3 1 1 *"
@@ -97,17 +99,32 @@ def test_two_scheduler_processes_on_sqlite_run_each_due_time_once(tmp_path, publ
     _two_schedulers_run_each_due_time_once(url, tmp_path, public_data_dir)
 
 
-def test_once_skips_a_due_time_already_run(make_settings, public_data_dir):
+def _main_in_process(monkeypatch, env: dict, *args: str) -> int:
+    """`python -m scheduler ARGS` in this process (its logic, without a process start's cost)."""
+    from scheduler.__main__ import main
+
+    for name in [k for k in os.environ if k.startswith(("SOURCE_", "SCHEDULE_"))]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return main(list(args))
+
+
+def test_once_skips_a_due_time_already_run(make_settings, public_data_dir, monkeypatch, caplog):
+    caplog.set_level(logging.INFO)
     settings = make_settings()
     env = scheduler_env(settings.database_url, settings.instance_dir, public_data_dir)
-    first = start_scheduler(env, "--once", "--dataset", "moj_ccsq_crown")
-    assert first.wait(timeout=120) == 0
-    again = start_scheduler(env, "--once", "--dataset", "moj_ccsq_crown")
-    _out, err = again.communicate(timeout=120)
-    assert again.returncode == 0 and "nothing is due" in err
+    assert _main_in_process(monkeypatch, env, "--once", "--dataset", "moj_ccsq_crown") == 0
+    assert "moj_ccsq_crown: success" in caplog.text
+    caplog.clear()
+    assert _main_in_process(monkeypatch, env, "--once", "--dataset", "moj_ccsq_crown") == 0
+    assert "nothing is due" in caplog.text and "loading" not in caplog.text
 
 
-def test_once_exits_non_zero_when_a_dataset_fails(make_settings, tmp_path, public_data_dir):
+def test_once_exits_non_zero_when_a_dataset_fails(
+    make_settings, tmp_path, public_data_dir, monkeypatch, caplog
+):
+    caplog.set_level(logging.INFO)
     settings = make_settings()
     broken = tmp_path / "broken-ccsq"
     shutil.copytree(public_data_dir / "ccsq_crown_court", broken)
@@ -118,10 +135,10 @@ def test_once_exits_non_zero_when_a_dataset_fails(make_settings, tmp_path, publi
         public_data_dir,
         SOURCE_MOJ_CCSQ_CROWN=str(broken),
     )
-    process = start_scheduler(env, "--once", "--all", "--dataset", "moj_ccsq_crown")
-    _out, err = process.communicate(timeout=120)
-    assert process.returncode == 1
-    assert "moj_ccsq_crown: failed" in err and "gold_backlog_by_court.csv" in err
+    status = _main_in_process(monkeypatch, env, "--once", "--all", "--dataset", "moj_ccsq_crown")
+    assert status == 1
+    assert "moj_ccsq_crown: failed" in caplog.text
+    assert "gold_backlog_by_court.csv" in caplog.text
 
 
 # Runs the real scheduler, but pauses after writing the new observations and before committing,
@@ -165,26 +182,26 @@ def test_a_scheduler_killed_mid_write_leaves_no_partial_dataset(
     factory = make_sessionmaker(engine)
     sync_registry(factory, settings.lcjp)
     assert (
-        refresh_everything(engine, factory, settings, trigger="test", datasets=[POLICE])[0].status
+        refresh_everything(engine, factory, settings, trigger="test", datasets=[CCSQ])[0].status
         == "success"
     )
     before = _visible(factory)
 
-    # A new release: one month's file fewer, so the next refresh writes a new vintage.
-    release = tmp_path / "police-release"
-    shutil.copytree(public_data_dir / POLICE.folder, release)
-    (release / "2025-03-cleveland-street.csv").unlink()
+    # A new release (the same figures with Windows line ends), so the next refresh writes a
+    # new vintage.
+    release = tmp_path / "ccsq-release"
+    shutil.copytree(public_data_dir / CCSQ.folder, release)
+    waiting = release / "gold_waiting_hearing.csv"
+    waiting.write_bytes(waiting.read_bytes().replace(b"\n", b"\r\n"))
     marker = tmp_path / "inserted"
     env = scheduler_env(
         settings.database_url,
         settings.instance_dir,
         public_data_dir,
-        SOURCE_POLICE_UK_STREET=str(release),
+        SOURCE_MOJ_CCSQ_CROWN=str(release),
         KILL_MARKER=str(marker),
     )
-    process = start_scheduler(
-        env, "--once", "--all", "--dataset", POLICE.id, code=PAUSE_AFTER_INSERT
-    )
+    process = start_scheduler(env, "--once", "--all", "--dataset", CCSQ.id, code=PAUSE_AFTER_INSERT)
     deadline = time.monotonic() + 90
     while not marker.exists():
         assert process.poll() is None, process.communicate()[1]
@@ -210,7 +227,7 @@ def test_a_scheduler_killed_mid_write_leaves_no_partial_dataset(
         job = session.scalars(sa.select(RefreshJob).where(RefreshJob.run_id == run.id)).one()
         assert (run.status, run.error) == ("failed", ABANDONED)
         assert job.stage == "abandoned"
-        assert failing_datasets(session) == [(POLICE.id, ABANDONED)]
+        assert failing_datasets(session) == [(CCSQ.id, ABANDONED)]
 
     engine.dispose()
 

@@ -25,9 +25,16 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _env_int(name: str) -> int | None:
+def _env_number(name: str, default, kind=float):
+    """A numeric setting; a value that is not a number is refused with the variable's name."""
     value = os.environ.get(name, "").strip()
-    return int(value) if value else None
+    if not value:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        wanted = "a whole number" if kind is int else "a number"
+        raise ConfigurationError(f"{name}={value!r} is not {wanted}") from None
 
 
 # Variables that share a prefix with ours but belong to other tools.
@@ -85,12 +92,12 @@ class Settings:
             instance_dir=Path(os.environ.get("INSTANCE_DIR", INSTANCE_DIR)),
             sources=_env_per_dataset("SOURCE_"),
             schedules=_env_per_dataset("SCHEDULE_"),
-            http_timeout=float(os.environ.get("HTTP_TIMEOUT", "30")),
-            http_retries=int(os.environ.get("HTTP_RETRIES", "3")),
-            http_backoff=float(os.environ.get("HTTP_BACKOFF", "2")),
-            source_max_bytes=int(os.environ.get("SOURCE_MAX_BYTES", str(1_073_741_824))),
-            misfire_grace_seconds=int(os.environ.get("SCHEDULER_MISFIRE_GRACE", "3600")),
-            stale_grace_days=_env_int("STALE_GRACE_DAYS"),
+            http_timeout=_env_number("HTTP_TIMEOUT", 30.0),
+            http_retries=_env_number("HTTP_RETRIES", 3, int),
+            http_backoff=_env_number("HTTP_BACKOFF", 2.0),
+            source_max_bytes=_env_number("SOURCE_MAX_BYTES", 1_073_741_824, int),
+            misfire_grace_seconds=_env_number("SCHEDULER_MISFIRE_GRACE", 3600, int),
+            stale_grace_days=_env_number("STALE_GRACE_DAYS", None, int),
             scheduler_in_app=_env_bool("SCHEDULER_IN_APP"),
         )
         return replace(settings, **overrides).resolved()

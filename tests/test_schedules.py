@@ -112,3 +112,11 @@ def test_the_scheduler_lists_schedules_sources_and_due_times(
     assert str(public_data_dir / "ccsq_crown_court") in out
     assert "https://…@example.org/police/" in out and "secret" not in out
     assert out.count("(DUE)") == len(DATASETS)  # a fresh cache: every dataset is due
+
+
+def test_a_setting_that_is_not_a_number_is_refused_by_name(monkeypatch):
+    from config import ConfigurationError
+
+    monkeypatch.setenv("HTTP_RETRIES", "three")
+    with pytest.raises(ConfigurationError, match="HTTP_RETRIES='three' is not a whole number"):
+        Settings.from_env(testing=True)

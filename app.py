@@ -81,7 +81,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     if settings.refresh_on_start:
         refresh_if_empty(engine, session_factory, settings, progress=print)
     if settings.scheduler_in_app:
-        start_in_app_scheduler(engine, session_factory, settings)
+        server.extensions["lcjp-scheduler"] = start_in_app_scheduler(
+            engine, session_factory, settings
+        )
 
     register_auth(server, session_factory, demo_mode=settings.demo_mode)
     register_home_redirect(server)

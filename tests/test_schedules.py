@@ -120,3 +120,34 @@ def test_a_setting_that_is_not_a_number_is_refused_by_name(monkeypatch):
     monkeypatch.setenv("HTTP_RETRIES", "three")
     with pytest.raises(ConfigurationError, match="HTTP_RETRIES='three' is not a whole number"):
         Settings.from_env(testing=True)
+
+
+def test_the_development_in_app_scheduler_catches_up_through_the_same_claims(make_settings):
+    import time
+
+    import sqlalchemy as sa
+
+    from app import create_app
+    from loaders.models import RefreshJob, RefreshRun
+
+    dash_app = create_app(make_settings(scheduler_in_app=True))
+    scheduler = dash_app.server.extensions["lcjp-scheduler"]
+    factory = dash_app.server.extensions["lcjp"].session_factory
+    try:
+        assert scheduler.running
+        assert {job.id for job in scheduler.get_jobs()} >= set(DATASETS)
+        deadline = time.monotonic() + 60
+        while True:  # its catch-up run claims and loads every dataset's latest due time
+            with factory() as session:
+                done = session.execute(
+                    sa.select(RefreshJob.trigger, RefreshRun.status)
+                    .join(RefreshRun, RefreshRun.id == RefreshJob.run_id)
+                    .where(RefreshJob.finished_at.is_not(None))
+                ).all()
+            if len(done) == len(DATASETS):
+                break
+            assert time.monotonic() < deadline, done
+            time.sleep(0.2)
+        assert set(done) == {("catch-up", "success")}
+    finally:
+        scheduler.shutdown(wait=True)

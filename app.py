@@ -23,8 +23,10 @@ from config import Settings
 from layouts.pages import register_pages
 from loaders import users
 from loaders.db import make_engine, make_sessionmaker, migrate
+from loaders.locks import exclusive
 from loaders.refresh import sync_registry
-from scheduler.jobs import refresh_everything, refresh_if_empty
+from scheduler.jobs import refresh_everything, refresh_if_empty, start_background_refresh
+from scheduler.service import start_in_app_scheduler
 
 ROOT = Path(__file__).resolve().parent
 
@@ -42,6 +44,16 @@ class Services:
             self.engine, self.session_factory, self.settings, trigger=trigger, progress=progress
         )
 
+    def start_refresh(self, dataset_ids, *, requested_by: str):
+        """Refresh in a background thread (the admin page); the ledger shows its progress."""
+        return start_background_refresh(
+            self.engine,
+            self.session_factory,
+            self.settings,
+            dataset_ids,
+            requested_by=requested_by,
+        )
+
 
 def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build one independent app; tests call this many times with their own settings."""
@@ -56,9 +68,11 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
     )
     engine = make_engine(settings.database_url)
-    migrate(engine)
-    session_factory = make_sessionmaker(engine)
-    sync_registry(session_factory, settings.lcjp)
+    # Workers and scheduler processes starting together must not race to create the schema.
+    with exclusive(engine, "startup", settings.instance_dir):
+        migrate(engine)
+        session_factory = make_sessionmaker(engine)
+        sync_registry(session_factory, settings.lcjp)
     app_services = Services(settings, engine, session_factory)
     server.extensions["lcjp"] = app_services
 
@@ -66,6 +80,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         _print_demo_users(users.ensure_demo_users(session_factory))
     if settings.refresh_on_start:
         refresh_if_empty(engine, session_factory, settings, progress=print)
+    if settings.scheduler_in_app:
+        server.extensions["lcjp-scheduler"] = start_in_app_scheduler(
+            engine, session_factory, settings
+        )
 
     register_auth(server, session_factory, demo_mode=settings.demo_mode)
     register_home_redirect(server)

@@ -26,6 +26,31 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_number(name: str, default, kind=float):
+    """A numeric setting; a value that is not a number is refused with the variable's name."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        wanted = "a whole number" if kind is int else "a number"
+        raise ConfigurationError(f"{name}={value!r} is not {wanted}") from None
+
+
+# Variables that share a prefix with ours but belong to other tools.
+_FOREIGN_VARIABLES = {"SOURCE_DATE_EPOCH"}
+
+
+def _env_per_dataset(prefix: str) -> dict[str, str]:
+    """`SOURCE_MOJ_CCSQ_CROWN=https://…` → {"moj_ccsq_crown": "https://…"} (ids are lower case)."""
+    return {
+        name.removeprefix(prefix).lower(): value.strip()
+        for name, value in os.environ.items()
+        if name.startswith(prefix) and name not in _FOREIGN_VARIABLES and value.strip()
+    }
+
+
 class ConfigurationError(RuntimeError):
     """A setting is missing or unsafe; the message says which and why."""
 
@@ -46,6 +71,16 @@ class Settings:
     # Partner submissions: each dataset's drop folder is submissions_dir/<dataset_id>/.
     submissions_dir: Path | None = None
     submission_max_bytes: int = DEFAULT_SUBMISSION_MAX_MB * 1024 * 1024
+    # Scheduled refresh (issue 4). Per-dataset overrides come from SOURCE_<ID> / SCHEDULE_<ID>.
+    sources: dict = field(default_factory=dict)  # dataset id -> folder path or http(s) URL
+    schedules: dict = field(default_factory=dict)  # dataset id -> cron expression
+    http_timeout: float = 30.0  # seconds to connect and between bytes
+    http_retries: int = 3  # extra attempts after a time-out, dropped connection or HTTP 5xx
+    http_backoff: float = 2.0  # first wait between attempts, doubled each time (seconds)
+    source_max_bytes: int = 1_073_741_824  # refuse a single downloaded file larger than this
+    misfire_grace_seconds: int = 3600  # a job that missed its time by less than this still runs
+    stale_grace_days: int | None = None  # days past a dataset's cadence before it shows Stale
+    scheduler_in_app: bool = False  # local development only: run the scheduler inside the app
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -64,6 +99,15 @@ class Settings:
             submission_max_bytes=int(
                 float(os.environ.get("SUBMISSION_MAX_MB", DEFAULT_SUBMISSION_MAX_MB)) * 1024 * 1024
             ),
+            sources=_env_per_dataset("SOURCE_"),
+            schedules=_env_per_dataset("SCHEDULE_"),
+            http_timeout=_env_number("HTTP_TIMEOUT", 30.0),
+            http_retries=_env_number("HTTP_RETRIES", 3, int),
+            http_backoff=_env_number("HTTP_BACKOFF", 2.0),
+            source_max_bytes=_env_number("SOURCE_MAX_BYTES", 1_073_741_824, int),
+            misfire_grace_seconds=_env_number("SCHEDULER_MISFIRE_GRACE", 3600, int),
+            stale_grace_days=_env_number("STALE_GRACE_DAYS", None, int),
+            scheduler_in_app=_env_bool("SCHEDULER_IN_APP"),
         )
         return replace(settings, **overrides).resolved()
 

@@ -12,3 +12,8 @@ def register_callbacks(app: dash.Dash) -> None:
     police.register(app)
     events_admin.register(app)
     submissions.register(app)
+
+    from callbacks import admin, data_sources
+
+    admin.register(app)
+    data_sources.register(app)

@@ -9,7 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from callbacks.context import services
-from loaders import queries
+from loaders import queries, staleness
 from loaders.models import Dataset
 
 _CACHE: OrderedDict = OrderedDict()
@@ -60,3 +60,12 @@ def lcjp() -> dict:
 
 def timezone() -> str:
     return services().settings.timezone
+
+
+def stale_reason(dataset_id: str) -> str:
+    """Why the dataset's figures are stale, or '' when they are current (see loaders.staleness)."""
+    with services().session_factory() as session:
+        state = staleness.freshness(
+            session, dataset_id, grace_days=services().settings.stale_grace_days
+        )
+    return state.reason if state.stale else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import dash
@@ -30,7 +31,9 @@ def _chart_outputs(card: str) -> list[Output]:
 
 
 def _source_line(period: str = "") -> list:
-    return provenance_text(data.provenance(DATASET), data.timezone(), period)
+    return provenance_text(
+        data.provenance(DATASET), data.timezone(), period, data.stale_reason(DATASET)
+    )
 
 
 def _source_text() -> str:
@@ -62,7 +65,8 @@ def update_tiles(_state):
         _source_text(),
         prov.is_demo,
     )
-    return [create_tile(t) for t in tiles]
+    stale = data.stale_reason(DATASET)
+    return [create_tile(replace(t, stale_reason=stale)) for t in tiles]
 
 
 def update_trend(_state):
@@ -155,6 +159,7 @@ def update_drill(state):
         _source_text(),
         prov.is_demo,
     )
+    stale = data.stale_reason(DATASET)
     trend = ee_court_drill.process_data(
         data.observations("crown_open_1yr_share", area_codes=[court["region_code"]]),
         data.observations("crown_open_1yr_share", area_codes=[ENGLAND_AND_WALES]),
@@ -169,7 +174,7 @@ def update_drill(state):
     )
     return (
         breadcrumb,
-        [create_tile(t) for t in tiles],
+        [create_tile(replace(t, stale_reason=stale)) for t in tiles],
         ee_court_drill.create_figure(trend),
         ee_court_drill.summarise(trend, region_name),
         data_table(

@@ -17,11 +17,16 @@ from loaders.models import Dataset, Vintage
 
 
 def visible_pages(user) -> list[dict]:
-    """Pages whose subgroup has at least one measure from a dataset the user may see."""
+    """Pages whose subgroup has at least one measure from a dataset the user may see.
+
+    A page registered with `roles` (not a subgroup page) is shown to those roles; ("*",) means
+    every signed-in user.
+    """
     pages = []
     for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
-        if page.get("roles") is not None:  # administrators' pages: listed by role, not by data
-            if user.role in page["roles"]:
+        roles = page.get("roles")
+        if roles is not None:  # administrators' pages: listed by role, not by data
+            if "*" in roles or user.role in roles:
                 pages.append(page)
             continue
         if page.get("submission_page"):  # the upload page: for users who may submit a return
@@ -54,7 +59,10 @@ def serve_layout():
         return html.Div(dash.page_container)
     name = user.display_name or user.username
     return create_shell(
-        visible_pages(user), user_name=f"{name} ({user.role})", demo=any_demo_data()
+        visible_pages(user),
+        user_name=f"{name} ({user.role})",
+        demo=any_demo_data(),
+        admin=user.role == "admin",
     )
 
 

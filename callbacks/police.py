@@ -98,7 +98,7 @@ def update_crime(state):
             + (f", {crime_type} by outcome" if crime_type else ""),
             links=links,
         ),
-        provenance_text(prov, data.timezone()),
+        provenance_text(prov, data.timezone(), stale_reason=data.stale_reason(DATASET)),
         html.Ol(crumbs, className="breadcrumb"),
     )
 
@@ -121,7 +121,12 @@ def update_outcomes(state):
             police_outcome_mix.table(shares, state["outcome"]),
             f"Share of crimes: {state['outcome']}, by force",
         ),
-        provenance_text(prov, data.timezone(), shares.attrs.get("period", "")),
+        provenance_text(
+            prov,
+            data.timezone(),
+            shares.attrs.get("period", ""),
+            stale_reason=data.stale_reason(DATASET),
+        ),
     )
 
 

@@ -26,6 +26,8 @@ class TileData:
     context: str
     source: str
     is_demo: bool = False
+    # Why the dataset behind the figure is overdue (loaders.staleness); empty when it is current.
+    stale_reason: str = ""
 
 
 def demo_badge(is_demo: bool):
@@ -36,13 +38,38 @@ def demo_badge(is_demo: bool):
     )
 
 
-def provenance_text(provenance, timezone: str = "Europe/London", period: str = "") -> list:
-    """'Source: … · latest period … · data as at …', with the demo label where it applies."""
+STALE_LABEL = "Stale"
+
+
+def stale_badge(reason: str, *, compact: bool = False):
+    """'Stale' in words, never colour alone, and why; `compact` shows the why on hover only.
+
+    Screen readers hear the reason either way.
+    """
+    if not reason:
+        return None
+    badge = dbc.Badge(
+        [STALE_LABEL, html.Span(f": {reason}", className="visually-hidden") if compact else None],
+        color="danger",
+        class_name="ms-2 stale-badge",
+        title=reason,
+    )
+    return badge if compact else html.Span([badge, html.Span(f" {reason}", className="small")])
+
+
+def provenance_text(
+    provenance, timezone: str = "Europe/London", period: str = "", stale_reason: str = ""
+) -> list:
+    """'Source: … · latest period … · data as at …', with the demo and stale labels where they apply."""
     parts = [f"Source: {provenance.publisher}, {provenance.title}"]
     if period:
         parts.append(f"period {period}")
     parts.append(f"data as at {local_time(provenance.loaded_at, timezone)}")
-    return [html.Span(" · ".join(parts)), demo_badge(provenance.is_demo)]
+    return [
+        html.Span(" · ".join(parts)),
+        demo_badge(provenance.is_demo),
+        stale_badge(stale_reason),
+    ]
 
 
 def create_tile(tile: TileData):
@@ -58,7 +85,10 @@ def create_tile(tile: TileData):
                     ),
                     html.P(tile.change, className="mb-1", id=f"tile-{tile.tile_id}-change"),
                     html.P(tile.context, className="small mb-1"),
-                    html.P(tile.source, className="small text-body-secondary mb-0"),
+                    html.P(
+                        [tile.source, stale_badge(tile.stale_reason, compact=True)],
+                        className="small text-body-secondary mb-0",
+                    ),
                 ]
             ),
             class_name="h-100",

@@ -9,8 +9,11 @@ from dash import dcc, html
 from layouts import ids
 
 
-def create_shell(pages: list[dict], *, user_name: str, demo: bool):
-    """Navigation lists only the pages passed in (the caller filters by the user's rights)."""
+def create_shell(pages: list[dict], *, user_name: str, demo: bool, admin: bool = False):
+    """Navigation lists only the pages passed in (the caller filters by the user's rights).
+
+    `admin` adds a slot for the refresh-failure badge, which a callback fills for admins only.
+    """
     nav = dbc.Nav(
         [
             dbc.NavItem(dbc.NavLink(page["name"], href=page["path"], active="exact"))
@@ -42,6 +45,10 @@ def create_shell(pages: list[dict], *, user_name: str, demo: bool):
                         nav,
                         html.Div(
                             [
+                                html.Div(id=ids.REFRESH_ALERT) if admin else None,
+                                dcc.Interval(id=ids.REFRESH_ALERT_POLL, interval=60_000)
+                                if admin
+                                else None,
                                 html.Span(user_name, className="me-3 text-white", id="user-name"),
                                 html.A(
                                     "Sign out",

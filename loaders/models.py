@@ -217,3 +217,43 @@ class Submission(Base):
     rows: Mapped[int] = mapped_column(default=0)
     figures: Mapped[int] = mapped_column(default=0)
     submitted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class RefreshJob(Base):
+    """A claim on one dataset's refresh for one due time, so each due time runs exactly once.
+
+    Two scheduler processes (or app workers) that wake for the same due time both try to insert
+    the same (dataset, due time) row; the unique constraint lets exactly one of them win.
+    """
+
+    __tablename__ = "refresh_job"
+    __table_args__ = (sa.UniqueConstraint("dataset_id", "due_at", name="uq_refresh_job_due"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[str] = mapped_column(sa.ForeignKey("dataset.id"), index=True)
+    due_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    trigger: Mapped[str] = mapped_column(sa.String(40))
+    claimed_by: Mapped[str] = mapped_column(sa.String(200))  # host:pid
+    requested_by: Mapped[str | None] = mapped_column(sa.String(80))  # the admin who clicked
+    claimed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # started, fetching, loading, storing, finished, abandoned: shown while a refresh runs.
+    stage: Mapped[str] = mapped_column(sa.String(40), default="started")
+    run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("refresh_run.id"))
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class SourceState(Base):
+    """What a remote source last served for the current vintage: ETag, Last-Modified, file hashes.
+
+    Sent back as If-None-Match / If-Modified-Since so an unchanged source answers 304 and is
+    skipped without downloading it again.
+    """
+
+    __tablename__ = "source_state"
+
+    dataset_id: Mapped[str] = mapped_column(sa.ForeignKey("dataset.id"), primary_key=True)
+    location: Mapped[str] = mapped_column(sa.String(1000))
+    # file URL -> {"etag": ..., "last_modified": ..., "sha256": ...}
+    validators: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from loaders.areas import AreaSpec, reference_areas
 from loaders.datasets import DATASETS, DatasetSpec
 from loaders.db import transaction
 from loaders.errors import ValidationFailed
+from loaders.fetch import FetchedSource, HttpPolicy, fetch_source, is_url
 from loaders.frames import Boundary, breakdown_key, validate_observations
 from loaders.measures import MEASURES, measures_for_dataset
 from loaders.models import (
@@ -30,6 +32,7 @@ from loaders.models import (
     Dataset,
     Measure,
     RefreshRun,
+    SourceState,
     Vintage,
     utcnow,
 )
@@ -50,6 +53,7 @@ class RefreshOutcome:
     rows: int = 0
     error: str | None = None
     seconds: float = 0.0
+    run_id: int | None = None  # its row in the refresh ledger
 
 
 def london_today(timezone: str = "Europe/London") -> date:
@@ -131,44 +135,145 @@ def content_hash(files: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
+def folder_hash(folder: Path) -> str | None:
+    """content_hash over every file in a source folder, or None when there is no such folder."""
+    if not folder.is_dir():
+        return None
+    return content_hash(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
 def refresh_dataset(
     session_factory: sessionmaker,
     spec: DatasetSpec,
-    source_dir: Path,
+    source_dir: Path | str,
     *,
     is_demo: bool = False,
     today: date | None = None,
     trigger: str = "manual",
+    http: HttpPolicy | None = None,
+    staging_root: Path | None = None,
+    force: bool = False,
+    on_stage: Callable[[str, int], None] | None = None,
 ) -> RefreshOutcome:
-    """Load one dataset; on any failure roll back alone and keep its last good vintage."""
+    """Load one dataset; on any failure roll back alone and keep its last good vintage.
+
+    `source_dir` is a folder, or an http(s) URL that is fetched into a staging folder first.
+    A source whose bytes match the current vintage (HTTP 304, or the same content hash) is
+    recorded as "unchanged" without running the loader, unless `force` is set.
+    `on_stage(stage, run_id)` reports progress: started, fetching, loading, storing.
+    """
     started = time.perf_counter()
+    location = str(source_dir)
     with transaction(session_factory) as session:
         run = RefreshRun(dataset_id=spec.id, trigger=trigger, status="running")
         session.add(run)
         session.flush()
         run_id = run.id
+
+    def stage(name: str) -> None:
+        if on_stage is not None:
+            on_stage(name, run_id)
+
+    fetched: FetchedSource | None = None
     try:
-        result = spec.loader(source_dir)
+        stage("started")
+        with session_factory() as session:
+            current = session.get(Dataset, spec.id).current_vintage
+            current_hash = current.content_hash if current and current.is_demo == is_demo else None
+        folder = Path(location)
+        if is_url(location):
+            stage("fetching")
+            previous = (
+                None if force else _validators_for(session_factory, spec.id, location, current_hash)
+            )
+            fetched = fetch_source(
+                location,
+                spec.id,
+                staging_root or Path(tempfile.gettempdir()) / "lcjp-staging",
+                http or HttpPolicy(),
+                previous,
+            )
+            if fetched.not_modified:
+                return _unchanged(
+                    session_factory, run_id, spec.id, started, "not modified (HTTP 304)"
+                )
+            folder = fetched.folder
+        if not force and current_hash is not None and folder_hash(folder) == current_hash:
+            return _unchanged(
+                session_factory, run_id, spec.id, started, "same content", fetched, current_hash
+            )
+        stage("loading")
+        result = spec.loader(folder)
         digest = content_hash(result.files)
+        stage("storing")
         with transaction(session_factory) as session:
-            dataset = session.get(Dataset, spec.id)
-            current = dataset.current_vintage
-            if (
-                current is not None
-                and current.content_hash == digest
-                and current.is_demo == is_demo
-            ):
+            if not force and digest == current_hash:
                 _finish(session, run_id, "unchanged", current.row_count, current.id)
                 status, rows = "unchanged", current.row_count
             else:
-                rows = _store(session, spec, result, digest, source_dir, is_demo, today, run_id)
+                rows = _store(session, spec, result, digest, location, is_demo, today, run_id)
                 status = "success"
+            if fetched is not None:
+                _remember_validators(session, spec.id, fetched, digest)
     except Exception as exc:  # every failure is recorded; the last good vintage stays current
-        log.warning("refresh of %s failed: %s", spec.id, exc)
+        reason = fetched.explain(str(exc)) if fetched is not None else str(exc)
+        log.warning("refresh of %s failed: %s", spec.id, reason)
         with transaction(session_factory) as session:
-            _finish(session, run_id, "failed", 0, None, error=str(exc))
-        return RefreshOutcome(spec.id, "failed", 0, str(exc), time.perf_counter() - started)
-    return RefreshOutcome(spec.id, status, rows, None, time.perf_counter() - started)
+            _finish(session, run_id, "failed", 0, None, error=reason)
+        return RefreshOutcome(spec.id, "failed", 0, reason, time.perf_counter() - started, run_id)
+    finally:
+        if fetched is not None:
+            fetched.discard()
+    return RefreshOutcome(spec.id, status, rows, None, time.perf_counter() - started, run_id)
+
+
+def _validators_for(session_factory, dataset_id, location, current_hash) -> dict | None:
+    """The ETags and dates recorded when the current vintage was fetched from this location."""
+    if current_hash is None:
+        return None
+    with session_factory() as session:
+        state = session.get(SourceState, dataset_id)
+    if state is None or state.location != location or state.content_hash != current_hash:
+        return None
+    return state.validators
+
+
+def _remember_validators(session, dataset_id, fetched: FetchedSource, digest: str) -> None:
+    state = session.get(SourceState, dataset_id) or SourceState(dataset_id=dataset_id)
+    state.location, state.validators = fetched.location, fetched.validators
+    state.content_hash, state.updated_at = digest, utcnow()
+    session.add(state)
+
+
+def _unchanged(session_factory, run_id, dataset_id, started, why, fetched=None, digest=None):
+    """Record an unchanged source quickly: the current vintage stays, nothing is loaded."""
+    with transaction(session_factory) as session:
+        current = session.get(Dataset, dataset_id).current_vintage
+        _finish(session, run_id, "unchanged", current.row_count, current.id)
+        if fetched is not None and fetched.validators and not fetched.not_modified:
+            _remember_validators(session, dataset_id, fetched, digest)
+    log.info("%s unchanged (%s)", dataset_id, why)
+    return RefreshOutcome(
+        dataset_id, "unchanged", current.row_count, None, time.perf_counter() - started, run_id
+    )
+
+
+def record_failure(
+    session_factory: sessionmaker, dataset_id: str, trigger: str, error: str
+) -> RefreshOutcome:
+    """Record a refresh that failed before its loader could start (the last good data stays)."""
+    log.warning("refresh of %s failed: %s", dataset_id, error)
+    with transaction(session_factory) as session:
+        run = RefreshRun(
+            dataset_id=dataset_id,
+            trigger=trigger,
+            status="failed",
+            error=error,
+            finished_at=utcnow(),
+        )
+        session.add(run)
+        session.flush()
+        return RefreshOutcome(dataset_id, "failed", 0, error, 0.0, run.id)
 
 
 def _store(session, spec, result, digest, source_dir, is_demo, today, run_id) -> int:

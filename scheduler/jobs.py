@@ -1,15 +1,210 @@
-"""Refresh jobs: every entry point (first start, CLI, scheduler) goes through here and its lock."""
+"""Refresh jobs: every entry point (first start, CLI, admin page, scheduler) goes through run_job.
+
+run_job holds the cross-process refresh lock (PostgreSQL advisory lock, or a file lock beside
+an SQLite database) and claims the dataset's due time in refresh_job before loading. Two
+processes that wake for the same due time therefore load it once: the second one finds the
+claim and records nothing more.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from config import Settings
+from loaders import demo
+from loaders.datasets import DATASETS, DatasetSpec
+from loaders.fetch import (
+    HttpPolicy,
+    demo_root,
+    display_location,
+    resolve_source,
+    submissions_root,
+)
+from loaders.ledger import REFRESH_LOCK, as_utc, claim, claimed_by, set_stage, sweep_abandoned
 from loaders.locks import exclusive
-from loaders.refresh import RefreshOutcome, cache_is_empty, london_today, refresh_all
+from loaders.models import utcnow
+from loaders.refresh import (
+    RefreshOutcome,
+    cache_is_empty,
+    london_today,
+    record_failure,
+    refresh_dataset,
+)
+from loaders.schedules import cron_trigger, latest_due, schedule_for
+from loaders.submissions import demo_returns, drop_folder
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+def _say(progress: Progress | None, message: str, level: int = logging.INFO) -> None:
+    log.log(level, message)
+    if progress is not None:
+        progress(message)
+
+
+def _write_demo_files(settings: Settings) -> None:
+    """Regenerate the demo tree and demo partner returns (same bytes until a new period
+    completes). Hold REFRESH_LOCK."""
+    today = london_today(settings.timezone)
+    demo.write_demo_files(demo_root(settings), today=today)
+    if settings.public_data_dir is None:
+        demo_returns.write_demo_returns(submissions_root(settings), today=today)
+
+
+def run_job(
+    engine: sa.Engine,
+    session_factory: sessionmaker,
+    settings: Settings,
+    spec: DatasetSpec,
+    *,
+    trigger: str,
+    due_at: datetime | None = None,
+    force: bool = False,
+    requested_by: str | None = None,
+    progress: Progress | None = None,
+    demo_written: bool = False,
+) -> RefreshOutcome | None:
+    """Refresh one dataset for one due time, once across every process; None if already done."""
+    location, is_demo = resolve_source(spec, settings)
+    if spec.submission and not drop_folder.submission_files(Path(location)):
+        _say(progress, f"{spec.id}: no returns submitted yet")
+        return RefreshOutcome(spec.id, "empty", error="no submissions yet")
+    due_at = as_utc(due_at) or utcnow()
+    with exclusive(engine, REFRESH_LOCK, settings.instance_dir):
+        sweep_abandoned(session_factory)
+        job_id = claim(session_factory, spec.id, due_at, trigger, requested_by)
+        if job_id is None:
+            with session_factory() as session:
+                owner = claimed_by(session, spec.id, due_at)
+            _say(progress, f"{spec.id}: already run for {due_at:%Y-%m-%d %H:%M} UTC by {owner}")
+            return None
+        _say(progress, f"{spec.id}: loading from {display_location(location)}")
+        if is_demo and not demo_written:
+            try:
+                _write_demo_files(settings)
+            except Exception as error:  # recorded like any other failed refresh
+                outcome = record_failure(
+                    session_factory, spec.id, trigger, f"demo files could not be written: {error}"
+                )
+                set_stage(session_factory, job_id, "finished", outcome.run_id)
+                _say(progress, f"{spec.id}: failed ({outcome.error})", logging.ERROR)
+                return outcome
+        outcome = refresh_dataset(
+            session_factory,
+            spec,
+            location,
+            is_demo=is_demo,
+            today=london_today(settings.timezone),
+            trigger=trigger,
+            http=HttpPolicy.from_settings(settings),
+            staging_root=settings.instance_dir / "staging",
+            force=force,
+            on_stage=lambda stage, run_id: set_stage(session_factory, job_id, stage, run_id),
+        )
+        set_stage(session_factory, job_id, "finished")
+    detail = outcome.error or f"{outcome.rows:,} rows"
+    level = logging.ERROR if outcome.status == "failed" else logging.INFO
+    _say(progress, f"{spec.id}: {outcome.status} ({detail}, {outcome.seconds:.1f}s)", level)
+    return outcome
+
+
+def run_datasets(
+    engine: sa.Engine,
+    session_factory: sessionmaker,
+    settings: Settings,
+    jobs: Iterable[tuple[DatasetSpec, datetime | None]],
+    *,
+    trigger: str,
+    force: bool = False,
+    requested_by: str | None = None,
+    progress: Progress | None = None,
+) -> list[RefreshOutcome]:
+    """Run each (dataset, due time) in turn; one failing dataset never stops the others."""
+    jobs = list(jobs)
+    demo_written = False
+    if any(resolve_source(spec, settings)[1] for spec, _due in jobs):
+        try:
+            with exclusive(engine, REFRESH_LOCK, settings.instance_dir):
+                _write_demo_files(settings)
+            demo_written = True
+        except Exception:  # each job tries again and records the failure in the ledger
+            log.exception("demo files could not be written")
+    outcomes = []
+    for spec, due_at in jobs:
+        outcome = run_job(
+            engine,
+            session_factory,
+            settings,
+            spec,
+            trigger=trigger,
+            due_at=due_at,
+            force=force,
+            requested_by=requested_by,
+            progress=progress,
+            demo_written=demo_written,
+        )
+        if outcome is not None:
+            outcomes.append(outcome)
+    return outcomes
+
+
+def due_jobs(
+    session_factory: sessionmaker,
+    settings: Settings,
+    now: datetime | None = None,
+    datasets: Iterable[DatasetSpec] | None = None,
+) -> list[tuple[DatasetSpec, datetime]]:
+    """Datasets whose latest scheduled time has passed and has not been run by anyone yet."""
+    now = as_utc(now) or utcnow()
+    due = []
+    with session_factory() as session:
+        for spec in datasets or DATASETS.values():
+            trigger = cron_trigger(
+                schedule_for(spec, settings.schedules), settings.timezone, spec.id
+            )
+            due_at = latest_due(trigger, now)
+            if due_at is not None and claimed_by(session, spec.id, due_at) is None:
+                due.append((spec, due_at))
+    return due
+
+
+def run_due(
+    engine: sa.Engine,
+    session_factory: sessionmaker,
+    settings: Settings,
+    *,
+    trigger: str = "once",
+    datasets: Iterable[DatasetSpec] | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> list[RefreshOutcome]:
+    """Run everything due and not yet done (for `python -m scheduler --once` and catch-up)."""
+    jobs = due_jobs(session_factory, settings, datasets=datasets)
+    if not jobs:
+        _say(progress, "nothing is due")
+    return run_datasets(
+        engine, session_factory, settings, jobs, trigger=trigger, force=force, progress=progress
+    )
+
+
+def run_scheduled(
+    engine: sa.Engine, session_factory: sessionmaker, settings: Settings, dataset_id: str
+) -> RefreshOutcome | None:
+    """What the scheduler calls at a dataset's cron time: claim that time and refresh."""
+    spec = DATASETS[dataset_id]
+    trigger = cron_trigger(schedule_for(spec, settings.schedules), settings.timezone, spec.id)
+    due_at = latest_due(trigger, utcnow())
+    outcomes = run_datasets(engine, session_factory, settings, [(spec, due_at)], trigger="schedule")
+    return outcomes[0] if outcomes else None
 
 
 def refresh_everything(
@@ -18,26 +213,30 @@ def refresh_everything(
     settings: Settings,
     *,
     trigger: str,
-    progress: Callable[[str], None] | None = None,
+    datasets: Iterable[DatasetSpec] | None = None,
+    force: bool = False,
+    requested_by: str | None = None,
+    progress: Progress | None = None,
 ) -> list[RefreshOutcome]:
-    """Refresh every dataset under a cross-process lock, so two processes never load at once."""
-    with exclusive(engine, "refresh", settings.instance_dir):
-        return refresh_all(
-            session_factory,
-            public_data_dir=settings.public_data_dir,
-            demo_dir=settings.instance_dir / "demo-data",
-            today=london_today(settings.timezone),
-            trigger=trigger,
-            progress=progress,
-            submissions_dir=settings.submissions_dir,
-        )
+    """Refresh every dataset (or those given) now, each under the lock and its own claim."""
+    jobs = [(spec, None) for spec in (datasets or DATASETS.values())]
+    return run_datasets(
+        engine,
+        session_factory,
+        settings,
+        jobs,
+        trigger=trigger,
+        force=force,
+        requested_by=requested_by,
+        progress=progress,
+    )
 
 
 def refresh_if_empty(
     engine: sa.Engine,
     session_factory: sessionmaker,
     settings: Settings,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> list[RefreshOutcome]:
     """A fresh install loads once at first start; with several workers only the first one loads."""
     if not cache_is_empty(session_factory):
@@ -48,3 +247,33 @@ def refresh_if_empty(
         return refresh_everything(
             engine, session_factory, settings, trigger="first-start", progress=progress
         )
+
+
+def start_background_refresh(
+    engine: sa.Engine,
+    session_factory: sessionmaker,
+    settings: Settings,
+    dataset_ids: Iterable[str],
+    *,
+    requested_by: str,
+    trigger: str = "admin",
+) -> threading.Thread:
+    """Start a refresh in a thread and return at once; the ledger shows its progress."""
+    specs = [DATASETS[d] for d in dataset_ids]
+
+    def work():
+        try:
+            refresh_everything(
+                engine,
+                session_factory,
+                settings,
+                trigger=trigger,
+                datasets=specs,
+                requested_by=requested_by,
+            )
+        except Exception:  # a thread's exception would vanish; log it where admins look
+            log.exception("refresh requested by %s could not run", requested_by)
+
+    thread = threading.Thread(target=work, name=f"refresh-{requested_by}", daemon=True)
+    thread.start()
+    return thread

@@ -295,7 +295,9 @@ _CPS = Template(
             denominator="guilty_pleas",
         ),
         MeasureMap(
-            "cps_weekly_conviction_rate", numerator="convictions", denominator="prosecutions_completed"
+            "cps_weekly_conviction_rate",
+            numerator="convictions",
+            denominator="prosecutions_completed",
         ),
     ),
 )

@@ -1,0 +1,244 @@
+"""The administrators' refresh page: the ledger per dataset, its history, and "Refresh now"."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layouts import ids
+from layouts.formatting import local_time
+
+PATH = "/admin/refresh"
+FAST_POLL_MS = 1500  # while a refresh runs, so its progress is visible
+IDLE_POLL_MS = 15000  # otherwise, so a scheduled run started elsewhere still shows up
+
+STATUS_WORDS = {
+    "success": "Loaded",
+    "unchanged": "Unchanged",
+    "failed": "Failed",
+    "running": "Running",
+    "never run": "Never run",
+}
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60)} s"
+
+
+def status_badge(status: str):
+    """The status in words, with colour only as a second cue."""
+    colour = {"failed": "danger", "running": "info", "success": "success"}.get(status, "secondary")
+    return dbc.Badge(STATUS_WORDS.get(status, status), color=colour, class_name="text-wrap")
+
+
+def refresh_page(datasets: list[tuple[str, str]]):
+    """Skeleton of the page; callbacks fill the ledger and poll it while a refresh runs."""
+    return html.Div(
+        [
+            html.H1("Data refresh", id=ids.PAGE_HEADING),
+            html.P(
+                [
+                    "Every attempt to load a dataset is recorded here. A failed refresh keeps the "
+                    "last good data on every page; the reason is shown in plain words. Scheduled "
+                    "refreshes run from ",
+                    html.Code("python -m scheduler"),
+                    ".",
+                ]
+            ),
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.H2("Refresh now", className="h5"),
+                        dbc.Row(
+                            [
+                                dbc.Col(
+                                    [
+                                        dbc.Label("Dataset", html_for=ids.ADMIN_DATASET_PICKER),
+                                        dbc.Select(
+                                            id=ids.ADMIN_DATASET_PICKER,
+                                            options=[
+                                                {"label": title, "value": dataset_id}
+                                                for dataset_id, title in datasets
+                                            ],
+                                            value=datasets[0][0] if datasets else None,
+                                        ),
+                                    ],
+                                    md=6,
+                                ),
+                                dbc.Col(
+                                    [
+                                        dbc.Button(
+                                            "Refresh this dataset now",
+                                            id=ids.ADMIN_REFRESH_ONE,
+                                            color="primary",
+                                            class_name="me-2",
+                                        ),
+                                        dbc.Button(
+                                            "Refresh all datasets now",
+                                            id=ids.ADMIN_REFRESH_ALL,
+                                            color="secondary",
+                                        ),
+                                    ],
+                                    md=6,
+                                    class_name="d-flex align-items-end mt-2 mt-md-0",
+                                ),
+                            ]
+                        ),
+                        html.P(id=ids.ADMIN_MESSAGE, className="mt-3 mb-0", role="status"),
+                        html.Div(
+                            id=ids.ADMIN_PROGRESS, className="mt-2", **{"aria-live": "polite"}
+                        ),
+                    ]
+                ),
+                class_name="mb-4",
+            ),
+            dcc.Interval(id=ids.ADMIN_POLL, interval=FAST_POLL_MS),
+            html.H2("Datasets", className="h4"),
+            html.Div(id=ids.ADMIN_LEDGER),
+            html.H2("Recent runs", className="h4 mt-4"),
+            html.Div(id=ids.ADMIN_HISTORY),
+        ]
+    )
+
+
+def ledger_table(rows, timezone: str):
+    """Per dataset: status, last run, last success, rows, duration, next due, error, source."""
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th(name, scope="col")
+                for name in (
+                    "Dataset",
+                    "Status",
+                    "Last run",
+                    "Last success",
+                    "Rows",
+                    "Duration",
+                    "Next due",
+                    "Error",
+                )
+            ]
+        )
+    )
+    body = []
+    for row in rows:
+        status = [status_badge(row.status)]
+        if row.running and row.stage:
+            status.append(html.Span(f" {row.stage}", className="small"))
+        body.append(
+            html.Tr(
+                [
+                    html.Th(
+                        [
+                            row.title,
+                            html.Div(
+                                f"{row.dataset_id} · {row.schedule} · {row.source}",
+                                className="small text-body-secondary text-break",
+                            ),
+                        ],
+                        scope="row",
+                    ),
+                    html.Td(status),
+                    html.Td(
+                        [
+                            local_time(row.last_run_at, timezone),
+                            html.Div(
+                                row.last_run_trigger
+                                + (f" by {row.requested_by}" if row.requested_by else ""),
+                                className="small text-body-secondary",
+                            ),
+                        ]
+                    ),
+                    html.Td(local_time(row.last_success_at, timezone)),
+                    html.Td("–" if row.rows is None else f"{row.rows:,}"),
+                    html.Td(duration_text(row.seconds)),
+                    html.Td(local_time(row.next_due, timezone) if row.next_due else "–"),
+                    html.Td(row.error or "–", className="text-break"),
+                ],
+                id=f"ledger-{row.dataset_id}",
+            )
+        )
+    return dbc.Table(
+        [html.Caption("Refresh state of each dataset"), header, html.Tbody(body)],
+        striped=True,
+        size="sm",
+        responsive=True,
+        class_name="data-table",
+    )
+
+
+def history_table(runs, titles: dict[str, str], timezone: str):
+    header = html.Thead(
+        html.Tr(
+            [
+                html.Th(name, scope="col")
+                for name in ("Started", "Dataset", "Trigger", "Status", "Rows", "Duration", "Error")
+            ]
+        )
+    )
+    body = [
+        html.Tr(
+            [
+                html.Th(local_time(run.started_at, timezone), scope="row"),
+                html.Td(titles.get(run.dataset_id, run.dataset_id)),
+                html.Td(run.trigger + (f" by {run.requested_by}" if run.requested_by else "")),
+                html.Td(status_badge(run.status)),
+                html.Td(f"{run.rows:,}"),
+                html.Td(duration_text(run.seconds)),
+                html.Td(run.error or "–", className="text-break"),
+            ]
+        )
+        for run in runs
+    ]
+    if not body:
+        return html.P("No refresh has run yet.")
+    return dbc.Table(
+        [html.Caption("The 20 most recent refresh runs"), header, html.Tbody(body)],
+        striped=True,
+        size="sm",
+        responsive=True,
+        class_name="data-table",
+    )
+
+
+def progress_panel(rows):
+    """While refreshes run: which dataset, what stage, for how long."""
+    running = [row for row in rows if row.running]
+    if not running:
+        return None
+    return html.Ul(
+        [
+            html.Li(
+                [
+                    dbc.Spinner(size="sm", spinner_class_name="me-2", color="primary"),
+                    f"Refreshing {row.title}: {row.stage or 'started'} "
+                    f"({duration_text(row.seconds)} so far)",
+                ]
+            )
+            for row in running
+        ],
+        className="list-unstyled mb-0",
+        id="admin-running",
+    )
+
+
+def failure_badge(failures: list[tuple[str, str]]):
+    """Shown to administrators in the navigation bar on every page while any refresh has failed."""
+    if not failures:
+        return None
+    count = len(failures)
+    names = ", ".join(dataset_id for dataset_id, _error in failures)
+    return dcc.Link(
+        dbc.Badge(
+            f"⚠ {count} refresh{'es' if count > 1 else ''} failed",
+            color="danger",
+            class_name="me-3",
+        ),
+        href=PATH,
+        title=f"Failed: {names}. Open the refresh page.",
+        id="refresh-failure-badge",
+    )

@@ -1,0 +1,46 @@
+"""In a real browser: an administrator refreshes from the ledger page; everyone sees Data sources."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def sign_in(dash_thread_server, dash_br, app, credentials):
+    dash_thread_server(app)
+
+    def go(next_url: str, role: str):
+        username, password = credentials[role]
+        dash_br.driver.get(f"{dash_thread_server.url}/login?next={next_url}")
+        dash_br.find_element("#username").send_keys(username)
+        dash_br.find_element("#password").send_keys(password)
+        dash_br.find_element("#login-submit").click()
+        return dash_br
+
+    return go
+
+
+def test_br101_admin_refreshes_all_and_watches_the_ledger(sign_in):
+    dash_duo = sign_in("/admin/refresh", "admin")
+    dash_duo.wait_for_text_to_equal("#page-heading", "Data refresh", timeout=15)
+    dash_duo.wait_for_contains_text(
+        "#ledger-moj_ccsq_crown", "Criminal court statistics", timeout=15
+    )
+    dash_duo.find_element("#admin-refresh-all").click()
+    dash_duo.wait_for_contains_text("#admin-refresh-message", "started", timeout=15)
+    # The ledger polls: the run appears with the admin as its trigger and its outcome.
+    dash_duo.wait_for_contains_text("#ledger-police_uk_street", "admin", timeout=30)
+    dash_duo.wait_for_contains_text("#ledger-police_uk_street", "Unchanged", timeout=30)
+    assert dash_duo.get_logs() == []
+
+
+def test_br102_a_viewer_sees_data_sources_but_not_the_refresh_page(sign_in):
+    dash_duo = sign_in("/data-sources", "viewer")
+    dash_duo.wait_for_text_to_equal("#page-heading", "Data sources", timeout=15)
+    dash_duo.wait_for_contains_text("#source-moj_ccsq_crown", "2025 Q4", timeout=15)
+    assert "Data refresh" not in dash_duo.find_element(".navbar").text
+    dash_duo.driver.get(dash_duo.driver.current_url.replace("/data-sources", "/admin/refresh"))
+    dash_duo.wait_for_contains_text("#not-authorised", "administrators", timeout=15)
+    assert dash_duo.get_logs() == []

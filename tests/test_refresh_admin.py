@@ -1,0 +1,361 @@
+"""The refresh ledger page (administrators only), the failure badge, Stale labels and Data sources."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import timedelta
+
+import flask_login
+import pytest
+import sqlalchemy as sa
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+
+from callbacks import admin, data_sources, effectiveness, police
+from callbacks.navigation import serve_layout
+from layouts import ids
+from loaders import staleness, users
+from loaders.datasets import DATASETS
+from loaders.ledger import REFRESH_LOCK
+from loaders.locks import exclusive
+from loaders.models import Dataset, RefreshJob, RefreshRun, Vintage, utcnow
+from loaders.staleness import Freshness, allowed_age
+
+CCSQ = DATASETS["moj_ccsq_crown"]
+POLICE = DATASETS["police_uk_street"]
+
+
+def _text(component) -> str:
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(_text(c) for c in component)
+    return _text(getattr(component, "children", None))
+
+
+def _find_all(component, predicate) -> list:
+    found = []
+    if isinstance(component, list | tuple):
+        for child in component:
+            found += _find_all(child, predicate)
+        return found
+    if component is None or isinstance(component, str | int | float):
+        return found
+    if predicate(component):
+        found.append(component)
+    return found + _find_all(getattr(component, "children", None), predicate)
+
+
+@contextmanager
+def clicked(component_id: str):
+    """Run a callback as if `component_id` had been clicked (Dash's callback context)."""
+    token = context_value.set(
+        AttributeDict(triggered_inputs=[{"prop_id": f"{component_id}.n_clicks", "value": 1}])
+    )
+    try:
+        yield
+    finally:
+        context_value.reset(token)
+
+
+def _refresh_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("refresh-")]
+
+
+@pytest.mark.parametrize("role", ["viewer", "analyst"])
+def test_admin_callbacks_refuse_everyone_else(as_user, role):
+    with as_user(role):
+        page = admin.admin_page()
+        ledger, history, progress, _interval = admin.update_ledger(0)
+        badge = admin.update_refresh_alert(0)
+        with clicked(ids.ADMIN_REFRESH_ALL):
+            refused = admin.start_refresh(1, 1, CCSQ.id)
+    assert "administrators" in _text(page)
+    assert "administrators" in _text(ledger) and history is None and progress is None
+    for spec in DATASETS.values():  # no ledger data of any kind came back
+        assert spec.title not in _text([ledger, history, progress, page])
+    assert badge is None
+    assert refused[0] == "You do not have access to this information."
+    assert _refresh_threads() == []  # and no refresh was started
+
+
+def test_admin_sees_the_ledger_and_refreshes_one_dataset_now(as_user, app):
+    with as_user("admin"):
+        page = admin.admin_page()
+        ledger, history, _progress, _interval = admin.update_ledger(0)
+    assert "Refresh this dataset now" in _text(page)
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        current_rows = dict(
+            session.execute(
+                sa.select(Dataset.id, Vintage.row_count).join(
+                    Vintage, Vintage.id == Dataset.current_vintage_id
+                )
+            ).all()
+        )
+    for spec in DATASETS.values():
+        row = _text(_find_all(ledger, lambda c, i=spec.id: getattr(c, "id", None) == f"ledger-{i}"))
+        assert spec.title in row and spec.schedule in row
+        if not spec.submission:  # partner returns have no figures until a partner sends one
+            assert f"{current_rows[spec.id]:,}" in row  # rows of the last run, as stored
+    assert "first-start" in _text(history)  # the app's first load is in the history
+
+    with as_user("admin"), clicked(ids.ADMIN_REFRESH_ONE):
+        message, interval = admin.start_refresh(1, None, CCSQ.id)
+    assert "started" in message and interval == 1500
+    for thread in _refresh_threads():
+        thread.join(timeout=60)
+    with factory() as session:
+        job = session.scalars(sa.select(RefreshJob).order_by(RefreshJob.id.desc())).first()
+        run = session.get(RefreshRun, job.run_id)
+    assert (job.dataset_id, job.requested_by, job.stage) == (CCSQ.id, "test-admin", "finished")
+    assert (run.trigger, run.status) == ("admin", "unchanged")
+    with as_user("admin"):
+        ledger = admin.update_ledger(1)[0]
+    row = _text(_find_all(ledger, lambda c: getattr(c, "id", None) == f"ledger-{CCSQ.id}"))
+    assert "Unchanged" in row and "admin by test-admin" in row
+
+
+@pytest.fixture
+def fresh_app(make_settings, tmp_path, public_data_dir):
+    """An app of its own (its ledger may be broken on purpose), with an admin and a viewer."""
+    from app import create_app
+
+    broken = tmp_path / "broken-ccsq"
+    shutil.copytree(public_data_dir / CCSQ.folder, broken)
+    dash_app = create_app(make_settings(sources={CCSQ.id: str(broken)}))
+    factory = dash_app.server.extensions["lcjp"].session_factory
+    users.create_user(factory, "fresh-admin", "admin-password-123", role="admin")
+    users.create_user(factory, "fresh-viewer", "viewer-password-123", role="viewer")
+    return dash_app
+
+
+@pytest.fixture
+def broken_source(tmp_path):
+    return tmp_path / "broken-ccsq"
+
+
+@contextmanager
+def signed_in(dash_app, role: str):
+    factory = dash_app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        user = users.find_user(session, f"fresh-{role}")
+    with dash_app.server.test_request_context("/_dash-update-component", method="POST"):
+        flask_login.login_user(user)
+        yield user
+
+
+def test_progress_shows_while_a_refresh_runs_and_an_abandoned_run_shows_as_failed(fresh_app):
+    services = fresh_app.server.extensions["lcjp"]
+    with services.session_factory() as session, session.begin():
+        run = RefreshRun(dataset_id=POLICE.id, trigger="schedule", status="running")
+        session.add(run)
+        session.flush()
+        session.add(
+            RefreshJob(
+                dataset_id=POLICE.id,
+                due_at=utcnow(),
+                trigger="schedule",
+                claimed_by="elsewhere:1",
+                stage="loading",
+                run_id=run.id,
+            )
+        )
+    # While some process holds the refresh lock, the run is genuinely in progress.
+    with (
+        exclusive(services.engine, REFRESH_LOCK, services.settings.instance_dir),
+        signed_in(fresh_app, "admin"),
+    ):
+        ledger, _history, progress, interval = admin.update_ledger(0)
+    assert "Refreshing police.uk street-level crime and outcomes: loading" in _text(progress)
+    assert interval == 1500  # polls quickly while it runs
+    assert "Running" in _text(ledger)
+    # The lock is free again but the run never finished: its process died. It shows as failed.
+    with signed_in(fresh_app, "admin"):
+        ledger, _history, progress, interval = admin.update_ledger(0)
+        badge = admin.update_refresh_alert(0)
+    assert progress is None and interval == 15000
+    assert "Failed" in _text(ledger) and "abandoned" in _text(ledger)
+    assert "1 refresh failed" in _text(badge)
+
+
+def test_failures_show_as_a_badge_for_administrators_on_every_page(fresh_app, broken_source):
+    services = fresh_app.server.extensions["lcjp"]
+    (broken_source / "gold_backlog_trajectory.csv").write_text("quarter_end\n2025-12-31\n")
+    outcomes = services.refresh(trigger="cli")
+    statuses = {o.dataset_id: o.status for o in outcomes if o.dataset_id in (CCSQ.id, POLICE.id)}
+    assert statuses == {CCSQ.id: "failed", POLICE.id: "success"}
+    with signed_in(fresh_app, "admin"):
+        badge = admin.update_refresh_alert(0)
+        shell = serve_layout()
+    assert _text(badge) == "⚠ 1 refresh failed"
+    assert badge.href == "/admin/refresh" and CCSQ.id in badge.title
+    assert _find_all(shell, lambda c: getattr(c, "id", None) == ids.REFRESH_ALERT)
+    with signed_in(fresh_app, "viewer"):
+        assert admin.update_refresh_alert(0) is None
+        shell = serve_layout()
+    assert not _find_all(shell, lambda c: getattr(c, "id", None) == ids.REFRESH_ALERT)
+
+
+def _shell_links(client) -> tuple[set[str], set[str]]:
+    """(hrefs, component ids) in the shell the server sends to the signed-in user."""
+    hrefs, component_ids = set(), set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("href"), str):
+                hrefs.add(node["href"])
+            if isinstance(node.get("id"), str):
+                component_ids.add(node["id"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(client.get("/_dash-layout").get_json())
+    return hrefs, component_ids
+
+
+def test_navigation_offers_data_sources_to_everyone_and_refresh_to_admins(client, auth):
+    assert client.get("/data-sources").status_code == 302  # behind the sign-in guard
+    auth.login("viewer")
+    hrefs, component_ids = _shell_links(client)
+    assert "/data-sources" in hrefs and "/admin/refresh" not in hrefs
+    assert ids.REFRESH_ALERT not in component_ids
+    auth.logout()
+    auth.login("admin")
+    hrefs, component_ids = _shell_links(client)
+    assert {"/data-sources", "/admin/refresh"} <= hrefs
+    assert ids.REFRESH_ALERT in component_ids
+
+
+def _later(days: int):
+    moment = utcnow() + timedelta(days=days)
+    return lambda: moment
+
+
+def test_tiles_and_charts_say_stale_only_when_data_is_overdue(as_user, monkeypatch):
+    with as_user("viewer"):
+        tiles = effectiveness.update_tiles({})
+        trend_source = effectiveness.update_trend({})[3]
+        crime_source = police.update_crime({})[3]
+    assert "Stale" not in _text([tiles, trend_source, crime_source])
+
+    monkeypatch.setattr(staleness, "utcnow", _later(400))
+    with as_user("viewer"):
+        tiles = effectiveness.update_tiles({})
+        trend_source = effectiveness.update_trend({})[3]
+        crime_source = police.update_crime({})[3]
+        outcome_source = police.update_outcomes({})[3]
+    assert tiles
+    for tile in tiles:
+        assert "Stale" in _text(tile) and "no new data for 400 days" in _text(tile)
+    for source in (trend_source, crime_source, outcome_source):
+        text = _text(source)
+        assert "Stale" in text and "no new data for 400 days" in text
+    assert "new quarterly data was expected within 123 days" in _text(trend_source)
+    assert "new monthly data was expected within 45 days" in _text(crime_source)
+
+
+def test_staleness_allows_one_cadence_plus_grace():
+    now = utcnow()
+
+    def assess(cadence, days_ago, last_success_days_ago=None, grace=None) -> Freshness:
+        loaded = now - timedelta(days=days_ago)
+        success = (
+            None if last_success_days_ago is None else now - timedelta(days=last_success_days_ago)
+        )
+        return staleness._assess("x", cadence, loaded, success, now, grace)
+
+    assert allowed_age("monthly") == timedelta(days=45)
+    assert not assess("monthly", 44).stale
+    assert assess("monthly", 46).stale
+    assert not assess("quarterly", 120).stale and assess("quarterly", 124).stale
+    assert assess("monthly", 32, grace=0).stale
+    # Why: a refresh that keeps succeeding means the publisher has released nothing new...
+    assert "published nothing new" in assess("monthly", 60, last_success_days_ago=1).reason
+    assert "no refresh has succeeded" not in assess("monthly", 60, 1).reason
+    # ...while no recent success means the refresh itself is failing.
+    assert "no refresh has succeeded" in assess("monthly", 60, last_success_days_ago=60).reason
+    never = staleness._assess("x", "weekly", None, None, now, None)
+    assert never.stale and never.reason == "never loaded"
+
+
+def test_data_sources_lists_every_dataset_with_cadence_last_load_and_period(as_user):
+    with as_user("viewer"):
+        page = data_sources.data_sources_page()
+    rows = {
+        spec.id: _find_all(page, lambda c, i=spec.id: getattr(c, "id", None) == f"source-{i}")[0]
+        for spec in DATASETS.values()
+    }
+    ccsq_row, police_row = _text(rows[CCSQ.id]), _text(rows[POLICE.id])
+    # The latest periods in the real files: 2025 Q4 (CCSQ) and June 2025 (police.uk, H1 2025).
+    assert "2025 Q4" in ccsq_row and "Quarterly" in ccsq_row and "Ministry of Justice" in ccsq_row
+    assert "Jun 2025" in police_row and "Monthly" in police_row
+    for spec in DATASETS.values():
+        text = _text(rows[spec.id])
+        if spec.submission:
+            if spec.classification != "force_restricted":
+                assert "Partner return" in text and "Awaiting first return" in text
+            continue
+        assert "Published figures" in text and "On time" in text and "never" not in text
+        links = _find_all(rows[spec.id], lambda c: getattr(c, "href", None) is not None)
+        assert [link.href for link in links] == [spec.publication_url]
+
+
+def test_data_sources_flags_overdue_data_and_hides_load_details_of_restricted_data(
+    as_user, monkeypatch
+):
+    monkeypatch.setattr(staleness, "utcnow", _later(400))
+    monkeypatch.setitem(DATASETS, POLICE.id, replace(POLICE, classification="force_restricted"))
+
+    def row(page, dataset_id):
+        return _text(_find_all(page, lambda c: getattr(c, "id", None) == f"source-{dataset_id}"))
+
+    with as_user("viewer"):
+        page = data_sources.data_sources_page()
+    assert "Overdue · Stale" in row(page, CCSQ.id)
+    police = row(page, POLICE.id)  # police.uk is force-restricted now: no load details
+    assert "You do not have access to this dataset." in police and POLICE.title in police
+    assert "Jun 2025" not in police and "Overdue" not in police
+    with as_user("analyst"):
+        page = data_sources.data_sources_page()
+    assert "Overdue · Stale" in row(page, POLICE.id) and "Jun 2025" in row(page, POLICE.id)
+
+
+def test_demo_files_that_cannot_be_written_are_a_recorded_failure(make_settings, monkeypatch):
+    from loaders.db import make_engine, make_sessionmaker, migrate
+    from loaders.refresh import sync_registry
+    from scheduler import jobs
+
+    settings = make_settings(public_data_dir=None)  # a demo instance
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    sync_registry(factory, settings.lcjp)
+
+    def disk_full(_settings):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jobs, "_write_demo_files", disk_full)
+    outcomes = jobs.refresh_everything(engine, factory, settings, trigger="test")
+    published = [s for s in DATASETS.values() if not s.submission]
+    assert [o.status for o in outcomes if not DATASETS[o.dataset_id].submission] == [
+        "failed"
+    ] * len(published)
+    with factory() as session:
+        runs = session.scalars(sa.select(RefreshRun)).all()
+        unfinished = session.scalars(
+            sa.select(RefreshJob).where(RefreshJob.finished_at.is_(None))
+        ).all()
+    assert {r.status for r in runs} == {"failed"} and len(runs) == len(published)
+    assert all("demo files could not be written" in r.error for r in runs)
+    assert all("No space left on device" in r.error for r in runs)
+    assert unfinished == []
+    engine.dispose()

@@ -160,14 +160,24 @@ def latest_revisions(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if frame.empty:
         return frame.assign(earlier=pd.Series(dtype=object))
-    # revisions() lists each figure's earlier vintages newest first, so "first" is the newest.
-    distinct = frame.drop_duplicates([*KEY_FIELDS, "previous_value"], keep="first")
-    earlier = distinct.groupby(KEY_FIELDS, sort=False)[
-        ["previous_value", "previous_vintage_id", "previous_loaded_at"]
-    ].apply(lambda part: list(part.itertuples(index=False, name=None)))
-    newest = frame.drop_duplicates(KEY_FIELDS, keep="first").set_index(KEY_FIELDS)
-    newest["earlier"] = earlier
-    return newest.reset_index()[[*REVISION_FIELDS, "earlier"]]
+    # revisions() lists each figure's earlier vintages newest first, so the first seen is newest.
+    keys = list(zip(*(frame[c] for c in KEY_FIELDS), strict=True))
+    earlier: dict[tuple, list] = {}
+    seen: set = set()
+    for key, value, vintage_id, loaded_at in zip(
+        keys,
+        frame["previous_value"],
+        frame["previous_vintage_id"],
+        frame["previous_loaded_at"],
+        strict=True,
+    ):
+        if (key, value) not in seen:
+            seen.add((key, value))
+            earlier.setdefault(key, []).append((value, vintage_id, loaded_at))
+    first = ~pd.Series(keys, dtype=object).duplicated().to_numpy()
+    newest = frame[first].reset_index(drop=True)
+    newest["earlier"] = [earlier[key] for key, keep in zip(keys, first, strict=True) if keep]
+    return newest[[*REVISION_FIELDS, "earlier"]]
 
 
 def _empty() -> pd.DataFrame:

@@ -46,9 +46,9 @@ def _about() -> About:
     return About(data.provenance(DATASET), data.timezone())
 
 
-def _source_text() -> str:
+def _source_text(prov=None) -> str:
     """The short provenance a tile carries: publisher and when the figures were loaded."""
-    prov = data.provenance(DATASET)
+    prov = prov or data.provenance(DATASET)
     text = f"Source: {prov.publisher} · data as at {local_time(prov.loaded_at, data.timezone())}"
     return text + (" · Demo data" if prov.is_demo else "")
 
@@ -72,7 +72,7 @@ def update_tiles(_state):
         revisions.observations("crown_open_cases", area_codes=[ENGLAND_AND_WALES]),
         revisions.observations("crown_open_1yr_share", area_codes=[ENGLAND_AND_WALES]),
         data.lcjp()["crown_courts"],
-        _source_text(),
+        _source_text(about.provenance),
         about.provenance.is_demo,
         about=about,
     )
@@ -171,7 +171,7 @@ def update_drill(state):
     tiles = ee_court_drill.court_tiles(
         court,
         data.observations("crown_backlog_years", area_codes=[court_code]),
-        _source_text(),
+        _source_text(about.provenance),
         about.provenance.is_demo,
     )
     court_open = revisions.observations("crown_open_cases", area_codes=[court_code])

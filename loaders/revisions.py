@@ -47,31 +47,36 @@ class EarlierVintage:
 def earlier_vintages(
     session: Session, dataset_id: str, *, limit: int | None = None
 ) -> tuple[int | None, list[EarlierVintage]]:
-    """The current vintage's id and the vintages loaded before it, newest first.
+    """The current vintage's id and the vintages loaded before it, newest first (one query).
 
     Demo loads are never compared with published ones (or the other way round): a switch from
     demo data to the real files is not a revision of every figure.
     """
-    current = session.scalar(
-        sa.select(Vintage)
-        .join(Dataset, Dataset.current_vintage_id == Vintage.id)
-        .where(Dataset.id == dataset_id)
-    )
+    return _history(session, Vintage.dataset_id == dataset_id, limit)
+
+
+def _history(session: Session, which, limit: int | None) -> tuple[int | None, list[EarlierVintage]]:
+    rows = session.execute(
+        sa.select(
+            Vintage.id,
+            Vintage.loaded_at,
+            Vintage.content_hash,
+            Vintage.is_demo,
+            Dataset.current_vintage_id,
+        )
+        .join(Dataset, Dataset.id == Vintage.dataset_id)
+        .where(which)
+        .order_by(Vintage.loaded_at.desc(), Vintage.id.desc())
+    ).all()
+    current = next((row for row in rows if row.id == row.current_vintage_id), None)
     if current is None:
         return None, []
-    query = (
-        sa.select(Vintage.id, Vintage.loaded_at, Vintage.content_hash)
-        .where(
-            Vintage.dataset_id == dataset_id,
-            Vintage.id != current.id,
-            Vintage.loaded_at < current.loaded_at,
-            Vintage.is_demo == current.is_demo,
-        )
-        .order_by(Vintage.loaded_at.desc(), Vintage.id.desc())
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    return current.id, [EarlierVintage(*row) for row in session.execute(query)]
+    earlier = [
+        EarlierVintage(row.id, row.loaded_at, row.content_hash)
+        for row in rows
+        if row.loaded_at < current.loaded_at and row.is_demo == current.is_demo
+    ]
+    return current.id, earlier[:limit] if limit is not None else earlier
 
 
 def revisions(
@@ -91,10 +96,10 @@ def revisions(
     to that many most recent earlier loads (None: every load kept). A figure that is new in the
     current vintage, or unchanged, has no row.
     """
-    dataset_id = session.scalar(sa.select(Measure.dataset_id).where(Measure.id == measure_id))
-    current_id, earlier = (
-        earlier_vintages(session, dataset_id, limit=vintages) if dataset_id else (None, [])
+    of_measure = Vintage.dataset_id == (
+        sa.select(Measure.dataset_id).where(Measure.id == measure_id).scalar_subquery()
     )
+    current_id, earlier = _history(session, of_measure, vintages)
     if current_id is None or not earlier:
         return _empty()
     by_id = {v.id: v for v in earlier}

@@ -453,3 +453,42 @@ def test_br_keyboard_user_opens_about_this_figure_on_a_revised_tile(
     assert details.get_attribute("open") is not None
     assert "Ministry of Justice" in details.text and "(UK time)" in details.text
     assert dash_br.get_logs() == []
+
+
+def test_many_revisions_are_summarised_and_every_earlier_value_is_tabled():
+    import pandas as pd
+
+    from layouts.revisions import add_previously_published, revision_sentence
+
+    quarters = ["2025 Q1", "2025 Q2", "2025 Q3", "2025 Q4", "2024 Q4"]
+    frame = pd.DataFrame(
+        {
+            "quarter": quarters,
+            "series": ["Open cases"] * 5,
+            "value": [100.0, 200.0, 300.0, 400.0, 500.0],
+            "revision_note": [f"Revised: was {n} in the vintage loaded x" for n in (1, 2, 3, 4)]
+            + [""],
+            "previously_published": ["1 (vintage 2); 0 (vintage 1)", "2", "3", "4", ""],
+        }
+    )
+    sentence = revision_sentence(frame, lambda row: f"{row['series']}, {row['quarter']},")
+    assert "Open cases, 2025 Q1, is now 100; it was 1 in the vintage loaded x" in sentence
+    assert "and 1 more (see 'Previously published' in the table)" in sentence
+    assert "2025 Q4" not in sentence  # beyond the first three, counted not listed
+    table = pd.DataFrame({"Quarter": quarters})
+    tabled = add_previously_published(
+        table, frame, table_key="Quarter", frame_key="quarter", series="series"
+    )
+    assert list(tabled[PREVIOUSLY_PUBLISHED]) == [
+        "Open cases: 1 (vintage 2); 0 (vintage 1)",
+        "Open cases: 2",
+        "Open cases: 3",
+        "Open cases: 4",
+        "–",
+    ]
+    unrevised = frame.assign(revision_note="")
+    assert revision_sentence(unrevised, str) == ""
+    assert (
+        add_previously_published(table, unrevised, table_key="Quarter", frame_key="quarter")
+        is table
+    )

@@ -107,15 +107,22 @@ def _zone_name(timezone: str) -> str:
     return "UK time" if timezone == "Europe/London" else timezone
 
 
-def about_figure(about: About, component_id: str | None = None):
-    """A keyboard-operable "About this figure" disclosure (native details/summary)."""
+def about_figure(about: About, component_id: str | None = None, subject: str = ""):
+    """A keyboard-operable "About this figure" disclosure (native details/summary).
+
+    `subject` names the figure for screen-reader users, who may meet many of these on one page.
+    """
     items = []
     for label, value in about_rows(about):
         items += [html.Dt(label), html.Dd(value)]
     extra = {"id": component_id} if component_id else {}
     return html.Details(
         [
-            html.Summary("About this figure"),
+            html.Summary(
+                ["About this figure", html.Span(f": {subject}", className="visually-hidden")]
+                if subject
+                else "About this figure"
+            ),
             html.Dl(items, className="mb-0 mt-1"),
         ],
         className="about-figure mt-1",
@@ -144,7 +151,9 @@ def create_tile(tile: TileData):
                     else None,
                     html.P(tile.context, className="small mb-1"),
                     html.P(tile.source, className="small text-body-secondary mb-0"),
-                    about_figure(tile.about, f"tile-{tile.tile_id}-about") if tile.about else None,
+                    about_figure(tile.about, f"tile-{tile.tile_id}-about", tile.label)
+                    if tile.about
+                    else None,
                 ]
             ),
             class_name="h-100",

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from callbacks.context import services
 from loaders import queries, staleness
+from loaders import revisions as loader_revisions
 from loaders.models import Dataset
 
 _CACHE: OrderedDict = OrderedDict()
@@ -69,3 +70,31 @@ def stale_reason(dataset_id: str) -> str:
             session, dataset_id, grace_days=services().settings.stale_grace_days
         )
     return state.reason if state.stale else ""
+
+
+def revisions(measure_id: str, **filters) -> pd.DataFrame:
+    """Earlier values of the current figures (loaders.revisions), cached like observations.
+
+    Earlier vintages never change and any new load changes the current vintages, so the same
+    key rule holds.
+    """
+    key = (
+        "revisions",
+        services().settings.database_url,
+        current_vintages(),
+        measure_id,
+        tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items())),
+    )
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key].copy()
+    with services().session_factory() as session:
+        frame = loader_revisions.latest_revisions(
+            loader_revisions.revisions(session, measure_id, **filters)
+        )
+    with _LOCK:
+        _CACHE[key] = frame
+        while len(_CACHE) > _MAX_ENTRIES:
+            _CACHE.popitem(last=False)
+    return frame.copy()

@@ -9,13 +9,20 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from callbacks import data
+from callbacks import data, revisions
 from callbacks.permissions import NotAuthorised, require_dataset
 from layouts import ids
 from layouts.cards import ee_court_drill, ee_courts, ee_national_trend, ee_tiles, ee_timeliness
-from layouts.components import create_tile, data_table, not_authorised, provenance_text
+from layouts.components import (
+    About,
+    create_tile,
+    data_table,
+    not_authorised,
+    provenance_text,
+)
 from layouts.formatting import local_time, quarter_label
 from layouts.pages import EE_PATH
+from layouts.revisions import tile_revision
 from loaders.areas import ENGLAND_AND_WALES
 
 DATASET = "moj_ccsq_crown"
@@ -36,9 +43,14 @@ def _source_line(period: str = "") -> list:
     )
 
 
-def _source_text() -> str:
+def _about() -> About:
+    """What every tile's "About this figure" starts from: the dataset's current vintage."""
+    return About(data.provenance(DATASET), data.timezone())
+
+
+def _source_text(prov=None) -> str:
     """The short provenance a tile carries: publisher and when the figures were loaded."""
-    prov = data.provenance(DATASET)
+    prov = prov or data.provenance(DATASET)
     text = f"Source: {prov.publisher} · data as at {local_time(prov.loaded_at, data.timezone())}"
     return text + (" · Demo data" if prov.is_demo else "")
 
@@ -56,14 +68,15 @@ def update_tiles(_state):
         require_dataset(DATASET)
     except NotAuthorised:
         return [not_authorised()]
-    prov = data.provenance(DATASET)
+    about = _about()
     tiles = ee_tiles.process_data(
-        data.observations("crown_open_cases", area_type="crown_court"),
-        data.observations("crown_open_cases", area_codes=[ENGLAND_AND_WALES]),
-        data.observations("crown_open_1yr_share", area_codes=[ENGLAND_AND_WALES]),
+        revisions.observations("crown_open_cases", area_type="crown_court"),
+        revisions.observations("crown_open_cases", area_codes=[ENGLAND_AND_WALES]),
+        revisions.observations("crown_open_1yr_share", area_codes=[ENGLAND_AND_WALES]),
         data.lcjp()["crown_courts"],
-        _source_text(),
-        prov.is_demo,
+        _source_text(about.provenance),
+        about.provenance.is_demo,
+        about=about,
     )
     stale = data.stale_reason(DATASET)
     return [create_tile(replace(t, stale_reason=stale)) for t in tiles]
@@ -76,17 +89,22 @@ def update_trend(_state):
     except NotAuthorised:
         return _refused(4)
     frames = {
-        m: data.observations(m, area_codes=[ENGLAND_AND_WALES]) for m in ee_national_trend.SERIES
+        m: revisions.observations(m, area_codes=[ENGLAND_AND_WALES])
+        for m in ee_national_trend.SERIES
     }
     series = ee_national_trend.process_data(frames)
-    latest = quarter_label(series["period_end"].max()) if not series.empty else ""
+    period = (
+        f"{quarter_label(series['period_end'].min())} to {quarter_label(series['period_end'].max())}"
+        if not series.empty
+        else ""
+    )
     return (
         ee_national_trend.create_figure(series),
         ee_national_trend.summarise(series),
         data_table(
             ee_national_trend.table(series), "Crown Court cases by quarter, England and Wales"
         ),
-        _source_line(latest),
+        _source_line(period),
     )
 
 
@@ -152,14 +170,24 @@ def update_drill(state):
     court = match.iloc[0]
     region = data.area(court["region_code"])
     region_name = region.name if region else "Unknown region"
-    prov = data.provenance(DATASET)
+    about = _about()
     tiles = ee_court_drill.court_tiles(
         court,
         data.observations("crown_backlog_years", area_codes=[court_code]),
-        _source_text(),
-        prov.is_demo,
+        _source_text(about.provenance),
+        about.provenance.is_demo,
     )
     stale = data.stale_reason(DATASET)
+    court_open = revisions.observations("crown_open_cases", area_codes=[court_code])
+    latest_open = court_open.sort_values("period_end").iloc[-1] if not court_open.empty else None
+    tiles = [
+        replace(
+            tile,
+            revision=tile_revision(latest_open) if tile.tile_id == "drill-open" else "",
+            about=about.for_period(courts.attrs.get("quarter", "")),
+        )
+        for tile in tiles
+    ]
     trend = ee_court_drill.process_data(
         data.observations("crown_open_1yr_share", area_codes=[court["region_code"]]),
         data.observations("crown_open_1yr_share", area_codes=[ENGLAND_AND_WALES]),

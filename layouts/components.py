@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -28,6 +28,25 @@ class TileData:
     is_demo: bool = False
     # Why the dataset behind the figure is overdue (loaders.staleness); empty when it is current.
     stale_reason: str = ""
+    # "Revised: was … in the vintage loaded …" when the figure changed since an earlier load.
+    revision: str = ""
+    about: About | None = None
+
+
+@dataclass(frozen=True)
+class About:
+    """What "About this figure" lists: the source, the period shown and the load behind it.
+
+    `provenance` is a loaders.queries.Provenance (or anything with its fields); layouts only
+    read it, so cards stay pure.
+    """
+
+    provenance: object
+    timezone: str = "Europe/London"
+    period: str = ""
+
+    def for_period(self, period: str) -> About:
+        return replace(self, period=period)
 
 
 def demo_badge(is_demo: bool):
@@ -69,7 +88,70 @@ def provenance_text(
         html.Span(" · ".join(parts)),
         demo_badge(provenance.is_demo),
         stale_badge(stale_reason),
+        about_figure(About(provenance, timezone, period)),
     ]
+
+
+def about_rows(about: About) -> list[tuple[str, object]]:
+    """(label, value) pairs for "About this figure", in the order a reader asks them."""
+    prov = about.provenance
+    source = prov.title
+    if getattr(prov, "publication_url", ""):
+        source = html.A(prov.title, href=prov.publication_url)
+    vintage_id = getattr(prov, "vintage_id", None)
+    content_hash = getattr(prov, "content_hash", "") or ""
+    kept = getattr(prov, "vintages_kept", 0) or 0
+    vintage = (
+        f"no. {vintage_id} (content hash {content_hash[:12]})"
+        if vintage_id is not None
+        else "not loaded yet"
+    )
+    latest = getattr(prov, "period_latest", None)
+    rows: list[tuple[str, object]] = [
+        ("Source", source),
+        ("Publisher", prov.publisher or "not recorded"),
+        ("Period", about.period or (f"up to {latest:%d %b %Y}" if latest else "not recorded")),
+        ("Vintage", vintage),
+        ("Loaded", f"{local_time(prov.loaded_at, about.timezone)} ({_zone_name(about.timezone)})"),
+        ("Loaded from", getattr(prov, "source_location", "") or "not recorded"),
+    ]
+    if kept > 1:
+        rows.append(
+            (
+                "Earlier vintages",
+                f"{kept - 1} kept; a figure that differs from an earlier one is marked Revised",
+            )
+        )
+    if prov.is_demo:
+        rows.append(("Data", f"{DEMO_LABEL}: generated for demonstration, not published figures"))
+    return rows
+
+
+def _zone_name(timezone: str) -> str:
+    return "UK time" if timezone == "Europe/London" else timezone
+
+
+def about_figure(about: About, component_id: str | None = None, subject: str = ""):
+    """A keyboard-operable "About this figure" disclosure (native details/summary).
+
+    `subject` names the figure for screen-reader users, who may meet many of these on one page.
+    """
+    items = []
+    for label, value in about_rows(about):
+        items += [html.Dt(label), html.Dd(value)]
+    extra = {"id": component_id} if component_id else {}
+    return html.Details(
+        [
+            html.Summary(
+                ["About this figure", html.Span(f": {subject}", className="visually-hidden")]
+                if subject
+                else "About this figure"
+            ),
+            html.Dl(items, className="mb-0 mt-1"),
+        ],
+        className="about-figure mt-1",
+        **extra,
+    )
 
 
 def create_tile(tile: TileData):
@@ -84,11 +166,21 @@ def create_tile(tile: TileData):
                         id=f"tile-{tile.tile_id}-value",
                     ),
                     html.P(tile.change, className="mb-1", id=f"tile-{tile.tile_id}-change"),
+                    html.P(
+                        tile.revision,
+                        className="small revision-note mb-1",
+                        id=f"tile-{tile.tile_id}-revision",
+                    )
+                    if tile.revision
+                    else None,
                     html.P(tile.context, className="small mb-1"),
                     html.P(
                         [tile.source, stale_badge(tile.stale_reason, compact=True)],
                         className="small text-body-secondary mb-0",
                     ),
+                    about_figure(tile.about, f"tile-{tile.tile_id}-about", tile.label)
+                    if tile.about
+                    else None,
                 ]
             ),
             class_name="h-100",
@@ -129,7 +221,8 @@ def chart_card(
                     [html.Summary("Show the data behind this chart"), html.Div(id=ids.table(card))],
                     className="mt-2",
                 ),
-                html.P(id=ids.source(card), className="small text-body-secondary mt-2 mb-0"),
+                # A div, not a paragraph: it holds the "About this figure" disclosure too.
+                html.Div(id=ids.source(card), className="small text-body-secondary mt-2 mb-0"),
             ]
         ),
         class_name="mb-4",

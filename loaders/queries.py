@@ -43,6 +43,16 @@ class Provenance:
     loaded_at: datetime | None
     period_latest: date | None
     is_demo: bool
+    # Which load the screen shows, so a figure can be traced to the exact files behind it.
+    vintage_id: int | None = None
+    content_hash: str = ""
+    source_location: str = ""
+    vintages_kept: int = 0
+
+    @property
+    def short_hash(self) -> str:
+        """The first 12 hex digits: enough to tell loads apart when read aloud in a meeting."""
+        return self.content_hash[:12]
 
 
 def observations(
@@ -98,6 +108,9 @@ def provenance(session: Session, dataset_id: str) -> Provenance:
     """The dataset's publisher and the vintage the screen shows."""
     dataset = session.get(Dataset, dataset_id)
     vintage: Vintage | None = dataset.current_vintage if dataset else None
+    kept = session.scalar(
+        sa.select(sa.func.count()).select_from(Vintage).where(Vintage.dataset_id == dataset_id)
+    )
     return Provenance(
         dataset_id=dataset_id,
         title=dataset.title if dataset else dataset_id,
@@ -106,6 +119,10 @@ def provenance(session: Session, dataset_id: str) -> Provenance:
         loaded_at=vintage.loaded_at if vintage else None,
         period_latest=vintage.period_latest if vintage else None,
         is_demo=bool(vintage and vintage.is_demo),
+        vintage_id=vintage.id if vintage else None,
+        content_hash=vintage.content_hash if vintage else "",
+        source_location=vintage.source_location if vintage else "",
+        vintages_kept=kept or 0,
     )
 
 

@@ -224,6 +224,8 @@ def refresh_dataset(
     finally:
         if fetched is not None:
             fetched.discard()
+    if status == "success":
+        refresh_statistics(session_factory)
     return RefreshOutcome(spec.id, status, rows, None, time.perf_counter() - started, run_id)
 
 
@@ -274,6 +276,23 @@ def record_failure(
         session.add(run)
         session.flush()
         return RefreshOutcome(dataset_id, "failed", 0, error, 0.0, run.id)
+
+
+def refresh_statistics(session_factory: sessionmaker) -> None:
+    """Let PostgreSQL's planner see the vintage just loaded.
+
+    Until statistics know the new vintage, PostgreSQL guesses it holds one row and plans the
+    revision join (loaders/revisions.py) as a nested loop: 30 s instead of 10 ms on a
+    400,000-row police vintage. ANALYZE samples a fixed number of rows, so it stays quick.
+    The load is already committed; a failure here only costs speed, never data.
+    """
+    try:
+        with session_factory() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(sa.text("ANALYZE observation, vintage, area"))
+                session.commit()
+    except sa.exc.SQLAlchemyError as exc:
+        log.warning("ANALYZE after a load failed: %s", exc)
 
 
 def _store(session, spec, result, digest, source_dir, is_demo, today, run_id) -> int:

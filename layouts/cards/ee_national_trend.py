@@ -7,6 +7,12 @@ import plotly.graph_objects as go
 
 from layouts.figures import line_trend
 from layouts.formatting import quarter_label
+from layouts.revisions import (
+    REVISION_COLUMNS,
+    add_previously_published,
+    mark_revised_points,
+    revision_sentence,
+)
 
 SERIES = {
     "crown_receipts": "Receipts",
@@ -16,10 +22,15 @@ SERIES = {
 
 
 def process_data(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Long frame: quarter, series label, value; one row per measure per quarter."""
+    """Long frame: quarter, series label, value; one row per measure per quarter.
+
+    Revision columns, where the frames carry them, pass through so revised points are marked.
+    """
     parts = []
     for measure_id, label in SERIES.items():
-        frame = frames[measure_id][["period_end", "value"]].copy()
+        source = frames[measure_id]
+        keep = ["period_end", "value", *[c for c in REVISION_COLUMNS if c in source.columns]]
+        frame = source[keep].copy()
         frame["series"] = label
         parts.append(frame)
     data = pd.concat(parts, ignore_index=True)
@@ -34,14 +45,18 @@ def _series_order(column: pd.Series) -> pd.Series:
 
 
 def create_figure(data: pd.DataFrame) -> go.Figure:
-    return line_trend(data, x="period_end", y="value", series="series", y_title="Cases")
+    fig = line_trend(data, x="period_end", y="value", series="series", y_title="Cases")
+    return mark_revised_points(fig, data, x="period_end", y="value", label="series")
 
 
 def table(data: pd.DataFrame) -> pd.DataFrame:
     wide = data.pivot_table(index=["period_end", "quarter"], columns="series", values="value")
     wide = wide.reset_index().sort_values("period_end", ascending=False)
-    return wide[["quarter", *[s for s in SERIES.values() if s in wide.columns]]].rename(
+    wide = wide[["quarter", *[s for s in SERIES.values() if s in wide.columns]]].rename(
         columns={"quarter": "Quarter"}
+    )
+    return add_previously_published(
+        wide, data, table_key="Quarter", frame_key="quarter", series="series"
     )
 
 
@@ -59,4 +74,8 @@ def summarise(data: pd.DataFrame) -> str:
     if year_ago is not None:
         change = latest["Open cases"] - year_ago["Open cases"]
         text += f", {'up' if change >= 0 else 'down'} {abs(change):,.0f} on a year earlier"
-    return text + "."
+    return (
+        text
+        + "."
+        + revision_sentence(data, lambda row: f"{row['series']}, {row['quarter']},", "count")
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from layouts.components import TileData
+from layouts.components import About, TileData
 from layouts.formatting import change_phrase, format_value, quarter_label
+from layouts.revisions import tile_revision
 
 
 def _latest_and_year_ago(frame: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:
@@ -26,8 +27,18 @@ def process_data(
     lcjp_courts: list[str],
     source: str,
     is_demo: bool,
+    about: About | None = None,
 ) -> list[TileData]:
-    """Tiles in reading order: each LCJP court, then England & Wales, then the ≥1 year share."""
+    """Tiles in reading order: each LCJP court, then England & Wales, then the ≥1 year share.
+
+    Frames carrying revision columns (callbacks/revisions.py) mark a revised latest figure.
+    """
+
+    def about_quarter(latest: pd.Series | None) -> About | None:
+        if about is None:
+            return None
+        return about.for_period(quarter_label(latest["period_end"]) if latest is not None else "")
+
     tiles = []
     for court in lcjp_courts:
         rows = court_open[court_open["area_name"] == court]
@@ -42,6 +53,7 @@ def process_data(
                     "This court is not in the latest release.",
                     source,
                     is_demo,
+                    about=about_quarter(None),
                 )
             )
             continue
@@ -58,6 +70,8 @@ def process_data(
                 context=f"At the end of {quarter_label(latest['period_end'])}",
                 source=source,
                 is_demo=is_demo,
+                revision=tile_revision(latest),
+                about=about_quarter(latest),
             )
         )
     latest, earlier = _latest_and_year_ago(national_open)
@@ -75,6 +89,8 @@ def process_data(
                 context=f"At the end of {quarter_label(latest['period_end'])}",
                 source=source,
                 is_demo=is_demo,
+                revision=tile_revision(latest),
+                about=about_quarter(latest),
             )
         )
     latest, earlier = _latest_and_year_ago(national_share)
@@ -96,6 +112,8 @@ def process_data(
                 ),
                 source=source,
                 is_demo=is_demo,
+                revision=tile_revision(latest),
+                about=about_quarter(latest),
             )
         )
     return tiles

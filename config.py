@@ -25,6 +25,16 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise ConfigurationError(f"{name} must be a whole number, not '{value}'") from error
+
+
 class ConfigurationError(RuntimeError):
     """A setting is missing or unsafe; the message says which and why."""
 
@@ -42,6 +52,14 @@ class Settings:
     instance_dir: Path = INSTANCE_DIR
     lcjp: dict = field(default_factory=lambda: dict(DEFAULT_LCJP))
     testing: bool = False
+    # Sessions and sign-in (callbacks/auth.py, callbacks/security.py).
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    secure_cookies: bool = False  # always Secure; otherwise Secure whenever the request is HTTPS
+    trusted_proxy_hops: int = 0  # >0 behind a reverse proxy: trust its X-Forwarded-* headers
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_throttle_minutes: int = 15
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -55,6 +73,13 @@ class Settings:
             demo_mode=_env_bool("DEMO_MODE"),
             refresh_on_start=_env_bool("REFRESH_ON_START", True),
             instance_dir=Path(os.environ.get("INSTANCE_DIR", INSTANCE_DIR)),
+            session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", 30),
+            session_max_hours=_env_int("SESSION_MAX_HOURS", 12),
+            secure_cookies=_env_bool("SESSION_COOKIE_SECURE"),
+            trusted_proxy_hops=_env_int("TRUSTED_PROXY_HOPS", 0),
+            login_max_failures_per_account=_env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
+            login_max_failures_per_address=_env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+            login_throttle_minutes=_env_int("LOGIN_THROTTLE_MINUTES", 15),
         )
         return replace(settings, **overrides).resolved()
 
@@ -73,6 +98,10 @@ class Settings:
                     "or set DEMO_MODE=1 for a demonstration instance."
                 )
             secret_key = _instance_secret(self.instance_dir)
+        if self.session_idle_minutes < 1 or self.session_max_hours < 1:
+            raise ConfigurationError(
+                "SESSION_IDLE_MINUTES and SESSION_MAX_HOURS must be at least 1"
+            )
         return replace(self, database_url=database_url, secret_key=secret_key)
 
     @property

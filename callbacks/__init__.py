@@ -10,3 +10,8 @@ def register_callbacks(app: dash.Dash) -> None:
 
     effectiveness.register(app)
     police.register(app)
+
+    from callbacks import admin_audit, admin_users
+
+    admin_users.register(app)
+    admin_audit.register(app)

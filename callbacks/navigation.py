@@ -9,21 +9,17 @@ import sqlalchemy as sa
 from dash import html
 
 from callbacks.context import services
-from callbacks.permissions import can_view_dataset
+from callbacks.permissions import may_open_page, rights_of
 from layouts.shell import create_shell
-from loaders.measures import MEASURES
+from loaders.access import ROLE_NAMES
 from loaders.models import Dataset, Vintage
 
 
 def visible_pages(user) -> list[dict]:
-    """Pages whose subgroup has at least one measure from a dataset the user may see."""
-    pages = []
-    for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
-        subgroup = page.get("subgroup")
-        datasets = {m.dataset_id for m in MEASURES.values() if m.subgroup == subgroup}
-        if any(can_view_dataset(user, d) for d in datasets):
-            pages.append(page)
-    return pages
+    """The pages this user may open, in menu order. Hiding the others is a courtesy, not the
+    control: every page layout and callback checks again (callbacks/page_guard.py)."""
+    pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0)
+    return [page for page in pages if may_open_page(user, page)]
 
 
 def any_demo_data() -> bool:
@@ -44,9 +40,8 @@ def serve_layout():
     if not getattr(user, "is_authenticated", False):
         return html.Div(dash.page_container)
     name = user.display_name or user.username
-    return create_shell(
-        visible_pages(user), user_name=f"{name} ({user.role})", demo=any_demo_data()
-    )
+    role = ROLE_NAMES.get(rights_of(user).role, "no access")
+    return create_shell(visible_pages(user), user_name=f"{name} ({role})", demo=any_demo_data())
 
 
 def register_home_redirect(server: flask.Flask) -> None:

@@ -37,3 +37,32 @@ def source(card: str) -> str:
 
 def breadcrumb(card: str) -> str:
     return f"{card}-breadcrumb"
+
+
+# Administration: users and rights, and the audit log (layouts/admin.py, callbacks/admin_*.py).
+ADMIN_USERS_STATUS = "admin-users-status"
+ADMIN_USERS_VERSION = "admin-users-version"
+ADMIN_USERS_TABLE = "admin-users-table"
+ADMIN_NEW_USERNAME = "admin-new-username"
+ADMIN_NEW_NAME = "admin-new-name"
+ADMIN_NEW_ORGANISATION = "admin-new-organisation"
+ADMIN_NEW_ROLE = "admin-new-role"
+ADMIN_NEW_SUBGROUPS = "admin-new-subgroups"
+ADMIN_NEW_PASSWORD = "admin-new-password"
+ADMIN_NEW_SUBMIT = "admin-new-submit"
+ADMIN_EDIT_USER = "admin-edit-user"
+ADMIN_EDIT_ROLE = "admin-edit-role"
+ADMIN_EDIT_ORGANISATION = "admin-edit-organisation"
+ADMIN_EDIT_SUBGROUPS = "admin-edit-subgroups"
+ADMIN_EDIT_SAVE = "admin-edit-save"
+ADMIN_EDIT_ACTIVE = "admin-edit-active"
+ADMIN_EDIT_PASSWORD = "admin-edit-password"
+ADMIN_EDIT_RESET = "admin-edit-reset"
+AUDIT_EVENT = "audit-event"
+AUDIT_USER = "audit-user"
+AUDIT_IP = "audit-ip"
+AUDIT_FROM = "audit-from"
+AUDIT_TO = "audit-to"
+AUDIT_SUMMARY = "audit-summary"
+AUDIT_TABLE = "audit-table"
+AUDIT_DOWNLOAD = "audit-download"

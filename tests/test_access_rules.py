@@ -1,0 +1,195 @@
+"""The rights model as pure rules (loaders/access.py), then as stored: organisations, grants and the
+`can_*` helpers other modules call (callbacks/permissions.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from callbacks import permissions
+from config import DEFAULT_LCJP
+from loaders import access, users
+from loaders.access import EVERY_AREA, NOTHING, OWN_FORCE, Rights
+from loaders.areas import CLEVELAND, DURHAM, ENGLAND_AND_WALES
+from loaders.datasets import DATASETS
+from loaders.organisations import force_organisation_code, partnership_organisations
+
+EE, POLICE = "effectiveness-efficiency", "police-demand"
+COURTS, STREET = "moj_ccsq_crown", "police_uk_street"
+
+ANALYST = Rights(user_id=1, role="analyst", organisation="opcc", organisation_kind="opcc")
+ADMIN = Rights(user_id=2, role="admin", organisation="opcc", organisation_kind="opcc")
+VIEWER = Rights(user_id=3, role="viewer")
+OPCC_VIEWER = Rights(user_id=4, role="viewer", organisation="opcc", organisation_kind="opcc")
+EE_CHAIR = Rights(
+    user_id=5,
+    role="chair",
+    organisation="hmcts",
+    organisation_kind="hmcts",
+    subgroups=frozenset({EE}),
+)
+DURHAM_MEMBER = Rights(
+    user_id=6,
+    role="member",
+    organisation="police-durham",
+    organisation_kind="police",
+    force_area=DURHAM,
+    subgroups=frozenset({POLICE}),
+)
+DURHAM_CHAIR = dataclasses.replace(DURHAM_MEMBER, role="chair")
+DISABLED = access.NO_RIGHTS
+
+
+@pytest.fixture
+def restricted(monkeypatch):
+    """Treat a dataset as force-restricted, as a force's own submissions will be."""
+
+    def make(dataset_id: str, classification: str = "force_restricted"):
+        spec = dataclasses.replace(DATASETS[dataset_id], classification=classification)
+        monkeypatch.setitem(DATASETS, dataset_id, spec)
+
+    return make
+
+
+def test_subgroups_reach_chairs_and_members_only_where_granted():
+    assert access.can_view_subgroup(EE_CHAIR, EE)
+    assert not access.can_view_subgroup(EE_CHAIR, POLICE)
+    assert access.can_view_subgroup(DURHAM_MEMBER, POLICE)
+    assert not access.can_view_subgroup(DURHAM_MEMBER, EE)
+    for everyone in (ANALYST, ADMIN, VIEWER):
+        assert access.can_view_subgroup(everyone, EE) and access.can_view_subgroup(everyone, POLICE)
+    assert not access.can_view_subgroup(DISABLED, EE)
+    assert not access.can_view_subgroup(ANALYST, "not-a-subgroup")
+
+
+@pytest.mark.parametrize(
+    ("rights", "public", "partnership", "force_restricted"),
+    [
+        (ADMIN, EVERY_AREA, EVERY_AREA, EVERY_AREA),
+        (ANALYST, EVERY_AREA, EVERY_AREA, EVERY_AREA),
+        (OPCC_VIEWER, EVERY_AREA, EVERY_AREA, EVERY_AREA),
+        (VIEWER, EVERY_AREA, EVERY_AREA, NOTHING),
+        (EE_CHAIR, EVERY_AREA, EVERY_AREA, NOTHING),
+        (DURHAM_MEMBER, EVERY_AREA, EVERY_AREA, OWN_FORCE),
+        (DISABLED, NOTHING, NOTHING, NOTHING),
+    ],
+)
+def test_force_restricted_figures_reach_only_the_opcc_and_their_force(
+    rights, public, partnership, force_restricted
+):
+    assert access.reach(rights, "public") == public
+    assert access.reach(rights, "partnership") == partnership
+    assert access.reach(rights, "force_restricted") == force_restricted
+    # An unknown classification is closed to everyone but the OPCC's staff roles.
+    assert access.reach(rights, "secret") == (EVERY_AREA if rights.sees_all_data else NOTHING)
+
+
+def test_rows_are_cut_to_the_users_own_force(restricted):
+    restricted(STREET)
+    frame = pd.DataFrame(
+        {"area_code": [DURHAM, CLEVELAND, "CC-DURHAM", ENGLAND_AND_WALES], "value": [1, 2, 3, 4]}
+    )
+    forces = {DURHAM: DURHAM, CLEVELAND: CLEVELAND, "CC-DURHAM": DURHAM, ENGLAND_AND_WALES: None}
+    measure = "police_street_records"
+    durham_rows = access.permitted_rows(DURHAM_MEMBER, measure, frame, forces)
+    assert list(durham_rows["area_code"]) == [DURHAM, "CC-DURHAM"]
+    cleveland = dataclasses.replace(
+        DURHAM_MEMBER, organisation="police-cleveland", force_area=CLEVELAND
+    )
+    assert list(access.permitted_rows(cleveland, measure, frame, forces)["value"]) == [2]
+    assert len(access.permitted_rows(ANALYST, measure, frame, forces)) == 4
+    assert len(access.permitted_rows(OPCC_VIEWER, measure, frame, forces)) == 4
+    # No force, no force-restricted rows; another subgroup's measure, no rows at all.
+    assert access.permitted_rows(VIEWER, measure, frame, forces).empty
+    assert access.permitted_rows(EE_CHAIR, measure, frame, forces).empty
+    assert access.permitted_rows(DURHAM_MEMBER, "crown_open_cases", frame, forces).empty
+
+
+def test_datasets_by_area(restricted):
+    restricted(STREET)
+    forces = {DURHAM: DURHAM, CLEVELAND: CLEVELAND}
+    assert access.can_view_dataset(DURHAM_MEMBER, STREET)
+    assert access.can_view_dataset(DURHAM_MEMBER, STREET, DURHAM, forces)
+    assert not access.can_view_dataset(DURHAM_MEMBER, STREET, CLEVELAND, forces)
+    assert access.permitted_areas(DURHAM_MEMBER, STREET, [DURHAM, CLEVELAND], forces) == [DURHAM]
+    assert access.permitted_areas(ANALYST, STREET, [CLEVELAND, DURHAM], forces) == [
+        CLEVELAND,
+        DURHAM,
+    ]
+    assert not access.can_view_dataset(VIEWER, STREET)
+    assert not access.can_view_dataset(ANALYST, "no_such_dataset")
+    # The courts dataset feeds E&E only: a police-demand member cannot see it at all.
+    assert not access.can_view_dataset(DURHAM_MEMBER, COURTS)
+    assert access.can_view_dataset(EE_CHAIR, COURTS)
+
+
+def test_who_may_submit(restricted):
+    restricted(STREET)
+    forces = {DURHAM: DURHAM, CLEVELAND: CLEVELAND}
+    assert access.can_submit(ANALYST, STREET) and access.can_submit(ADMIN, COURTS)
+    assert access.can_submit(DURHAM_CHAIR, STREET)
+    assert access.can_submit(DURHAM_CHAIR, STREET, DURHAM, forces)
+    assert not access.can_submit(DURHAM_CHAIR, STREET, CLEVELAND, forces)
+    assert not access.can_submit(DURHAM_CHAIR, COURTS)  # not their subgroup
+    assert not access.can_submit(DURHAM_MEMBER, STREET)  # members view, chairs submit
+    assert not access.can_submit(VIEWER, STREET)
+    assert access.can_submit(EE_CHAIR, COURTS)
+    assert not access.can_submit(ANALYST, "no_such_dataset")
+
+
+def test_organisations_come_from_the_partnership_configuration():
+    organisations = {o.code: o for o in partnership_organisations(DEFAULT_LCJP)}
+    assert organisations["opcc"].kind == "opcc"
+    assert organisations["police-durham"].force_area_code == DURHAM
+    assert organisations["police-durham"].name == "Durham Constabulary"
+    assert organisations["police-cleveland"].force_area_code == CLEVELAND
+    assert {"cps", "hmcts", "probation", "victim-services"} <= set(organisations)
+    other = {**DEFAULT_LCJP, "forces": ["E23000007"]}
+    assert (
+        [o.code for o in partnership_organisations(other) if o.kind == "police"]
+        == [force_organisation_code("E23000007")]
+        == ["police-northumbria"]
+    )
+
+
+def test_stored_rights_follow_organisation_and_grants(app):
+    factory = app.server.extensions["lcjp"].session_factory
+    users.create_user(
+        factory,
+        "rules.durham",
+        "a-long-rules-password",
+        role="member",
+        organisation="police-durham",
+        subgroups=[POLICE],
+    )
+    with factory() as session:
+        rights = access.rights_for(session, users.find_user(session, "rules.durham").id)
+        forces = access.area_force_map(session)
+    assert rights.force_area == DURHAM and rights.subgroups == {POLICE}
+    assert forces[DURHAM] == DURHAM and forces[ENGLAND_AND_WALES] is None
+    users.revoke_subgroups(factory, "rules.durham", [POLICE])
+    users.set_active(factory, "rules.durham", False)
+    with factory() as session:
+        gone = access.rights_for(session, users.find_user(session, "rules.durham").id)
+    assert gone == access.NO_RIGHTS
+
+
+def test_permission_helpers_read_the_signed_in_users_rights(as_user):
+    with as_user("chair"):
+        user = permissions.current_user()
+        assert permissions.can_view_subgroup(user, EE)
+        assert not permissions.can_view_subgroup(user, POLICE)
+        assert permissions.can_view_dataset(user, COURTS)
+        assert not permissions.can_view_dataset(user, STREET)
+        assert permissions.can_submit(user, COURTS)
+        with pytest.raises(permissions.NotAuthorised):
+            permissions.require_measure("police_street_records")
+        with pytest.raises(permissions.NotAuthorised):
+            permissions.require_role("admin")
+    with as_user("member"):
+        user = permissions.current_user()
+        assert permissions.can_view_dataset(user, STREET, DURHAM)
+        assert not permissions.can_submit(user, STREET)
+        assert permissions.rights_of(user).force_area == DURHAM

@@ -20,6 +20,7 @@ from callbacks.auth import AuthSettings, register_auth
 from callbacks.context import services
 from callbacks.navigation import register_home_redirect, serve_layout
 from callbacks.page_guard import register_page_guard
+from callbacks.permissions import refuse_on_error
 from callbacks.security import register_security
 from callbacks.user_commands import users_command_group
 from config import Settings
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         title="LCJP Performance Board",
         update_title=None,
         suppress_callback_exceptions=True,
+        on_error=refuse_on_error,
     )
     server.extensions["lcjp_dash"] = app
     register_pages()

@@ -49,8 +49,7 @@ def observations(measure_id: str, **filters) -> pd.DataFrame:
 
 
 def provenance(dataset_id: str) -> queries.Provenance:
-    """Where a dataset's figures came from; only for a user who may see some of them."""
-    permissions.require_dataset(dataset_id)
+    """Where a dataset's figures came from (publisher, when loaded): metadata, not figures."""
     with services().session_factory() as session:
         return queries.provenance(session, dataset_id)
 

@@ -183,3 +183,13 @@ def refuse_unauthorised(refusal: Callable[[], object]):
         return checked
 
     return decorate
+
+
+def refuse_on_error(error: Exception):
+    """Dash's `on_error` for every callback: NotAuthorised that a callback did not turn into a
+    message itself becomes an empty answer (HTTP 204, nothing updated), recorded in the audit log.
+    Fail closed, so a callback added without its own refusal still returns no data."""
+    if isinstance(error, NotAuthorised):
+        audit("access_denied", {"reason": str(error)})
+        raise PreventUpdate from error
+    raise error

@@ -199,7 +199,8 @@ def permitted_rows(
         return frame
     if how_far == NOTHING or frame.empty:
         return frame.iloc[0:0]
-    return frame[frame["area_code"].map(area_forces).eq(rights.force_area)]
+    own = [code for code, force in area_forces.items() if force == rights.force_area]
+    return frame[frame["area_code"].isin(own)]
 
 
 def permitted_areas(

@@ -193,3 +193,47 @@ def test_permission_helpers_read_the_signed_in_users_rights(as_user):
         assert permissions.can_view_dataset(user, STREET, DURHAM)
         assert not permissions.can_submit(user, STREET)
         assert permissions.rights_of(user).force_area == DURHAM
+
+
+def test_a_callback_that_forgets_to_refuse_still_returns_nothing(make_settings):
+    """The safety net (Dash's on_error): NotAuthorised that escapes a callback becomes an empty
+    204 answer, and is audited, instead of an error page or any data."""
+    import re
+
+    from dash import Input, Output
+
+    from app import create_app
+    from callbacks import data
+    from loaders.audit import AuditFilter, find_events
+
+    app = create_app(make_settings())
+    factory = app.server.extensions["lcjp"].session_factory
+    users.create_user(
+        factory, "careless.chair", "kettle-orbit-meadow", role="chair", subgroups=[EE]
+    )
+
+    def careless(_value):
+        return str(len(data.observations("police_street_records")))
+
+    app.callback(Output("careless-out", "children"), Input("careless-in", "value"))(careless)
+    client = app.server.test_client()
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    client.post(
+        "/login",
+        data={"username": "careless.chair", "password": "kettle-orbit-meadow", "csrf": token[1]},
+    )
+    response = client.post(
+        "/_dash-update-component",
+        json={
+            "output": "careless-out.children",
+            "outputs": {"id": "careless-out", "property": "children"},
+            "inputs": [{"id": "careless-in", "property": "value", "value": "x"}],
+            "state": [],
+            "changedPropIds": ["careless-in.value"],
+        },
+    )
+    assert response.status_code == 204 and response.get_data() == b""
+    with factory() as session:
+        denied = find_events(session, AuditFilter(event="access_denied"))
+    assert denied and denied[0].username == "careless.chair"
+    assert "police_street_records" in denied[0].detail

@@ -22,6 +22,8 @@ from loaders.models import LoginAttempt, UserSession, utcnow
 TOUCH_INTERVAL = timedelta(seconds=60)
 # Sign-in attempts older than this are deleted as new ones arrive.
 ATTEMPT_RETENTION = timedelta(days=2)
+# Session records this long past their last use are deleted as new sessions start.
+SESSION_RETENTION = timedelta(days=30)
 
 
 def now() -> datetime:
@@ -48,6 +50,9 @@ def start_session(session_factory: sessionmaker, user_id: int, ip: str, user_age
     token = secrets.token_urlsafe(32)
     moment = now()
     with transaction(session_factory) as session:
+        session.execute(
+            sa.delete(UserSession).where(UserSession.last_seen_at < moment - SESSION_RETENTION)
+        )
         session.add(
             UserSession(
                 id=_digest(token),

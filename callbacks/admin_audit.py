@@ -14,7 +14,7 @@ from dash import Input, Output
 from callbacks.context import services
 from callbacks.permissions import refuse_unauthorised, require_role, rights_of
 from layouts import ids
-from layouts.admin import AUDIT_CSV_PATH
+from layouts.admin import ALL_EVENTS, ALL_EVENTS_VALUE, AUDIT_CSV_PATH
 from layouts.components import data_table, not_authorised
 from loaders import audit as audit_log
 from loaders.audit import AuditFilter, audit
@@ -43,13 +43,14 @@ def _filter_text(flt: AuditFilter) -> str:
 def update_audit(event, username, ip, date_from, date_to):
     """The newest matching events as an accessible table, and the CSV link for the same filter."""
     require_role("admin")
+    event = "" if event == ALL_EVENTS_VALUE else event
     flt = AuditFilter.from_values(event, username, ip, date_from, date_to)
     timezone = services().settings.timezone
     with services().session_factory() as session:
         events = audit_log.find_events(session, flt, timezone=timezone, limit=SHOWN_ROWS)
         total = audit_log.count_events(session, flt, timezone=timezone)
         names = audit_log.known_events(session)
-    options = [{"label": "All events", "value": ""}] + [
+    options = ALL_EVENTS + [
         {"label": audit_log.EVENTS.get(name, name), "value": name} for name in names
     ]
     frame = pd.DataFrame(
@@ -58,7 +59,7 @@ def update_audit(event, username, ip, date_from, date_to):
             "Event": [audit_log.EVENTS.get(e.event, e.event) for e in events],
             "User": [e.username or "–" for e in events],
             "Network address": [e.ip or "–" for e in events],
-            "Detail": [e.detail or "–" for e in events],
+            "Detail": [audit_log.readable_detail(e.detail) for e in events],
         }
     )
     shown = f"the latest {len(events):,} of " if total > len(events) else ""

@@ -14,11 +14,17 @@ from dash import Input, Output, State, no_update
 from callbacks.context import services
 from callbacks.permissions import current_user, refuse_unauthorised, require_role
 from layouts import ids
+from layouts.admin import NO_ORGANISATION, NO_ORGANISATION_VALUE
 from layouts.components import data_table, not_authorised
 from loaders import users
 from loaders.access import ROLE_NAMES
 from loaders.measures import SUBGROUPS
 from loaders.models import Organisation
+
+
+def _organisation(value) -> str:
+    """The organisation code a picker sent ('' for none)."""
+    return "" if value in (None, NO_ORGANISATION_VALUE) else str(value)
 
 
 def _changed() -> str:
@@ -37,9 +43,7 @@ def _organisation_options() -> list[dict]:
                 Organisation.kind != "opcc", Organisation.kind != "police", Organisation.name
             )
         ).all()
-    return [{"label": "No organisation", "value": ""}] + [
-        {"label": name, "value": code} for code, name in rows
-    ]
+    return NO_ORGANISATION + [{"label": name, "value": code} for code, name in rows]
 
 
 def _users_frame(summaries: list[users.UserSummary]) -> pd.DataFrame:
@@ -73,7 +77,7 @@ def update_users(_version):
         for u in summaries
     ]
     table = data_table(_users_frame(summaries), f"{len(summaries)} users")
-    return table, organisations, organisations, [{"label": "Choose a user", "value": ""}, *people]
+    return table, organisations, organisations, people
 
 
 @refuse_unauthorised(lambda: (no_update, no_update, no_update, "Not authorised."))
@@ -81,14 +85,14 @@ def load_user(username, _version=None):
     """Put the chosen user's organisation, role and subgroups into the change form."""
     require_role("admin")
     if not username:
-        return "", "viewer", [], "Disable or enable"
+        return NO_ORGANISATION_VALUE, "viewer", [], "Disable or enable"
     with services().session_factory() as session:
         found = [u for u in users.list_users(session) if u.username == username]
     if not found:
-        return "", "viewer", [], "Disable or enable"
+        return NO_ORGANISATION_VALUE, "viewer", [], "Disable or enable"
     user = found[0]
     return (
-        user.organisation_code or "",
+        user.organisation_code or NO_ORGANISATION_VALUE,
         user.role,
         list(user.subgroups),
         "Disable user" if user.active else "Enable user",
@@ -109,7 +113,7 @@ def create_user(_clicks, username, name, organisation, role, subgroups, password
             password or "",
             role=role or "",
             display_name=name or "",
-            organisation=organisation or "",
+            organisation=_organisation(organisation),
             subgroups=subgroups if isinstance(subgroups, list) else [],
             actor=admin,
         )
@@ -126,7 +130,7 @@ def save_user(_clicks, username, organisation, role, subgroups):
     factory = services().session_factory
     try:
         users.update_user(
-            factory, username, role=role, organisation=organisation or "", actor=admin
+            factory, username, role=role, organisation=_organisation(organisation), actor=admin
         )
         chosen = subgroups if isinstance(subgroups, list) else []
         if role in {"chair", "member"}:

@@ -15,6 +15,12 @@ USERS_PATH = "/admin/users"
 AUDIT_PATH = "/admin/audit"
 AUDIT_CSV_PATH = "/admin/audit.csv"
 
+# First options of the pickers a callback fills, so each shows a meaningful choice at once.
+# Not "": dbc.Select keeps "" for its hidden placeholder, which could not be chosen again.
+NO_ORGANISATION_VALUE, ALL_EVENTS_VALUE = "-", "*"
+NO_ORGANISATION = [{"label": "No organisation", "value": NO_ORGANISATION_VALUE}]
+ALL_EVENTS = [{"label": "All events", "value": ALL_EVENTS_VALUE}]
+
 ROLE_DESCRIPTIONS = {
     "admin": "Manages users and rights, reads the audit log, and sees every figure.",
     "analyst": "OPCC staff: every figure on every page, including force-restricted data.",
@@ -81,7 +87,11 @@ def users_layout(**_query):
                 ),
                 _field(
                     "Organisation",
-                    dbc.Select(id=ids.ADMIN_NEW_ORGANISATION, options=[]),
+                    dbc.Select(
+                        id=ids.ADMIN_NEW_ORGANISATION,
+                        options=NO_ORGANISATION,
+                        value=NO_ORGANISATION_VALUE,
+                    ),
                     ids.ADMIN_NEW_ORGANISATION,
                 ),
                 _field(
@@ -118,10 +128,18 @@ def users_layout(**_query):
         dbc.CardBody(
             [
                 html.H2("Change a user", className="h5"),
-                _field("User", dbc.Select(id=ids.ADMIN_EDIT_USER, options=[]), ids.ADMIN_EDIT_USER),
+                _field(
+                    "User",
+                    dbc.Select(id=ids.ADMIN_EDIT_USER, options=[], placeholder="Choose a user"),
+                    ids.ADMIN_EDIT_USER,
+                ),
                 _field(
                     "Organisation",
-                    dbc.Select(id=ids.ADMIN_EDIT_ORGANISATION, options=[]),
+                    dbc.Select(
+                        id=ids.ADMIN_EDIT_ORGANISATION,
+                        options=NO_ORGANISATION,
+                        value=NO_ORGANISATION_VALUE,
+                    ),
                     ids.ADMIN_EDIT_ORGANISATION,
                 ),
                 _field(
@@ -190,7 +208,9 @@ def audit_layout(**_query):
         [
             dbc.Col(
                 _field(
-                    "Event", dbc.Select(id=ids.AUDIT_EVENT, options=[], value=""), ids.AUDIT_EVENT
+                    "Event",
+                    dbc.Select(id=ids.AUDIT_EVENT, options=ALL_EVENTS, value=ALL_EVENTS_VALUE),
+                    ids.AUDIT_EVENT,
                 ),
                 md=4,
             ),

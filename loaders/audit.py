@@ -182,6 +182,25 @@ def known_events(session: Session) -> list[str]:
     return list(EVENTS) + sorted(stored - set(EVENTS))
 
 
+def readable_detail(text: str) -> str:
+    """'path: /admin/users · query: court=CC-DURHAM' from the stored JSON, for people to read."""
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return text
+    if not isinstance(value, dict):
+        return text or "–"
+
+    def show(item) -> str:
+        if isinstance(item, dict):
+            return ", ".join(f"{k}={show(v)}" for k, v in item.items()) or "none"
+        if isinstance(item, list):
+            return ", ".join(show(v) for v in item) or "none"
+        return "none" if item is None else str(item)
+
+    return " · ".join(f"{key}: {show(item)}" for key, item in value.items()) or "–"
+
+
 def local_timestamp(moment: datetime, timezone: str = "Europe/London") -> str:
     """'2026-03-26 14:05:09 GMT': the local time with its zone, so BST and GMT never mix silently."""
     if moment.tzinfo is None:  # SQLite hands back naive UTC

@@ -136,6 +136,9 @@ def test_administrators_manage_users_on_the_page(app, as_user):
     with as_user("admin"):
         table, new_orgs, _edit_orgs, people = admin_users.update_users(0)
         assert {"label": "Durham Constabulary", "value": "police-durham"} in new_orgs
+        admin_users.create_user(
+            1, "page.other", "", "police-durham", "viewer", [], "kettle-orbit-meadow"
+        )
         status, version, cleared = admin_users.create_user(
             1,
             "Page.Member",
@@ -160,6 +163,7 @@ def test_administrators_manage_users_on_the_page(app, as_user):
         assert "disabled" in _text(disabled)
         mine, _ = admin_users.toggle_active(1, "test-admin")
         assert "your own account" in _text(mine)
+        admin_users.save_user(1, "page.other", "-", "viewer", [])
     with factory() as session:
         member = users.find_user(session, "page.member")
         assert (member.role, member.organisation_code, member.active) == (
@@ -167,9 +171,9 @@ def test_administrators_manage_users_on_the_page(app, as_user):
             "police-cleveland",
             False,
         )
-        assert [s for s in users.list_users(session) if s.username == "page.member"][
-            0
-        ].subgroups == ("police-demand",)
+        summary = next(s for s in users.list_users(session) if s.username == "page.member")
+        assert summary.subgroups == ("police-demand",)
+        assert users.find_user(session, "page.other").organisation_code is None
     changes = {e.event for e in _events(app, username="test-admin")}
     assert {"user_created", "user_changed", "rights_granted", "rights_revoked"} <= changes
     assert {"password_reset", "user_disabled"} <= changes

@@ -79,3 +79,18 @@ def test_brsec004_audit_filters_work_from_the_keyboard(signed_in):
     link = browser.find_element("#audit-download").get_attribute("href")
     assert link.endswith("/admin/audit.csv?user=test-admin")
     assert browser.get_logs() == []
+
+
+def test_brsec005_an_ended_session_sends_the_browser_to_sign_in(signed_in, app, credentials):
+    from loaders import sessions, users
+
+    browser = signed_in("viewer", "/effectiveness-efficiency")
+    browser.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=15)
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        viewer = users.find_user(session, credentials["viewer"][0])
+    sessions.end_user_sessions(factory, viewer.id, "ended by test")
+    browser.wait_for_element("#ee-court-picker option[value='CC-DURHAM']", timeout=15)
+    browser.find_element("#ee-court-picker").send_keys("Durham")
+    browser.wait_for_element("#login-submit", timeout=15)
+    assert "next=%2Feffectiveness-efficiency" in browser.driver.current_url

@@ -16,14 +16,20 @@ import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from callbacks import register_callbacks
-from callbacks.auth import register_auth
+from callbacks.auth import AuthSettings, register_auth
 from callbacks.context import services
 from callbacks.navigation import register_home_redirect, serve_layout
+from callbacks.page_guard import register_page_guard
+from callbacks.permissions import refuse_on_error
+from callbacks.security import register_security
+from callbacks.user_commands import users_command_group
 from config import Settings
+from layouts.admin_access import register_admin_pages
 from layouts.pages import register_pages
-from loaders import users
+from loaders import sessions, users
 from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.locks import exclusive
+from loaders.organisations import sync_organisations
 from loaders.refresh import sync_registry
 from scheduler.jobs import refresh_everything, refresh_if_empty, start_background_refresh
 from scheduler.service import start_in_app_scheduler
@@ -67,17 +73,24 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         REMEMBER_COOKIE_HTTPONLY=True,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
     )
+    register_security(
+        server,
+        trusted_proxy_hops=settings.trusted_proxy_hops,
+        force_secure_cookies=settings.secure_cookies,
+    )
     engine = make_engine(settings.database_url)
     # Workers and scheduler processes starting together must not race to create the schema.
     with exclusive(engine, "startup", settings.instance_dir):
         migrate(engine)
         session_factory = make_sessionmaker(engine)
         sync_registry(session_factory, settings.lcjp)
+        sync_organisations(session_factory, settings.lcjp)
     app_services = Services(settings, engine, session_factory)
     server.extensions["lcjp"] = app_services
 
     if settings.demo_mode:
-        _print_demo_users(users.ensure_demo_users(session_factory))
+        users.ensure_demo_users(session_factory)
+        _print_demo_users(users.demo_user_rows())
     if settings.refresh_on_start:
         refresh_if_empty(engine, session_factory, settings, progress=print)
     if settings.scheduler_in_app:
@@ -85,10 +98,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
             engine, session_factory, settings
         )
 
-    register_auth(server, session_factory, demo_mode=settings.demo_mode)
+    register_auth(server, session_factory, auth_settings=_auth_settings(settings))
     register_home_redirect(server)
     server.add_url_rule("/health", "health", lambda: {"status": "ok"})
-    _register_commands(server)
+    _register_commands(server, settings.lcjp)
 
     app = dash.Dash(
         __name__,
@@ -101,22 +114,41 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         title="LCJP Performance Board",
         update_title=None,
         suppress_callback_exceptions=True,
+        on_error=refuse_on_error,
     )
+    server.extensions["lcjp_dash"] = app
     register_pages()
+    register_admin_pages()
     app.layout = serve_layout
     register_callbacks(app)
+    register_page_guard(server)
     return app
 
 
-def _print_demo_users(credentials: list[tuple[str, str, str]]) -> None:
+def _auth_settings(settings: Settings) -> AuthSettings:
+    return AuthSettings(
+        demo_mode=settings.demo_mode,
+        limits=sessions.SessionLimits(
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            absolute=timedelta(hours=settings.session_max_hours),
+        ),
+        throttle=sessions.ThrottleRules(
+            per_account=settings.login_max_failures_per_account,
+            per_address=settings.login_max_failures_per_address,
+            window=timedelta(minutes=settings.login_throttle_minutes),
+        ),
+    )
+
+
+def _print_demo_users(rows: list[tuple[str, str, str, str]]) -> None:
     print("\nDemo mode: sign in with one of these demo users (never use them in production)")
-    for username, password, role in credentials:
-        print(f"  {role:<10} username: {username:<14} password: {password}")
+    for username, password, role, who in rows:
+        print(f"  {role:<16} username: {username:<12} password: {password:<22} {who}")
     print()
 
 
-def _register_commands(server: flask.Flask) -> None:
-    """`flask --app app refresh` and `flask --app app users create`."""
+def _register_commands(server: flask.Flask, lcjp: dict) -> None:
+    """`flask --app app refresh` and `flask --app app users …` (callbacks/user_commands.py)."""
 
     @server.cli.command("refresh")
     def refresh_command():
@@ -126,30 +158,7 @@ def _register_commands(server: flask.Flask) -> None:
         if failed:
             raise click.ClickException(f"{len(failed)} dataset(s) failed; last good data kept")
 
-    user_group = flask.cli.AppGroup("users", help="Manage users.")
-
-    @user_group.command("create")
-    @click.argument("username")
-    @click.option("--role", type=click.Choice(users.ROLES), default="viewer")
-    @click.option("--name", "display_name", default="")
-    @click.option("--organisation", default="")
-    @click.password_option()
-    def create_user_command(username, role, display_name, organisation, password):
-        """Create a user; the password is asked for twice and stored only as a hash."""
-        try:
-            users.create_user(
-                services().session_factory,
-                username,
-                password,
-                role=role,
-                display_name=display_name,
-                organisation=organisation,
-            )
-        except users.UserError as error:
-            raise click.ClickException(str(error)) from error
-        click.echo(f"created {role} '{username.strip().lower()}'")
-
-    server.cli.add_command(user_group)
+    server.cli.add_command(users_command_group(lcjp))
 
 
 _app: dash.Dash | None = None

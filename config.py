@@ -51,6 +51,10 @@ def _env_per_dataset(prefix: str) -> dict[str, str]:
     }
 
 
+def _env_int(name: str, default: int) -> int:
+    return _env_number(name, default, int)
+
+
 class ConfigurationError(RuntimeError):
     """A setting is missing or unsafe; the message says which and why."""
 
@@ -81,6 +85,14 @@ class Settings:
     misfire_grace_seconds: int = 3600  # a job that missed its time by less than this still runs
     stale_grace_days: int | None = None  # days past a dataset's cadence before it shows Stale
     scheduler_in_app: bool = False  # local development only: run the scheduler inside the app
+    # Sessions and sign-in (callbacks/auth.py, callbacks/security.py).
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    secure_cookies: bool = False  # always Secure; otherwise Secure whenever the request is HTTPS
+    trusted_proxy_hops: int = 0  # >0 behind a reverse proxy: trust its X-Forwarded-* headers
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 20
+    login_throttle_minutes: int = 15
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -108,6 +120,13 @@ class Settings:
             misfire_grace_seconds=_env_number("SCHEDULER_MISFIRE_GRACE", 3600, int),
             stale_grace_days=_env_number("STALE_GRACE_DAYS", None, int),
             scheduler_in_app=_env_bool("SCHEDULER_IN_APP"),
+            session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", 30),
+            session_max_hours=_env_int("SESSION_MAX_HOURS", 12),
+            secure_cookies=_env_bool("SESSION_COOKIE_SECURE"),
+            trusted_proxy_hops=_env_int("TRUSTED_PROXY_HOPS", 0),
+            login_max_failures_per_account=_env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
+            login_max_failures_per_address=_env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+            login_throttle_minutes=_env_int("LOGIN_THROTTLE_MINUTES", 15),
         )
         return replace(settings, **overrides).resolved()
 
@@ -126,6 +145,10 @@ class Settings:
                     "or set DEMO_MODE=1 for a demonstration instance."
                 )
             secret_key = _instance_secret(self.instance_dir)
+        if self.session_idle_minutes < 1 or self.session_max_hours < 1:
+            raise ConfigurationError(
+                "SESSION_IDLE_MINUTES and SESSION_MAX_HOURS must be at least 1"
+            )
         submissions_dir = self.submissions_dir or self.instance_dir / "submissions"
         return replace(
             self,

@@ -17,3 +17,8 @@ def register_callbacks(app: dash.Dash) -> None:
 
     admin.register(app)
     data_sources.register(app)
+
+    from callbacks import admin_audit, admin_users
+
+    admin_users.register(app)
+    admin_audit.register(app)

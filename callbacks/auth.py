@@ -1,21 +1,41 @@
-"""Sign-in, sign-out and the server-side guard in front of every page and every /_dash-* route."""
+"""Sign-in, sign-out and the server-side guard in front of every page, route and /_dash-* request.
+
+A signed-in browser holds a random session token; the server keeps its record (loaders/sessions.py)
+and the user loader accepts only live ones, so sign-out, disabling and inactivity end a session on
+the server and a copied cookie stops working. Failed sign-ins are throttled per account and per
+address, and every sign-in, refusal and sign-out is audited.
+"""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import urlsplit
 
+import dash
 import flask
 import flask_login
 from sqlalchemy.orm import sessionmaker
 
 from layouts.login import render_login_page
-from loaders import users
+from loaders import sessions, users
+from loaders.audit import audit
 from loaders.models import User
 
 # Paths an anonymous visitor may reach: the sign-in page, its styles and the health check.
-PUBLIC_PATHS = {"/login", "/health", "/favicon.ico"}
+PUBLIC_PATHS = {"/login", "/logout", "/health", "/favicon.ico"}
 PUBLIC_PREFIXES = ("/assets/",)
+SESSION_KEY = "lcjp_session"
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """How long sessions last and when sign-in is throttled (from config.Settings)."""
+
+    demo_mode: bool = False
+    limits: sessions.SessionLimits = field(default_factory=sessions.SessionLimits)
+    throttle: sessions.ThrottleRules = field(default_factory=sessions.ThrottleRules)
 
 
 def safe_next(target: str | None) -> str:
@@ -25,21 +45,59 @@ def safe_next(target: str | None) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return "/"
-    if "\\" in target:
+    if "\\" in target or any(ord(c) < 32 for c in target):
         return "/"
     return target
 
 
-def register_auth(server: flask.Flask, session_factory: sessionmaker, *, demo_mode: bool) -> None:
-    """Wire flask-login and the guard onto one Flask app."""
+def is_page_path(path: str) -> bool:
+    """'/' and the registered pages' paths: what an anonymous browser is sent to sign in for.
+    Everything else (Dash's routes, downloads, exports, any route added later) answers 401."""
+    path = path.rstrip("/") or "/"
+    if path == "/":
+        return True
+    return any(path == (page.get("path") or "").rstrip("/") for page in dash.page_registry.values())
+
+
+def client_ip() -> str:
+    """The caller's address (the proxy's X-Forwarded-For only when TRUSTED_PROXY_HOPS says so)."""
+    return flask.request.remote_addr or ""
+
+
+def register_auth(
+    server: flask.Flask,
+    session_factory: sessionmaker,
+    *,
+    demo_mode: bool = False,
+    auth_settings: AuthSettings | None = None,
+) -> None:
+    """Wire flask-login, server-side sessions and the guard onto one Flask app."""
+    config = auth_settings or AuthSettings(demo_mode=demo_mode)
+    server.config["PERMANENT_SESSION_LIFETIME"] = config.limits.absolute
     login_manager = flask_login.LoginManager()
     login_manager.init_app(server)
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        state = sessions.check_session(
+            session_factory, flask.session.get(SESSION_KEY), int(user_id), config.limits
+        )
+        if state != "live":
+            if state == "expired":
+                flask.g.lcjp_session_expired = True
+                audit(
+                    "session_expired",
+                    {"idle_minutes": config.limits.idle / timedelta(minutes=1)},
+                    user=_username(session_factory, int(user_id)),
+                    ip=client_ip(),
+                    session_factory=session_factory,
+                )
+            return None
         with session_factory() as session:
-            user = session.get(User, int(user_id)) if user_id.isdigit() else None
+            user = session.get(User, int(user_id))
             return user if user is not None and user.active else None
 
     @server.before_request
@@ -49,10 +107,13 @@ def register_auth(server: flask.Flask, session_factory: sessionmaker, *, demo_mo
             return None
         if flask_login.current_user.is_authenticated:
             return None
-        if path.startswith("/_"):
-            # Dash's own routes answer a machine, so a redirect would only confuse it.
-            return flask.jsonify(error="authentication required"), 401
-        return flask.redirect(flask.url_for("login", next=flask.request.full_path.rstrip("?")))
+        if flask.g.get("lcjp_session_expired"):
+            flask.session.clear()
+            flask.session["lcjp_expired"] = True
+        if flask.request.method == "GET" and is_page_path(path):
+            return flask.redirect(flask.url_for("login", next=flask.request.full_path.rstrip("?")))
+        # Dash's routes, downloads and exports answer a machine: a redirect would only confuse it.
+        return flask.jsonify(error="authentication required"), 401
 
     @server.route("/login", methods=["GET", "POST"])
     def login():
@@ -60,35 +121,68 @@ def register_auth(server: flask.Flask, session_factory: sessionmaker, *, demo_mo
         if flask.request.method == "GET":
             if flask_login.current_user.is_authenticated:
                 return flask.redirect(target)
-            return _login_page(target, demo_mode=demo_mode)
+            notice = (
+                "You were signed out after a period of inactivity. Please sign in again."
+                if flask.session.pop("lcjp_expired", False)
+                else ""
+            )
+            return _login_page(target, demo_mode=config.demo_mode, notice=notice)
         token = flask.session.get("login_csrf")
         if not token or not secrets.compare_digest(token, flask.request.form.get("csrf", "")):
             return _login_page(
-                target, "Your sign-in form expired. Please try again.", demo_mode, 400
+                target, "Your sign-in form expired. Please try again.", config.demo_mode, 400
             )
-        username = flask.request.form.get("username", "")
+        username = flask.request.form.get("username", "").strip().lower()[:80]
         password = flask.request.form.get("password", "")
+        ip = client_ip()
+        blocked = sessions.throttle_message(session_factory, username, ip, config.throttle)
+        if blocked:
+            audit("login_throttled", {"attempted": username}, user=username, ip=ip)
+            return _login_page(target, blocked, config.demo_mode, 429)
         with session_factory() as session:
             user = users.authenticate(session, username, password)
+        sessions.record_attempt(session_factory, username, ip, succeeded=user is not None)
         if user is None:
-            return _login_page(target, "Unknown username or wrong password.", demo_mode, 401)
+            audit("login_failed", {"attempted": username}, user=username, ip=ip)
+            return _login_page(target, "Unknown username or wrong password.", config.demo_mode, 401)
+        # A fresh cookie and a fresh server-side record: nothing from before sign-in survives.
         flask.session.clear()
+        session_token = sessions.start_session(
+            session_factory, user.id, ip, flask.request.headers.get("User-Agent", "")
+        )
+        flask.session[SESSION_KEY] = session_token
         flask_login.login_user(user)
         flask.session.permanent = True
+        audit("login", {"next": target}, user=user, ip=ip)
         return flask.redirect(target)
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout():
+        user = flask_login.current_user
+        if getattr(user, "is_authenticated", False):
+            sessions.end_session(session_factory, flask.session.get(SESSION_KEY), "logout")
+            audit("logout", user=user)
         flask_login.logout_user()
         flask.session.clear()
         return flask.redirect(flask.url_for("login"))
 
 
-def _login_page(target: str, error: str = "", demo_mode: bool = False, status: int = 200):
+def _username(session_factory: sessionmaker, user_id: int) -> str:
+    with session_factory() as session:
+        user = session.get(User, user_id)
+        return user.username if user else ""
+
+
+def _login_page(
+    target: str, error: str = "", demo_mode: bool = False, status: int = 200, notice: str = ""
+):
     # One token per browser session: a second tab or a favicon redirect must not invalidate the form.
     token = flask.session.setdefault("login_csrf", secrets.token_urlsafe(32))
-    demo_users = [(name, users.demo_password(name)) for name, *_ in users.DEMO_USERS]
     html = render_login_page(
-        next_url=target, csrf=token, error=error, demo_users=demo_users if demo_mode else []
+        next_url=target,
+        csrf=token,
+        error=error,
+        notice=notice,
+        demo_users=users.demo_user_rows() if demo_mode else [],
     )
     return flask.Response(html, status=status, mimetype="text/html")

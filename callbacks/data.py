@@ -8,6 +8,7 @@ from collections import OrderedDict
 import pandas as pd
 import sqlalchemy as sa
 
+from callbacks import permissions
 from callbacks.context import services
 from loaders import queries, staleness
 from loaders import revisions as loader_revisions
@@ -25,7 +26,9 @@ def current_vintages() -> tuple:
 
 
 def observations(measure_id: str, **filters) -> pd.DataFrame:
-    """queries.observations through a small LRU cache; callers get a copy they may change."""
+    """queries.observations through a small LRU cache, cut down to the rows the signed-in user may
+    see (NotAuthorised if none of the measure); callers get a copy they may change."""
+    permissions.require_measure(measure_id)
     key = (
         services().settings.database_url,
         current_vintages(),
@@ -33,19 +36,21 @@ def observations(measure_id: str, **filters) -> pd.DataFrame:
         tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items())),
     )
     with _LOCK:
-        if key in _CACHE:
+        cached = _CACHE.get(key)
+        if cached is not None:
             _CACHE.move_to_end(key)
-            return _CACHE[key].copy()
-    with services().session_factory() as session:
-        frame = queries.observations(session, measure_id, **filters)
-    with _LOCK:
-        _CACHE[key] = frame
-        while len(_CACHE) > _MAX_ENTRIES:
-            _CACHE.popitem(last=False)
-    return frame.copy()
+    if cached is None:
+        with services().session_factory() as session:
+            cached = queries.observations(session, measure_id, **filters)
+        with _LOCK:
+            _CACHE[key] = cached
+            while len(_CACHE) > _MAX_ENTRIES:
+                _CACHE.popitem(last=False)
+    return permissions.permitted_rows(measure_id, cached).copy()
 
 
 def provenance(dataset_id: str) -> queries.Provenance:
+    """Where a dataset's figures came from (publisher, when loaded): metadata, not figures."""
     with services().session_factory() as session:
         return queries.provenance(session, dataset_id)
 

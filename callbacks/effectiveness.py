@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks import data, revisions
-from callbacks.permissions import NotAuthorised, require_dataset
+from callbacks.permissions import refuse_unauthorised, require_dataset
 from layouts import ids
 from layouts.cards import ee_court_drill, ee_courts, ee_national_trend, ee_tiles, ee_timeliness
 from layouts.components import (
@@ -62,12 +62,10 @@ def _refused(count: int):
     ]
 
 
+@refuse_unauthorised(lambda: [not_authorised()])
 def update_tiles(_state):
     """Headline tiles for the LCJP's courts and England & Wales."""
-    try:
-        require_dataset(DATASET)
-    except NotAuthorised:
-        return [not_authorised()]
+    require_dataset(DATASET)
     about = _about()
     tiles = ee_tiles.process_data(
         revisions.observations("crown_open_cases", area_type="crown_court"),
@@ -82,12 +80,10 @@ def update_tiles(_state):
     return [create_tile(replace(t, stale_reason=stale)) for t in tiles]
 
 
+@refuse_unauthorised(lambda: _refused(4))
 def update_trend(_state):
     """National receipts, disposals and open cases."""
-    try:
-        require_dataset(DATASET)
-    except NotAuthorised:
-        return _refused(4)
+    require_dataset(DATASET)
     frames = {
         m: revisions.observations(m, area_codes=[ENGLAND_AND_WALES])
         for m in ee_national_trend.SERIES
@@ -116,12 +112,10 @@ def _courts_frame():
     )
 
 
+@refuse_unauthorised(lambda: (*_refused(4), []))
 def update_courts(state):
     """Open cases by court, with the picker's options for keyboard drill-down."""
-    try:
-        require_dataset(DATASET)
-    except NotAuthorised:
-        return (*_refused(4), [])
+    require_dataset(DATASET)
     courts = _courts_frame()
     named = ee_courts.named_courts(courts).sort_values("court")
     options = [{"label": "All courts (no drill-down)", "value": ""}] + [
@@ -137,26 +131,27 @@ def update_courts(state):
     )
 
 
+@refuse_unauthorised(lambda: no_update)
 def navigate_to_court(click, picked, state):
-    """A click on a court's bar, or a choice in the picker, opens that court's drill-down URL."""
+    """A click on a court's bar, or a choice in the picker, opens that court's drill-down URL
+    (only a URL: update_drill checks the court against what the user may see)."""
+    require_dataset(DATASET)
     if ctx.triggered_id == ids.graph(ids.EE_COURTS):
         if not click or not click.get("points"):
             return no_update
         code = click["points"][0].get("customdata")
     else:
         code = picked or None
-    if code == (state or {}).get("court"):
+    if code == (state if isinstance(state, dict) else {}).get("court"):
         return no_update
     return f"?{urlencode({'court': code})}" if code else ""
 
 
+@refuse_unauthorised(lambda: (not_authorised(), [], *_refused(4)))
 def update_drill(state):
     """The chosen court's own figures and its region's trend against England & Wales."""
-    court_code = (state or {}).get("court")
-    try:
-        require_dataset(DATASET)
-    except NotAuthorised:
-        return (not_authorised(), [], *_refused(4))
+    court_code = (state or {}).get("court") if isinstance(state, dict) else None
+    require_dataset(DATASET)
     courts = _courts_frame()
     match = courts[courts["code"] == court_code]
     if match.empty:
@@ -213,12 +208,10 @@ def update_drill(state):
     )
 
 
+@refuse_unauthorised(lambda: _refused(4))
 def update_timeliness(_state):
     """Offence-to-completion days in the LCJP courts' region against England & Wales."""
-    try:
-        require_dataset(DATASET)
-    except NotAuthorised:
-        return _refused(4)
+    require_dataset(DATASET)
     courts = _courts_frame()
     lcjp_courts = courts[courts["lcjp"]]
     region_code = lcjp_courts["region_code"].iloc[0] if not lcjp_courts.empty else None

@@ -9,35 +9,17 @@ import sqlalchemy as sa
 from dash import html
 
 from callbacks.context import services
-from callbacks.permissions import can_submit, can_view_dataset
+from callbacks.permissions import may_open_page, rights_of
 from layouts.shell import create_shell
-from loaders.datasets import DATASETS
-from loaders.measures import MEASURES
+from loaders.access import ROLE_NAMES
 from loaders.models import Dataset, Vintage
 
 
 def visible_pages(user) -> list[dict]:
-    """Pages whose subgroup has at least one measure from a dataset the user may see.
-
-    A page registered with `roles` (not a subgroup page) is shown to those roles; ("*",) means
-    every signed-in user.
-    """
-    pages = []
-    for page in sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0):
-        roles = page.get("roles")
-        if roles is not None:  # administrators' pages: listed by role, not by data
-            if "*" in roles or user.role in roles:
-                pages.append(page)
-            continue
-        if page.get("submission_page"):  # the upload page: for users who may submit a return
-            if any(can_submit(user, d) for d in DATASETS):
-                pages.append(page)
-            continue
-        subgroup = page.get("subgroup")
-        datasets = {m.dataset_id for m in MEASURES.values() if m.subgroup == subgroup}
-        if any(can_view_dataset(user, d) for d in datasets):
-            pages.append(page)
-    return pages
+    """The pages this user may open, in menu order. Hiding the others is a courtesy, not the
+    control: every page layout and callback checks again (callbacks/page_guard.py)."""
+    pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0)
+    return [page for page in pages if may_open_page(user, page)]
 
 
 def any_demo_data() -> bool:
@@ -58,11 +40,12 @@ def serve_layout():
     if not getattr(user, "is_authenticated", False):
         return html.Div(dash.page_container)
     name = user.display_name or user.username
+    role = ROLE_NAMES.get(rights_of(user).role, "no access")
     return create_shell(
         visible_pages(user),
-        user_name=f"{name} ({user.role})",
+        user_name=f"{name} ({role})",
         demo=any_demo_data(),
-        admin=user.role == "admin",
+        admin=rights_of(user).is_admin,
     )
 
 

@@ -1,17 +1,35 @@
-"""Server-side rights checks that every callback and page calls before returning data."""
+"""Server-side rights checks that every page, callback and download calls before returning data.
+
+The rules live in loaders/access.py (pure, testable without a request); this module applies them
+to the signed-in user, whose rights are read from the database once per request, so a revoked
+right or a disabled account takes effect on the very next request.
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable
+
+import flask
 import flask_login
+import pandas as pd
 from dash.exceptions import PreventUpdate
 
+from callbacks.context import services
+from loaders import access
+from loaders.access import NO_RIGHTS, ROLES, Rights
+from loaders.audit import audit
 from loaders.datasets import DATASETS
+from loaders.measures import MEASURES
 
-# What each role may see, by dataset classification. Partners get more with issue-level roles.
+# The widest reach of each role, for reference; force-restricted figures for a chair, member or
+# viewer are further limited to their own force (loaders/access.py decides, row by row).
 ROLE_CLASSIFICATIONS = {
     "admin": {"public", "partnership", "force_restricted"},
     "analyst": {"public", "partnership", "force_restricted"},
-    "viewer": {"public", "partnership"},
+    "chair": {"public", "partnership", "force_restricted"},
+    "member": {"public", "partnership", "force_restricted"},
+    "viewer": {"public", "partnership", "force_restricted"},
 }
 
 
@@ -27,48 +45,163 @@ def current_user():
     return user
 
 
-def can_view_dataset(user, dataset_id: str) -> bool:
-    spec = DATASETS.get(dataset_id)
-    if spec is None or not getattr(user, "is_authenticated", False):
+def rights_of(user) -> Rights:
+    """The user's rights as stored now, read once per request."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NO_RIGHTS
+    user_id = getattr(user, "id", None)
+    cache = flask.g.setdefault("lcjp_rights", {})
+    if user_id not in cache:
+        with services().session_factory() as session:
+            cache[user_id] = access.rights_for(session, user_id)
+    return cache[user_id]
+
+
+def current_rights() -> Rights:
+    return rights_of(current_user())
+
+
+def area_forces() -> dict[str, str | None]:
+    """Area code → its force area code, read once per request (only force-restricted data asks)."""
+    cached = flask.g.get("lcjp_area_forces")
+    if cached is None:
+        with services().session_factory() as session:
+            cached = access.area_force_map(session)
+        flask.g.lcjp_area_forces = cached
+    return cached
+
+
+def can_view_dataset(user, dataset_id: str, area_code: str | None = None) -> bool:
+    """Any of the dataset's figures (no area), or its figures for one area."""
+    rights = rights_of(user)
+    forces = area_forces() if area_code is not None else None
+    return access.can_view_dataset(rights, dataset_id, area_code, forces)
+
+
+def can_view_subgroup(user, subgroup_id: str) -> bool:
+    return access.can_view_subgroup(rights_of(user), subgroup_id)
+
+
+def can_view_measure(user, measure_id: str) -> bool:
+    return access.can_view_measure(rights_of(user), measure_id)
+
+
+def can_submit(user, dataset_id: str, area_code: str | None = None) -> bool:
+    """May this user upload or replace the dataset's figures (for this area, if given)?"""
+    rights = rights_of(user)
+    forces = area_forces() if area_code is not None else None
+    return access.can_submit(rights, dataset_id, area_code, forces)
+
+
+def may_open_page(user, page: dict) -> bool:
+    """A page with `roles` is for those roles; /admin pages are for administrators; a subgroup's
+    page is for those who may see at least one of its measures; any other page is for every
+    signed-in user (its callbacks still check the data they return)."""
+    rights = rights_of(user)
+    if rights.role not in ROLES:
         return False
-    return spec.classification in ROLE_CLASSIFICATIONS.get(user.role, set())
+    roles = page.get("roles")
+    if roles is not None:  # ("*",) means every signed-in user
+        return "*" in roles or rights.role in roles
+    if str(page.get("path", "")).startswith("/admin"):
+        return rights.is_admin
+    if page.get("submission_page"):  # the upload page: for users who may submit a return
+        return any(can_submit(user, d) for d in DATASETS)
+    subgroups = page.get("subgroups") or (
+        (page["subgroup"],) if page.get("subgroup") is not None else ()
+    )
+    if not subgroups:
+        return True
+    return any(_may_open_subgroup(rights, subgroup) for subgroup in subgroups)
 
 
-def require_dataset(dataset_id: str):
-    """Return the user if they may see this dataset, otherwise raise NotAuthorised."""
+def _may_open_subgroup(rights, subgroup: str) -> bool:
+    if not access.can_view_subgroup(rights, subgroup):
+        return False
+    measures = [m.id for m in MEASURES.values() if m.subgroup == subgroup]
+    return rights.sees_all_data or any(access.can_view_measure(rights, m) for m in measures)
+
+
+def require_dataset(dataset_id: str, area_code: str | None = None):
+    """Return the user if they may see this dataset (for this area), otherwise NotAuthorised."""
     user = current_user()
-    if not can_view_dataset(user, dataset_id):
-        raise NotAuthorised(f"not authorised for {dataset_id}")
+    if not can_view_dataset(user, dataset_id, area_code):
+        raise NotAuthorised(
+            f"not authorised for {dataset_id}" + (f" in {area_code}" if area_code else "")
+        )
+    return user
+
+
+def require_subgroup(subgroup_id: str):
+    user = current_user()
+    if not can_view_subgroup(user, subgroup_id):
+        raise NotAuthorised(f"not authorised for subgroup {subgroup_id}")
+    return user
+
+
+def require_measure(measure_id: str):
+    user = current_user()
+    if not can_view_measure(user, measure_id):
+        raise NotAuthorised(f"not authorised for measure {measure_id}")
+    return user
+
+
+def require_submit(dataset_id: str, area_code: str | None = None):
+    user = current_user()
+    if not can_submit(user, dataset_id, area_code):
+        raise NotAuthorised(
+            f"may not submit {dataset_id}" + (f" for {area_code}" if area_code else "")
+        )
     return user
 
 
 def require_role(*roles: str):
     """Return the user if their role is one of `roles` (e.g. admin pages), else NotAuthorised."""
     user = current_user()
-    if user.role not in roles:
+    if rights_of(user).role not in roles:
         raise NotAuthorised(f"needs role {' or '.join(roles)}")
     return user
 
 
-# Who may send partner figures. For now every admin and analyst may submit every partner
-# dataset; issue-level roles (a partner submitting only its own returns) refine this.
-SUBMIT_ROLES = {"admin", "analyst"}
+def permitted_rows(measure_id: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one measure's observation frame the signed-in user may see."""
+    rights = current_rights()
+    how_far = access.measure_reach(rights, measure_id)
+    forces = area_forces() if how_far == access.OWN_FORCE else {}
+    return access.permitted_rows(rights, measure_id, frame, forces)
 
 
-def can_submit(user, dataset_id: str) -> bool:
-    """True if the user may upload files for this partner dataset."""
-    spec = DATASETS.get(dataset_id)
-    if spec is None or not spec.submission or not getattr(user, "is_authenticated", False):
-        return False
-    return user.role in SUBMIT_ROLES and can_view_dataset(user, dataset_id)
+def permitted_areas(dataset_id: str, area_codes: Iterable[str]) -> list[str]:
+    """The area codes (of those given) whose figures in this dataset the signed-in user may see."""
+    return access.permitted_areas(current_rights(), dataset_id, area_codes, area_forces())
 
 
-def require_submit(dataset_id: str):
-    """Return the user if they may submit this dataset, otherwise raise NotAuthorised."""
-    user = current_user()
-    if not can_submit(user, dataset_id):
-        raise NotAuthorised(f"not authorised to submit {dataset_id}")
-    return user
+def refuse_unauthorised(refusal: Callable[[], object]):
+    """Decorate a callback: when it meets NotAuthorised it records the refusal and returns
+    `refusal()` (a plain message, never data) instead of its outputs."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def checked(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except NotAuthorised as refused:
+                audit("access_denied", {"callback": func.__name__, "reason": str(refused)})
+                return refusal()
+
+        return checked
+
+    return decorate
+
+
+def refuse_on_error(error: Exception):
+    """Dash's `on_error` for every callback: NotAuthorised that a callback did not turn into a
+    message itself becomes an empty answer (HTTP 204, nothing updated), recorded in the audit log.
+    Fail closed, so a callback added without its own refusal still returns no data."""
+    if isinstance(error, NotAuthorised):
+        audit("access_denied", {"reason": str(error)})
+        raise PreventUpdate from error
+    raise error
 
 
 def can_download_template(user, dataset_id: str) -> bool:

@@ -5,10 +5,16 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import dash
+import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks import data
-from callbacks.permissions import NotAuthorised, require_dataset
+from callbacks.permissions import (
+    NotAuthorised,
+    permitted_areas,
+    refuse_unauthorised,
+    require_dataset,
+)
 from layouts import ids
 from layouts.cards import police_crime_trend, police_outcome_mix
 from layouts.components import data_table, not_authorised, provenance_text
@@ -23,17 +29,34 @@ OUTCOME_GROUP_NAMES = sorted(set(OUTCOME_GROUPS.values()) - {"Anti-social behavi
 
 
 def _records(**filters):
+    """Street records the signed-in user may see, one column per breakdown dimension."""
     frame = expand_breakdown(data.observations(MEASURE, **filters))
-    frame["outcome_group"] = frame["outcome"].map(OUTCOME_GROUPS) if not frame.empty else []
+    for column in ("crime_type", "outcome"):
+        if column not in frame.columns:
+            frame[column] = pd.Series(dtype="str")
+    frame["outcome_group"] = frame["outcome"].map(OUTCOME_GROUPS)
     return frame
 
 
+def visible_forces() -> list[str]:
+    """The partnership's forces whose records the signed-in user may see (all, unless the data is
+    force-restricted and the user belongs to one force)."""
+    forces = permitted_areas(DATASET, data.lcjp()["forces"])
+    if not forces:
+        raise NotAuthorised("no partnership force's records are open to this user")
+    return forces
+
+
 def resolve_state(state: dict | None) -> dict:
-    """Replace anything a URL or forged request carries that is not a real choice with the default."""
-    state = dict(state or {})
-    lcjp_forces = data.lcjp()["forces"]
-    if state.get("force") not in lcjp_forces:
-        state["force"] = lcjp_forces[0]
+    """Replace anything a URL or forged request carries that is not a real choice (or not one this
+    user may see, such as another force's area code) with the default."""
+    given = state if isinstance(state, dict) else {}
+    state = {key: given.get(key) for key in ("force", "crime_type", "outcome")}
+    forces = visible_forces()
+    if state.get("force") not in forces:
+        state["force"] = forces[0]
+    if not isinstance(state.get("crime_type"), str | None):
+        state["crime_type"] = None
     if state.get("outcome") not in OUTCOME_GROUP_NAMES:
         state["outcome"] = DEFAULT_OUTCOME
     return state
@@ -43,24 +66,22 @@ def _search(state: dict) -> str:
     return "?" + urlencode({k: v for k, v in state.items() if v})
 
 
+@refuse_unauthorised(lambda: ([], "", [], ""))
 def update_pickers(state):
     """Options for the force and outcome pickers, and their values from the URL."""
-    try:
-        require_dataset(DATASET)
-    except NotAuthorised:
-        return [], "", [], ""
+    require_dataset(DATASET)
     state = resolve_state(state)
-    forces = [{"label": data.area(code).name, "value": code} for code in data.lcjp()["forces"]]
+    forces = [{"label": data.area(code).name, "value": code} for code in visible_forces()]
     outcomes = [{"label": name, "value": name} for name in OUTCOME_GROUP_NAMES]
     return forces, state["force"], outcomes, state["outcome"]
 
 
+@refuse_unauthorised(
+    lambda: (no_update, "You do not have access to this information.", not_authorised(), "", "")
+)
 def update_crime(state):
     """One force's records by month, by crime type or (drilled) by outcome group."""
-    try:
-        require_dataset(DATASET)
-    except NotAuthorised:
-        return no_update, "You do not have access to this information.", not_authorised(), "", ""
+    require_dataset(DATASET)
     state = resolve_state(state)
     force = data.area(state["force"])
     records = _records(area_codes=[state["force"]])
@@ -103,12 +124,13 @@ def update_crime(state):
     )
 
 
+@refuse_unauthorised(
+    lambda: (no_update, "You do not have access to this information.", not_authorised(), "")
+)
 def update_outcomes(state):
-    """The chosen outcome group's share of crimes for every force in the file."""
-    try:
-        require_dataset(DATASET)
-    except NotAuthorised:
-        return no_update, "You do not have access to this information.", not_authorised(), ""
+    """The chosen outcome group's share of crimes for every force in the file (every force whose
+    records the user may see: the police.uk file is public, so normally all of them)."""
+    require_dataset(DATASET)
     state = resolve_state(state)
     records = _records(area_type="police_force_area")
     lcjp_codes = data.lcjp()["forces"]
@@ -130,6 +152,7 @@ def update_outcomes(state):
     )
 
 
+@refuse_unauthorised(lambda: no_update)
 def navigate(force, outcome, click, state):
     """Pickers and a click on a crime type's bar change the URL, which restores the view."""
     current = resolve_state(state)

@@ -151,6 +151,10 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(sa.String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # The organisation whose data rights the user carries (see loaders/access.py).
+    organisation_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("organisation.code", name="fk_app_user_organisation")
+    )
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users
@@ -257,3 +261,74 @@ class SourceState(Base):
     validators: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class Organisation(Base):
+    """A partner body users belong to: the OPCC, a police force (with its area), CPS, HMCTS, ..."""
+
+    __tablename__ = "organisation"
+
+    code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    # A force's own police force area: force-restricted figures for it reach this organisation.
+    force_area_code: Mapped[str | None] = mapped_column(sa.ForeignKey("area.code"))
+
+
+class SubgroupGrant(Base):
+    """A subgroup a chair or member may open; a user may hold several."""
+
+    __tablename__ = "subgroup_grant"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    subgroup_id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    granted_by: Mapped[str] = mapped_column(sa.String(80), default="")
+
+
+class UserSession(Base):
+    """A signed-in session held on the server, so sign-out and disabling end it everywhere.
+
+    The browser's cookie carries a random token; only its SHA-256 is stored here.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    ip: Mapped[str] = mapped_column(sa.String(64), default="")
+    user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+
+class LoginAttempt(Base):
+    """Every sign-in attempt, so throttling holds across workers and restarts."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(sa.String(80), index=True)
+    ip: Mapped[str] = mapped_column(sa.String(64), index=True)
+    succeeded: Mapped[bool] = mapped_column(default=False)
+
+
+class AuditEvent(Base):
+    """Who did what, when (UTC) and from where; the user is kept by name so the log outlives them."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    event: Mapped[str] = mapped_column(sa.String(40), index=True)
+    user_id: Mapped[int | None] = mapped_column()
+    username: Mapped[str] = mapped_column(sa.String(80), default="", index=True)
+    ip: Mapped[str] = mapped_column(sa.String(64), default="")
+    detail: Mapped[str] = mapped_column(sa.Text, default="")

@@ -30,6 +30,15 @@ TEST_USERS = {
     "admin": ("test-admin", "admin-password-123"),
     "analyst": ("test-analyst", "analyst-password-123"),
     "viewer": ("test-viewer", "viewer-password-123"),
+    "chair": ("test-chair", "chair-password-123"),
+    "member": ("test-member", "member-password-123"),
+}
+# The organisation and subgroups of the test users who need them (rules: loaders/access.py).
+TEST_USER_RIGHTS = {
+    "admin": ("opcc", ()),
+    "analyst": ("opcc", ()),
+    "chair": ("hmcts", ("effectiveness-efficiency",)),
+    "member": ("police-durham", ("police-demand",)),
 }
 
 
@@ -126,7 +135,15 @@ def app(loaded_settings):
     for role, (username, password) in TEST_USERS.items():
         with factory() as session:
             if users.find_user(session, username) is None:
-                users.create_user(factory, username, password, role=role)
+                organisation, subgroups = TEST_USER_RIGHTS.get(role, ("", ()))
+                users.create_user(
+                    factory,
+                    username,
+                    password,
+                    role=role,
+                    organisation=organisation,
+                    subgroups=subgroups,
+                )
     return dash_app
 
 

@@ -288,7 +288,7 @@ def test_staleness_allows_one_cadence_plus_grace():
 
 
 def test_data_sources_lists_every_dataset_with_cadence_last_load_and_period(as_user):
-    with as_user("viewer"):
+    with as_user("analyst"):  # the OPCC sees every dataset; partners see only theirs
         page = data_sources.data_sources_page()
     rows = {
         spec.id: _find_all(page, lambda c, i=spec.id: getattr(c, "id", None) == f"source-{i}")[0]

@@ -1,0 +1,239 @@
+"""Who may see which figures: the rights model, as pure rules over the registries.
+
+Rights are derived, never listed page by page: a figure's measure says which subgroup it belongs
+to, its dataset says how it is classified, and the figure's area says which force it is about.
+
+- administrator, OPCC analyst: every figure.
+- viewer: every subgroup's public and partnership figures.
+- subgroup chair, subgroup member: public and partnership figures of their own subgroups only;
+  a chair may also submit data for them.
+- force-restricted figures reach the OPCC (its analysts and administrators, and anyone in the OPCC
+  organisation) and the force the figure is about: a Durham Constabulary user sees Durham's
+  force-restricted figures, never Cleveland's.
+
+callbacks/permissions.py applies these rules to the signed-in user on every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from loaders.datasets import DATASETS
+from loaders.measures import MEASURES, SUBGROUPS
+from loaders.models import Area, Organisation, SubgroupGrant, User
+
+ROLES = ("admin", "analyst", "chair", "member", "viewer")
+ROLE_NAMES = {
+    "admin": "Administrator",
+    "analyst": "OPCC analyst",
+    "chair": "Subgroup chair",
+    "member": "Subgroup member",
+    "viewer": "Viewer",
+}
+ALL_DATA_ROLES = frozenset({"admin", "analyst"})
+SUBGROUP_ROLES = frozenset({"chair", "member"})
+CLASSIFICATIONS = ("public", "partnership", "force_restricted")
+
+# How far a classification reaches for a user: every area, only their own force's, or nothing.
+EVERY_AREA, OWN_FORCE, NOTHING = "every area", "own force", "nothing"
+
+
+@dataclass(frozen=True)
+class Rights:
+    """What one user may see, read from the database once per request."""
+
+    user_id: int | None = None
+    username: str = ""
+    role: str = ""
+    organisation: str | None = None
+    organisation_kind: str | None = None
+    force_area: str | None = None
+    subgroups: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def sees_all_data(self) -> bool:
+        return self.role in ALL_DATA_ROLES
+
+    @property
+    def sees_every_force(self) -> bool:
+        """The OPCC sees every force's restricted figures, whatever the user's role."""
+        return self.sees_all_data or (self.role in ROLES and self.organisation_kind == "opcc")
+
+
+NO_RIGHTS = Rights()
+
+
+def rights_for(session: Session, user_id: int | None) -> Rights:
+    """The rights of an active user as stored now; a disabled or unknown user has none."""
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.active or user.role not in ROLES:
+        return NO_RIGHTS
+    organisation = (
+        session.get(Organisation, user.organisation_code) if user.organisation_code else None
+    )
+    subgroups = frozenset(
+        session.scalars(
+            sa.select(SubgroupGrant.subgroup_id).where(SubgroupGrant.user_id == user.id)
+        )
+    )
+    return Rights(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        organisation=organisation.code if organisation else None,
+        organisation_kind=organisation.kind if organisation else None,
+        force_area=organisation.force_area_code if organisation else None,
+        subgroups=subgroups if user.role in SUBGROUP_ROLES else frozenset(),
+    )
+
+
+def can_view_subgroup(rights: Rights, subgroup_id: str | None) -> bool:
+    if subgroup_id not in SUBGROUPS or rights.role not in ROLES:
+        return False
+    if rights.role in SUBGROUP_ROLES:
+        return subgroup_id in rights.subgroups
+    return True
+
+
+def reach(rights: Rights, classification: str) -> str:
+    """How far figures of this classification reach this user; unknown classifications are closed."""
+    if rights.role not in ROLES:
+        return NOTHING
+    if classification in {"public", "partnership"}:
+        return EVERY_AREA
+    if classification == "force_restricted":
+        if rights.sees_every_force:
+            return EVERY_AREA
+        return OWN_FORCE if rights.force_area else NOTHING
+    return EVERY_AREA if rights.sees_all_data else NOTHING
+
+
+def measure_reach(rights: Rights, measure_id: str) -> str:
+    """How far one measure's figures reach: its subgroup, then its dataset's classification."""
+    spec = MEASURES.get(measure_id)
+    dataset = DATASETS.get(spec.dataset_id) if spec else None
+    if spec is None or dataset is None or not can_view_subgroup(rights, spec.subgroup):
+        return NOTHING
+    return reach(rights, dataset.classification)
+
+
+def can_view_measure(rights: Rights, measure_id: str) -> bool:
+    return measure_reach(rights, measure_id) != NOTHING
+
+
+def visible_measures(rights: Rights, dataset_id: str | None = None) -> list[str]:
+    return [
+        m.id
+        for m in MEASURES.values()
+        if (dataset_id is None or m.dataset_id == dataset_id) and can_view_measure(rights, m.id)
+    ]
+
+
+def dataset_reach(rights: Rights, dataset_id: str) -> str:
+    """A dataset reaches a user through any of its measures; one with no measures only the OPCC's."""
+    dataset = DATASETS.get(dataset_id)
+    if dataset is None:
+        return NOTHING
+    has_measures = any(m.dataset_id == dataset_id for m in MEASURES.values())
+    if not has_measures:
+        return EVERY_AREA if rights.sees_all_data else NOTHING
+    if not visible_measures(rights, dataset_id):
+        return NOTHING
+    return reach(rights, dataset.classification)
+
+
+def area_in_reach(rights: Rights, area_reach: str, area_code: str | None, area_forces) -> bool:
+    if area_reach == EVERY_AREA:
+        return True
+    if area_reach == OWN_FORCE and area_code is not None:
+        return area_forces.get(area_code) == rights.force_area
+    return False
+
+
+def can_view_dataset(
+    rights: Rights, dataset_id: str, area_code: str | None = None, area_forces=None
+) -> bool:
+    """Some of the dataset at all (no area), or its figures for one area."""
+    how_far = dataset_reach(rights, dataset_id)
+    if area_code is None:
+        return how_far != NOTHING
+    return area_in_reach(rights, how_far, area_code, area_forces or {})
+
+
+def can_submit(
+    rights: Rights, dataset_id: str, area_code: str | None = None, area_forces=None
+) -> bool:
+    """Submit or replace a dataset's figures: the OPCC's analysts and administrators, and the chair
+    of a subgroup the dataset feeds (for a force-restricted dataset, only for their own force)."""
+    # Only partner returns are submitted; published statistics come from their publishers.
+    if dataset_id not in DATASETS or not DATASETS[dataset_id].submission:
+        return False
+    if rights.sees_all_data:
+        return True
+    if rights.role != "chair":
+        return False
+    feeds_own_subgroup = any(
+        m.dataset_id == dataset_id and m.subgroup in rights.subgroups for m in MEASURES.values()
+    )
+    if not feeds_own_subgroup:
+        return False
+    if area_code is None:
+        return dataset_reach(rights, dataset_id) != NOTHING
+    return can_view_dataset(rights, dataset_id, area_code, area_forces)
+
+
+def permitted_rows(
+    rights: Rights, measure_id: str, frame: pd.DataFrame, area_forces: dict[str, str | None]
+) -> pd.DataFrame:
+    """Only the rows of `frame` (an observation frame of one measure) this user may see."""
+    how_far = measure_reach(rights, measure_id)
+    if how_far == EVERY_AREA:
+        return frame
+    if how_far == NOTHING or frame.empty:
+        return frame.iloc[0:0]
+    own = [code for code, force in area_forces.items() if force == rights.force_area]
+    return frame[frame["area_code"].isin(own)]
+
+
+def permitted_areas(
+    rights: Rights, dataset_id: str, area_codes: Iterable[str], area_forces
+) -> list[str]:
+    """The given area codes this user may see the dataset's figures for, in their order."""
+    how_far = dataset_reach(rights, dataset_id)
+    return [c for c in area_codes if area_in_reach(rights, how_far, c, area_forces)]
+
+
+def area_force_map(session: Session) -> dict[str, str | None]:
+    """Each area's police force area: a force is its own; a court or unit inherits its force
+    (its own `force_code`, else its parent's)."""
+    rows = session.execute(sa.select(Area.code, Area.area_type, Area.parent_code, Area.force_code))
+    areas = {code: (area_type, parent, force) for code, area_type, parent, force in rows}
+    resolved: dict[str, str | None] = {}
+
+    def force_of(code: str, depth: int = 0) -> str | None:
+        if code in resolved:
+            return resolved[code]
+        area_type, parent, force = areas.get(code, (None, None, None))
+        if area_type in {"police_force_area", "other_force"}:
+            result = code
+        elif force:
+            result = force
+        elif parent and depth < 10:
+            result = force_of(parent, depth + 1)
+        else:
+            result = None
+        resolved[code] = result
+        return result
+
+    for code in areas:
+        force_of(code)
+    return resolved

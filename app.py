@@ -19,6 +19,7 @@ from callbacks import register_callbacks
 from callbacks.auth import register_auth
 from callbacks.context import services
 from callbacks.navigation import register_home_redirect, serve_layout
+from callbacks.pages import register_board_pages
 from config import Settings
 from layouts.pages import register_pages
 from loaders import users
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,
     )
     register_pages()
+    register_board_pages()  # their layouts check rights, so they live in callbacks/
     app.layout = serve_layout
     register_callbacks(app)
     return app

@@ -15,6 +15,9 @@ DEFAULT_LCJP = {
     "name": "Durham & Cleveland LCJP",
     "forces": ["E23000008", "E23000013"],
     "crown_courts": ["Durham", "Teesside"],
+    "hmcts_regions": ["North East"],
+    # A most-similar group of forces to compare with (configurable per partnership).
+    "comparators": ["E23000007", "E23000012", "E23000011", "E23000003", "E23000004", "E23000002"],
 }
 
 
@@ -42,6 +45,7 @@ class Settings:
     instance_dir: Path = INSTANCE_DIR
     lcjp: dict = field(default_factory=lambda: dict(DEFAULT_LCJP))
     testing: bool = False
+    suppression_threshold: int = 10
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -55,6 +59,7 @@ class Settings:
             demo_mode=_env_bool("DEMO_MODE"),
             refresh_on_start=_env_bool("REFRESH_ON_START", True),
             instance_dir=Path(os.environ.get("INSTANCE_DIR", INSTANCE_DIR)),
+            suppression_threshold=int(os.environ.get("SUPPRESSION_THRESHOLD", "10")),
         )
         return replace(settings, **overrides).resolved()
 

@@ -6,8 +6,9 @@ import dash
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    from callbacks import effectiveness, events_admin, police
+    from callbacks import effectiveness, events_admin, police, subgroup
 
     effectiveness.register(app)
     police.register(app)
     events_admin.register(app)
+    subgroup.register(app)

@@ -60,3 +60,12 @@ def lcjp() -> dict:
 
 def timezone() -> str:
     return services().settings.timezone
+
+
+def session_factory():
+    return services().session_factory
+
+
+def suppression_threshold() -> int:
+    """Counts below this are withheld from partner roles (configurable per install)."""
+    return services().settings.suppression_threshold

@@ -11,7 +11,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from callbacks import data
 from callbacks.permissions import NotAuthorised, require_dataset
 from layouts import ids
-from layouts.cards import ee_court_drill, ee_courts, ee_national_trend, ee_tiles, ee_timeliness
+from layouts.cards import ee_court_drill, ee_courts, ee_national_trend
 from layouts.components import create_tile, data_table, not_authorised, provenance_text
 from layouts.formatting import local_time, quarter_label
 from layouts.pages import EE_PATH
@@ -45,24 +45,6 @@ def _refused(count: int):
     return (dash.no_update, "You do not have access to this information.", not_authorised(), "")[
         :count
     ]
-
-
-def update_tiles(_state):
-    """Headline tiles for the LCJP's courts and England & Wales."""
-    try:
-        require_dataset(DATASET)
-    except NotAuthorised:
-        return [not_authorised()]
-    prov = data.provenance(DATASET)
-    tiles = ee_tiles.process_data(
-        data.observations("crown_open_cases", area_type="crown_court"),
-        data.observations("crown_open_cases", area_codes=[ENGLAND_AND_WALES]),
-        data.observations("crown_open_1yr_share", area_codes=[ENGLAND_AND_WALES]),
-        data.lcjp()["crown_courts"],
-        _source_text(),
-        prov.is_demo,
-    )
-    return [create_tile(t) for t in tiles]
 
 
 def update_trend(_state):
@@ -180,38 +162,8 @@ def update_drill(state):
     )
 
 
-def update_timeliness(_state):
-    """Offence-to-completion days in the LCJP courts' region against England & Wales."""
-    try:
-        require_dataset(DATASET)
-    except NotAuthorised:
-        return _refused(4)
-    courts = _courts_frame()
-    lcjp_courts = courts[courts["lcjp"]]
-    region_code = lcjp_courts["region_code"].iloc[0] if not lcjp_courts.empty else None
-    region = data.area(region_code) if region_code else None
-    region_name = region.name if region else "partnership's"
-    measure = "crown_offence_to_completion_median"
-    series = ee_timeliness.process_data(
-        data.observations(measure, area_codes=[region_code])
-        if region_code
-        else data.observations(measure, area_codes=[]),
-        data.observations(measure, area_codes=[ENGLAND_AND_WALES]),
-    )
-    return (
-        ee_timeliness.create_figure(series),
-        ee_timeliness.summarise(series, region_name),
-        data_table(
-            ee_timeliness.table(series),
-            f"Median days from offence to completion: {region_name} and England and Wales",
-        ),
-        _source_line(),
-    )
-
-
 def register(app: dash.Dash) -> None:
     state = Input(ids.EE_STATE, "data")
-    app.callback(Output(ids.EE_TILES, "children"), state)(update_tiles)
     app.callback(*_chart_outputs(ids.EE_TREND), state)(update_trend)
     app.callback(*_chart_outputs(ids.EE_COURTS), Output(ids.EE_COURT_PICKER, "options"), state)(
         update_courts
@@ -229,4 +181,3 @@ def register(app: dash.Dash) -> None:
         *_chart_outputs(ids.EE_DRILL),
         state,
     )(update_drill)
-    app.callback(*_chart_outputs(ids.EE_TIMELINESS), state)(update_timeliness)

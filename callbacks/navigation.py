@@ -23,8 +23,8 @@ def visible_pages(user) -> list[dict]:
             if user.role in page["roles"]:
                 pages.append(page)
             continue
-        subgroup = page.get("subgroup")
-        datasets = {m.dataset_id for m in MEASURES.values() if m.subgroup == subgroup}
+        subgroups = page.get("subgroups") or (page.get("subgroup"),)
+        datasets = {m.dataset_id for m in MEASURES.values() if m.subgroup in subgroups}
         if any(can_view_dataset(user, d) for d in datasets):
             pages.append(page)
     return pages

@@ -48,3 +48,19 @@ def require_role(*roles: str):
     if user.role not in roles:
         raise NotAuthorised(f"needs role {' or '.join(roles)}")
     return user
+
+
+def require_measure(measure_id: str, user=None):
+    """The user may see this measure: it exists and its dataset is open to them."""
+    from loaders.measures import MEASURES
+
+    user = user or current_user()
+    spec = MEASURES.get(measure_id)
+    if spec is None or not can_view_dataset(user, spec.dataset_id):
+        raise NotAuthorised(f"not authorised for measure {measure_id}")
+    return user
+
+
+def sees_small_numbers(user) -> bool:
+    """OPCC staff see every count; partners see small counts suppressed."""
+    return getattr(user, "role", None) in {"admin", "analyst"}

@@ -26,6 +26,15 @@ class MeasureSpec:
     polarity: str  # up_good, down_good, neutral
     definition: str
     dataset_id: str
+    # Board framework fields; defaults keep simple entries short.
+    headline: bool = False  # shown as a tile on its subgroup page and the LCJP Board overview
+    numerator: str = ""  # what is counted on top of a rate
+    denominator: str = ""  # what it is counted out of
+    cadence: str = ""  # overrides the dataset's cadence where the measure differs
+    lag: str = ""  # how long after the period the figure is published
+    target: float | None = None  # an agreed target; SPC assurance is only shown when set
+    drill: tuple[str, ...] = ()  # breakdown dimensions a click drills into, in order
+    order: int = 100  # position on its subgroup page
 
 
 SUBGROUPS: dict[str, Subgroup] = {
@@ -61,6 +70,8 @@ MEASURES: dict[str, MeasureSpec] = {
             "Cases received by the Crown Court and not yet disposed of at the end of the quarter "
             "(the outstanding caseload, or backlog). All offences and case types.",
             _CCSQ,
+            headline=True,
+            order=1,
         ),
         MeasureSpec(
             "crown_receipts",
@@ -98,6 +109,10 @@ MEASURES: dict[str, MeasureSpec] = {
             "Open cases received 365 or more days before the end of the quarter, as a percentage "
             "of open cases whose age is known.",
             _CCSQ,
+            headline=True,
+            order=2,
+            numerator="Open cases received 365 or more days before the quarter end",
+            denominator="Open cases whose age is known",
         ),
         MeasureSpec(
             "crown_backlog_years",
@@ -109,6 +124,8 @@ MEASURES: dict[str, MeasureSpec] = {
             "quarters to it: how many years the court would take to clear its caseload at its "
             "current pace with no new receipts.",
             _CCSQ,
+            numerator="Open cases at the end of the latest quarter",
+            denominator="Cases disposed of in the four quarters to it",
         ),
         MeasureSpec(
             "crown_offence_to_completion_median",
@@ -119,6 +136,8 @@ MEASURES: dict[str, MeasureSpec] = {
             "Median days from offence to completion for defendants whose Crown Court case "
             "completed in the quarter.",
             _CCSQ,
+            headline=True,
+            order=3,
         ),
         MeasureSpec(
             "crown_offence_to_completion_mean",

@@ -18,6 +18,8 @@ def format_value(value: float | None, unit: str) -> str:
         return f"{value:.1f}%"
     if unit == "ratio":
         return f"{value:.2f}"
+    if unit == "per_100k":  # published to one decimal place (e.g. women's imprisonment rate)
+        return f"{value:,.1f} per 100,000"
     return f"{value:,.0f}{UNIT_SUFFIX.get(unit, '')}"
 
 

@@ -88,9 +88,22 @@ NAME_ALIASES: dict[str, str] = {
     "police service of northern ireland": "N23000001",
     "northern ireland": "N23000001",
     "british transport": "BTP",
+    # Sources that publish the Met and the City of London as one area (PRT "Metropolitan
+    # Police", CPS "Metropolitan and City") join to the Met's code; their loaders say so in a note.
+    "metropolitan police and city of london": "E23000001",
+    "metropolitan and city of london": "E23000001",
 }
 
 _SUFFIXES = ("police service", "constabulary", "police")
+
+# The local authorities that make up each force area, as police.uk LSOA names spell them
+# ("County Durham 001A" -> "County Durham"). The police.uk outcomes loader uses it to flag
+# records whose LSOA lies outside the force that published them. Configuration: a partnership
+# adds its own forces here (ONS LSOA 2021 names); forces without an entry are not checked.
+FORCE_LOCAL_AUTHORITIES: dict[str, tuple[str, ...]] = {
+    "E23000008": ("County Durham", "Darlington"),
+    "E23000013": ("Hartlepool", "Middlesbrough", "Redcar and Cleveland", "Stockton-on-Tees"),
+}
 
 
 def normalise_name(name: str) -> str:

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loaders.frames import LoadResult
-from loaders.sources import ccsq, police_uk
+from loaders.sources import (
+    ccsq,
+    cps,
+    ons_geography,
+    police_uk,
+    police_uk_outcomes,
+    prt_women,
+    reoffending,
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,61 @@ DATASETS: dict[str, DatasetSpec] = {
             folder="police_uk_street",
             loader=police_uk.load,
             schedule="0 6 * * *",
+        ),
+        DatasetSpec(
+            id="police_uk_outcomes",
+            title="police.uk crime outcomes: charged, out of court, unable to prosecute",
+            publisher="Home Office and police forces (data.police.uk)",
+            publication_url="https://data.police.uk/data/",
+            cadence="monthly",
+            classification="public",
+            folder="police_uk_street",  # derived from the same street files
+            loader=police_uk_outcomes.load,
+            schedule="15 6 * * *",
+        ),
+        DatasetSpec(
+            id="cps_case_outcomes",
+            title="CPS case outcomes by principal offence category, by CPS Area",
+            publisher="Crown Prosecution Service",
+            publication_url="https://www.cps.gov.uk/publications/performance/case_outcomes/",
+            cadence="monthly",
+            classification="public",
+            folder="cps_case_outcomes",
+            loader=cps.load,
+            schedule="30 6 * * *",
+        ),
+        DatasetSpec(
+            id="moj_proven_reoffending",
+            title="Proven reoffending statistics, England and Wales",
+            publisher="Ministry of Justice",
+            publication_url="https://www.gov.uk/government/collections/proven-reoffending-statistics",
+            cadence="quarterly",
+            classification="public",
+            folder="reoffending",
+            loader=reoffending.load,
+            schedule="0 10 * * 4",  # MoJ publishes on Thursdays at 09:30
+        ),
+        DatasetSpec(
+            id="prt_women_imprisonment",
+            title="Women's imprisonment rate by police force area",
+            publisher="Prison Reform Trust (from MoJ and ONS data)",
+            publication_url="https://prisonreformtrust.org.uk/womens-local-data-resource/",
+            cadence="annual",
+            classification="public",
+            folder="female_offenders",
+            loader=prt_women.load,
+            schedule="0 7 * * 1",
+        ),
+        DatasetSpec(
+            id="ons_pfa_boundaries",
+            title="Police force area codes and boundaries",
+            publisher="Office for National Statistics (Open Geography Portal)",
+            publication_url="https://geoportal.statistics.gov.uk/",
+            cadence="annual",
+            classification="public",
+            folder="reference",
+            loader=ons_geography.load,
+            schedule="0 5 * * 1",
         ),
     )
 }

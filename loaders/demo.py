@@ -388,6 +388,9 @@ def write_demo_files(
     ccsq_rng, police_ss = np.random.SeedSequence([seed, 1]), np.random.SeedSequence([seed, 2])
     _write_ccsq(target_dir / CCSQ_FOLDER, quarters, np.random.default_rng(ccsq_rng))
     _write_police(target_dir / POLICE_FOLDER, months, seed, police_ss, lcjp_forces, tidy=ours)
+    from loaders import demo_public  # it builds on this module's force list
+
+    others = demo_public.write_public_files(target_dir, today=today, seed=seed, tidy=ours)
     provenance.write_text(
         _PROVENANCE.format(
             seed=seed,
@@ -396,7 +399,8 @@ def write_demo_files(
             first_m=_month_label(months[0]),
             last_m=_month_label(months[-1]),
             forces=", ".join(FORCE_NAMES[s] for s in lcjp_forces) or "no forces",
-        ),
+        )
+        + "".join(f"{line}\n" for line in others),
         encoding="utf-8",
         newline="\n",
     )

@@ -28,14 +28,27 @@ COUNT_UNITS = {"count"}
 RATE_UNITS = {"percent"}
 
 
+@dataclass(frozen=True)
+class Boundary:
+    """An area's outline from a reference dataset: a GeoJSON geometry object as JSON text."""
+
+    area_code: str
+    name: str
+    geometry: str
+
+
 @dataclass
 class LoadResult:
-    """What a loader read: observations in the standard shape, new areas, the files behind them."""
+    """What a loader read: observations in the standard shape, new areas, the files behind them.
+
+    A reference dataset (area boundaries) may return no observations and only `boundaries`.
+    """
 
     observations: pd.DataFrame
     files: list[Path]
     areas: list[AreaSpec] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    boundaries: list[Boundary] = field(default_factory=list)
 
 
 def breakdown_key(breakdown: dict | None) -> str:
@@ -52,6 +65,15 @@ def observation_frame(rows: list[dict]) -> pd.DataFrame:
         frame[column] = pd.to_numeric(frame[column]).astype("float64")
     frame["value"] = pd.to_numeric(frame["value"]).astype("float64")
     frame["breakdown"] = [b if isinstance(b, dict) else {} for b in frame["breakdown"]]
+    return frame
+
+
+def columns_frame(columns: dict, size: int) -> pd.DataFrame:
+    """The standard observation frame from whole columns (scalars are repeated): much faster
+    than row dicts for loaders that derive tens of thousands of figures."""
+    frame = pd.DataFrame({c: columns[c] for c in OBSERVATION_COLUMNS}, index=range(size))
+    for column in ("value", "numerator", "denominator"):
+        frame[column] = frame[column].astype("float64")
     return frame
 
 

@@ -22,7 +22,7 @@ class MeasureSpec:
     id: str
     title: str
     subgroup: str
-    unit: str  # count, percent, days, weeks, hours, ratio
+    unit: str  # count, percent, days, weeks, hours, ratio, per_100k
     polarity: str  # up_good, down_good, neutral
     definition: str
     dataset_id: str
@@ -52,11 +52,48 @@ SUBGROUPS: dict[str, Subgroup] = {
             2,
             "Recorded crime and how investigations end, from police.uk street-level data.",
         ),
+        Subgroup(
+            "victim-witness",
+            "Victim & Witness",
+            3,
+            "Whether victims stay with their cases to the end, and how victims and witnesses fare.",
+        ),
+        Subgroup(
+            "reducing-reoffending",
+            "Reducing Reoffending",
+            4,
+            "How often offenders reoffend, and the use of out-of-court disposals.",
+        ),
+        Subgroup(
+            "female-offender",
+            "Female Offender",
+            5,
+            "Women in the justice system: how often they are sent to prison, by force area.",
+        ),
     )
 }
 
 _CCSQ = "moj_ccsq_crown"
 _POLICE = "police_uk_street"
+_OUTCOMES = "police_uk_outcomes"
+_CPS = "cps_case_outcomes"
+_REOFFENDING = "moj_proven_reoffending"
+_PRT = "prt_women_imprisonment"
+
+_POLICE_SHARE = (
+    "Denominator: crimes published to police.uk for the force and month, excluding "
+    "anti-social behaviour (which has no outcome). Each crime counts once, with the last "
+    "outcome in the latest archive. Recent months look low: many of their crimes are still "
+    "under investigation."
+)
+_MET_WITH_CITY = (
+    " The Metropolitan Police figure includes the City of London, which the source publishes "
+    "together with it."
+)
+_CPS_NOTE = (
+    " Counts are defendants whose prosecution was finalised in the month, by principal offence "
+    "at finalisation; by CPS Area, which matches the police force area." + _MET_WITH_CITY
+)
 
 MEASURES: dict[str, MeasureSpec] = {
     m.id: m
@@ -224,6 +261,176 @@ MEASURES: dict[str, MeasureSpec] = {
             "recorded when the archive was made. Anti-social behaviour incidents are included as "
             "their own crime type and have no outcome.",
             _POLICE,
+        ),
+        MeasureSpec(
+            "police_crimes",
+            "Crimes recorded (police.uk)",
+            "police-demand",
+            "count",
+            "neutral",
+            "Crimes published to police.uk for the month, excluding anti-social behaviour. The "
+            "location breakdown counts crimes whose LSOA lies outside the force area; they stay "
+            "in the force's total, as police.uk publishes them.",
+            _OUTCOMES,
+        ),
+        MeasureSpec(
+            "police_asb_incidents",
+            "Anti-social behaviour incidents (police.uk)",
+            "police-demand",
+            "count",
+            "neutral",
+            "Anti-social behaviour incidents published to police.uk for the month. They have no "
+            "Crime ID and no outcome, so they are kept out of every outcome share.",
+            _OUTCOMES,
+        ),
+        MeasureSpec(
+            "police_charged_share",
+            "Crimes charged or awaiting court outcome",
+            "effectiveness-efficiency",
+            "percent",
+            "up_good",
+            "Share of crimes whose last outcome shows a suspect was charged or summonsed: "
+            "awaiting court outcome, a court result, or charged as part of another case. A proxy "
+            "for the charge/summons rate. " + _POLICE_SHARE,
+            _OUTCOMES,
+        ),
+        MeasureSpec(
+            "police_out_of_court_share",
+            "Crimes resolved out of court",
+            "reducing-reoffending",
+            "percent",
+            "neutral",
+            "Share of crimes whose last outcome is an out-of-court disposal: a caution, a penalty "
+            "notice, a local (community) resolution or a drugs possession warning. "
+            + _POLICE_SHARE,
+            _OUTCOMES,
+        ),
+        MeasureSpec(
+            "police_unable_to_prosecute_share",
+            "Crimes closed as 'unable to prosecute suspect'",
+            "victim-witness",
+            "percent",
+            "down_good",
+            "Share of crimes closed because a suspect was identified but could not be "
+            "prosecuted, most often because the victim did not support further action or the "
+            "evidence fell short: a proxy for victim attrition. " + _POLICE_SHARE,
+            _OUTCOMES,
+        ),
+        MeasureSpec(
+            "police_no_suspect_share",
+            "Crimes closed with no suspect identified",
+            "police-demand",
+            "percent",
+            "down_good",
+            "Share of crimes whose investigation was completed without identifying a suspect. "
+            + _POLICE_SHARE,
+            _OUTCOMES,
+        ),
+        MeasureSpec(
+            "cps_convictions",
+            "CPS prosecutions ending in conviction",
+            "effectiveness-efficiency",
+            "count",
+            "neutral",
+            "Defendants convicted: guilty pleas, convictions after trial and cases proved in the "
+            "defendant's absence, by principal offence category and for all offences." + _CPS_NOTE,
+            _CPS,
+        ),
+        MeasureSpec(
+            "cps_unsuccessful",
+            "CPS prosecutions with an unsuccessful outcome",
+            "effectiveness-efficiency",
+            "count",
+            "down_good",
+            "Defendants whose prosecution ended other than in conviction: discontinued or "
+            "withdrawn, discharged, dismissed, acquitted, or administratively finalised (shown "
+            "as its own 'Admin Finalised' category, since CPS records no offence for it). The "
+            "all-offence total includes administrative finalisations." + _CPS_NOTE,
+            _CPS,
+        ),
+        MeasureSpec(
+            "cps_conviction_rate",
+            "CPS conviction rate",
+            "effectiveness-efficiency",
+            "percent",
+            "up_good",
+            "Convictions as a share of convictions plus unsuccessful outcomes. By offence: the "
+            "percentage CPS publishes. All offences: computed from the counts, with "
+            "administrative finalisations among the unsuccessful outcomes, as CPS defines "
+            "them." + _CPS_NOTE,
+            _CPS,
+        ),
+        MeasureSpec(
+            "cps_unsuccessful_rate",
+            "CPS unsuccessful outcome rate",
+            "effectiveness-efficiency",
+            "percent",
+            "down_good",
+            "Unsuccessful outcomes as a share of convictions plus unsuccessful outcomes (100% "
+            "minus the conviction rate)." + _CPS_NOTE,
+            _CPS,
+        ),
+        MeasureSpec(
+            "reoffending_rate",
+            "Proven reoffending rate",
+            "reducing-reoffending",
+            "percent",
+            "down_good",
+            "Share of offenders in the cohort (released from custody, or given a non-custodial "
+            "conviction, caution or warning, in the April-March year) who committed an offence "
+            "within a year that was proven by a court conviction or caution within a further six "
+            "months. England and Wales, adults and juveniles; by index offence group for the "
+            "latest cohort.",
+            _REOFFENDING,
+        ),
+        MeasureSpec(
+            "reoffending_offenders",
+            "Offenders in the reoffending cohort",
+            "reducing-reoffending",
+            "count",
+            "neutral",
+            "Offenders in the April-March proven reoffending cohort, England and Wales (the "
+            "reoffending rate's denominator).",
+            _REOFFENDING,
+        ),
+        MeasureSpec(
+            "reoffending_reoffenders",
+            "Proven reoffenders",
+            "reducing-reoffending",
+            "count",
+            "down_good",
+            "Offenders in the cohort who committed a proven reoffence, England and Wales.",
+            _REOFFENDING,
+        ),
+        MeasureSpec(
+            "reoffending_reoffences",
+            "Proven reoffences",
+            "reducing-reoffending",
+            "count",
+            "down_good",
+            "Proven reoffences committed by the cohort in the one-year follow-up, England and "
+            "Wales.",
+            _REOFFENDING,
+        ),
+        MeasureSpec(
+            "reoffences_per_reoffender",
+            "Reoffences per reoffender",
+            "reducing-reoffending",
+            "ratio",
+            "down_good",
+            "Average number of proven reoffences per reoffender in the cohort, England and Wales.",
+            _REOFFENDING,
+        ),
+        MeasureSpec(
+            "women_imprisonment_rate",
+            "Women's imprisonment rate",
+            "female-offender",
+            "per_100k",
+            "down_good",
+            "Women sentenced to immediate custody in the calendar year per 100,000 women in the "
+            "police force area (Prison Reform Trust, from MoJ outcomes by offence data and ONS "
+            "population estimates), to one decimal place as published." + _MET_WITH_CITY,
+            _PRT,
         ),
     )
 }

@@ -182,3 +182,15 @@ class TimelineEvent(Base):
     source: Mapped[str] = mapped_column(sa.String(500), default="")
     created_by: Mapped[str] = mapped_column(sa.String(80), default="")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class AreaBoundary(Base):
+    """An area's outline for maps, kept per vintage so a failed refresh keeps the last good one."""
+
+    __tablename__ = "area_boundary"
+
+    vintage_id: Mapped[int] = mapped_column(sa.ForeignKey("vintage.id"), primary_key=True)
+    area_code: Mapped[str] = mapped_column(sa.ForeignKey("area.code"), primary_key=True)
+    # The area's name as the boundary file spells it, and its GeoJSON geometry as JSON text.
+    name: Mapped[str] = mapped_column(sa.String(120))
+    geometry: Mapped[str] = mapped_column(sa.Text)

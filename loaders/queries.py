@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,7 +11,10 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from loaders.models import Area, AreaMember, Dataset, Observation, Vintage
+from loaders.models import Area, AreaBoundary, AreaMember, Dataset, Observation, Vintage
+
+# The reference dataset whose current vintage holds the police force area boundaries.
+BOUNDARY_DATASET = "ons_pfa_boundaries"
 
 OBSERVATION_FIELDS = [
     "measure_id",
@@ -118,3 +122,31 @@ def group_members(session: Session, group_code: str) -> list[str]:
             .order_by(AreaMember.member_code)
         )
     )
+
+
+def boundaries(
+    session: Session, area_codes: Iterable[str] | None = None, dataset_id: str = BOUNDARY_DATASET
+) -> dict:
+    """The current boundaries as a GeoJSON FeatureCollection; each feature's id is its area code.
+
+    Plotly draws it with `locations=<area codes>, featureidkey="id"`. Until the boundaries
+    dataset has loaded, the collection is empty.
+    """
+    query = (
+        sa.select(AreaBoundary.area_code, AreaBoundary.name, AreaBoundary.geometry)
+        .join(Dataset, Dataset.current_vintage_id == AreaBoundary.vintage_id)
+        .where(Dataset.id == dataset_id)
+        .order_by(AreaBoundary.area_code)
+    )
+    if area_codes is not None:
+        query = query.where(AreaBoundary.area_code.in_(list(area_codes)))
+    features = [
+        {
+            "type": "Feature",
+            "id": code,
+            "properties": {"code": code, "name": name},
+            "geometry": json.loads(geometry),
+        }
+        for code, name, geometry in session.execute(query)
+    ]
+    return {"type": "FeatureCollection", "features": features}

@@ -21,10 +21,11 @@ from loaders.areas import AreaSpec, reference_areas
 from loaders.datasets import DATASETS, DatasetSpec
 from loaders.db import transaction
 from loaders.errors import ValidationFailed
-from loaders.frames import breakdown_key, validate_observations
+from loaders.frames import Boundary, breakdown_key, validate_observations
 from loaders.measures import MEASURES, measures_for_dataset
 from loaders.models import (
     Area,
+    AreaBoundary,
     AreaMember,
     Dataset,
     Measure,
@@ -162,29 +163,49 @@ def _store(session, spec, result, digest, source_dir, is_demo, today, run_id) ->
     _upsert_areas(session, result.areas)
     known_areas = set(session.scalars(sa.select(Area.code)))
     frame = result.observations
-    problems = validate_observations(
-        frame,
-        measures=measures_for_dataset(spec.id),
-        area_codes=known_areas,
-        today=today or london_today(),
-    )
+    problems = boundary_problems(result.boundaries, known_areas)
+    if not (frame.empty and result.boundaries):  # a reference dataset may hold only boundaries
+        problems += validate_observations(
+            frame,
+            measures=measures_for_dataset(spec.id),
+            area_codes=known_areas,
+            today=today or london_today(),
+        )
     if problems:
         raise ValidationFailed(spec.id, problems)
+    rows = len(frame) + len(result.boundaries)
     vintage = Vintage(
         dataset_id=spec.id,
         source_location=str(source_dir),
         content_hash=digest,
-        row_count=len(frame),
-        period_latest=max(frame["period_end"]),
+        row_count=rows,
+        period_latest=max(frame["period_end"]) if not frame.empty else None,
         is_demo=is_demo,
         loaded_at=utcnow(),
     )
     session.add(vintage)
     session.flush()
     _bulk_insert(session.connection(), _observation_rows(frame, spec.id, vintage.id))
+    session.add_all(
+        AreaBoundary(vintage_id=vintage.id, area_code=b.area_code, name=b.name, geometry=b.geometry)
+        for b in result.boundaries
+    )
     session.get(Dataset, spec.id).current_vintage_id = vintage.id
-    _finish(session, run_id, "success", len(frame), vintage.id)
-    return len(frame)
+    _finish(session, run_id, "success", rows, vintage.id)
+    return rows
+
+
+def boundary_problems(boundaries: list[Boundary], area_codes: set[str]) -> list[str]:
+    """A boundary must belong to a known area, once per load."""
+    codes = [b.area_code for b in boundaries]
+    problems = []
+    unknown = sorted(set(codes) - area_codes)
+    if unknown:
+        problems.append(f"boundaries for unknown area codes: {', '.join(unknown[:20])}")
+    repeated = sorted({c for c in codes if codes.count(c) > 1})
+    if repeated:
+        problems.append(f"more than one boundary for: {', '.join(repeated)}")
+    return problems
 
 
 INSERT_COLUMNS = (

@@ -14,7 +14,7 @@ from loaders.datasets import DATASETS
 from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.errors import ValidationFailed
 from loaders.frames import LoadResult, observation_frame
-from loaders.models import Dataset, Observation, RefreshRun, Vintage
+from loaders.models import AreaBoundary, Dataset, Observation, RefreshRun, Vintage
 from loaders.queries import observations
 
 TODAY = date(2026, 11, 26)
@@ -33,13 +33,22 @@ def cache(make_settings):
 
 
 def _counts(factory) -> dict[str, int]:
+    """Rows each dataset's current vintage holds: observations, and boundaries for a map."""
     with factory() as session:
         rows = session.execute(
             sa.select(Observation.dataset_id, sa.func.count())
             .join(Dataset, Dataset.current_vintage_id == Observation.vintage_id)
             .group_by(Observation.dataset_id)
         ).all()
-    return dict(rows)
+        boundaries = session.execute(
+            sa.select(Dataset.id, sa.func.count())
+            .join(AreaBoundary, AreaBoundary.vintage_id == Dataset.current_vintage_id)
+            .group_by(Dataset.id)
+        ).all()
+    counts = dict(rows)
+    for dataset_id, count in boundaries:
+        counts[dataset_id] = counts.get(dataset_id, 0) + count
+    return counts
 
 
 def _load_all(factory, public_dir, tmp_path):

@@ -2,26 +2,28 @@
 
 Reads raw monthly archives (`YYYY-MM-<force>-street.csv`) and the derived per-force aggregate
 (`street_counts_by_force_month_type_outcome_*.csv`). A raw file is the primary record, so it
-wins over the aggregate for the same force and month. Files are parsed with pandas and checked
-vectorised (the aggregate alone has ~24k rows), with one cheap csv pass for field counts and
-line numbers, so any error can still name the exact line and column.
+wins over the aggregate for the same force and month. Files are read once with the csv module
+(exact line numbers, cut-off rows) and checked vectorised with pandas (the aggregate alone has
+~24k rows), so any error names the exact line and column.
+
+Archive snapshots: police.uk republishes every month in each later archive, with "Last outcome
+category" brought up to date. Keep several archives side by side in sub-folders named after the
+archive's month (`2025-06/2025-01-durham-street.csv`); for each force and month the latest
+snapshot is used, so a crime whose outcome changed counts once, with its later outcome.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from loaders.areas import force_code
 from loaders.errors import LoaderError, UnknownAreaName
 from loaders.frames import LoadResult, month_bounds, observation_frame
+from loaders.sources import csvfile
 
 MEASURE_ID = "police_street_records"
 RAW_PATTERN = re.compile(r"(\d{4})-(\d{2})-(.+)-street\.csv")
@@ -112,89 +114,39 @@ def outcome_group(category: str) -> str:
         ) from None
 
 
-@dataclass
-class _Frame:
-    """One file parsed as text columns, with each row's line number for error messages."""
+@dataclass(frozen=True)
+class RawFile:
+    """A raw monthly file and the archive snapshot it comes from.
+
+    `snapshot` is the month the archive was made: the name of the top-level folder that holds
+    it (`2025-06/2025-01-durham-street.csv`, or `2025-06-archive/...`), or, for a file directly
+    in the dataset folder, the file's own month. A later snapshot of the same force and month
+    supersedes an earlier one.
+    """
 
     path: Path
-    frame: pd.DataFrame
-    lines: np.ndarray
-
-    def error(
-        self, mask: pd.Series | np.ndarray, column: str, message: str | Callable[[pd.Series], str]
-    ) -> LoaderError:
-        """An error at the first row where mask is true; message may use that row's values."""
-        index = int(np.flatnonzero(np.asarray(mask))[0])
-        text = message(self.frame.iloc[index]) if callable(message) else message
-        return LoaderError(self.path, text, row=int(self.lines[index]), column=column)
+    month: str
+    snapshot: str
+    label: str
 
 
-def _read(path: Path, columns: list[str]) -> _Frame:
+@dataclass
+class StreetData:
+    """Every street file read and checked; `records` keeps the latest snapshot of each month."""
+
+    records: pd.DataFrame  # one row per published record: month, area, crime_type, outcome, ...
+    aggregate: pd.DataFrame  # month, area, crime_type, outcome, count: months no raw file gives
+    files: list[Path]
+    notes: list[str]
+    superseded: pd.DataFrame  # records of earlier snapshots, with the snapshot they come from
+
+
+def _read(path: Path, columns: list[str]) -> csvfile.Table:
     """Parse a CSV whose header must equal `columns`; short, long or cut-off rows fail."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise LoaderError(path, "file is not UTF-8 text", row=line) from None
-    if not text.strip():
-        raise LoaderError(path, "file is empty; expected a header row", row=1, column=columns[0])
-    # pandas pads a short row with empty strings, which would hide a cut-off row, so field
-    # counts and line numbers come from one quick pass of the csv module.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except csv.Error as exc:
-        raise LoaderError(path, f"header is not readable as CSV: {exc}", row=1) from None
-    if header != columns:
-        i = next(i for i in range(len(header) + 1) if i >= len(columns) or header[i] != columns[i])
-        if i >= len(columns):
-            column, found = header[i], f"an extra column '{header[i]}'"
-        else:
-            column = columns[i]
-            found = f"'{header[i]}'" if i < len(header) else "nothing"
-        raise LoaderError(
-            path,
-            f"header differs from the police.uk layout: column {i + 1} should be "
-            f"'{columns[i] if i < len(columns) else '(none)'}' but is {found}",
-            row=1,
-            column=column,
-        )
-    lines: list[int] = []
-    width = len(columns)
-    last: list[str] = header
-    try:
-        for record in reader:
-            if not record:
-                continue  # pandas skips blank lines too, so the row numbering stays aligned
-            if len(record) != width:
-                short = len(record) < width
-                raise LoaderError(
-                    path,
-                    f"row has {len(record)} fields but the header names {width}"
-                    + ("; it is cut short" if short else ""),
-                    row=reader.line_num,
-                    column=columns[len(record)] if short else columns[-1],
-                )
-            lines.append(reader.line_num)
-            last = record
-    except csv.Error as exc:
-        raise LoaderError(path, f"not readable as CSV: {exc}", row=reader.line_num) from None
-    if not text.endswith(("\n", "\r")):
-        raise LoaderError(
-            path,
-            "the file ends part-way through this row (no line break after it), so it looks "
-            "cut short; download it again",
-            row=reader.line_num,
-            column=columns[len(last) - 1],
-        )
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    if len(frame) != len(lines):  # the two parsers disagree: never guess which row is which
-        raise LoaderError(path, f"pandas read {len(frame)} rows but the csv module {len(lines)}")
-    return _Frame(path, frame, np.asarray(lines))
+    return csvfile.read_csv(path, layout="the police.uk layout", expected_header=columns)
 
 
-def _check_rows(table: _Frame, areas: dict[str, str]) -> pd.DataFrame:
+def _check_rows(table: csvfile.Table, areas: dict[str, str]) -> pd.DataFrame:
     """Validate the key columns; returns a frame of Month, area, crime type and outcome."""
     frame = table.frame
     month = frame["Month"]
@@ -228,28 +180,24 @@ def _check_rows(table: _Frame, areas: dict[str, str]) -> pd.DataFrame:
     )
 
 
-def _read_raw(path: Path, file_month: str, areas: dict[str, str]) -> tuple[pd.DataFrame, int]:
-    """Count one raw monthly file; returns the counts (with each key's first line) and how
-    many crimes, not anti-social behaviour, had no outcome."""
-    table = _read(path, RAW_COLUMNS)
+def _read_raw(raw: RawFile, areas: dict[str, str]) -> pd.DataFrame:
+    """One raw monthly file as checked records, each with its line number and Crime ID."""
+    table = _read(raw.path, RAW_COLUMNS)
     keys = _check_rows(table, areas)
-    wrong = keys["month"] != file_month
+    wrong = keys["month"] != raw.month
     if wrong.any():
         raise table.error(
             wrong,
             "Month",
-            lambda r: f"Month '{r['Month']}' does not match the file name's month {file_month}",
+            lambda r: f"Month '{r['Month']}' does not match the file name's month {raw.month}",
         )
-    crimes_without_outcome = int(
-        ((keys["outcome"] == NO_OUTCOME) & (keys["crime_type"] != ANTI_SOCIAL_BEHAVIOUR)).sum()
+    return keys.assign(
+        crime_id=table.frame["Crime ID"],
+        lsoa_name=table.frame["LSOA name"],
+        line=table.lines,
+        file=raw.label,
+        snapshot=raw.snapshot,
     )
-    counts = (
-        keys.assign(line=table.lines)
-        .groupby(list(keys.columns), sort=False)
-        .agg(count=("line", "size"), line=("line", "min"))
-        .reset_index()
-    )
-    return counts, crimes_without_outcome
 
 
 def _read_aggregate(path: Path, areas: dict[str, str]) -> pd.DataFrame:
@@ -272,14 +220,50 @@ def _read_aggregate(path: Path, areas: dict[str, str]) -> pd.DataFrame:
     return keys.assign(count=count.astype("int64"), line=table.lines)
 
 
-def load(source_dir: Path) -> LoadResult:
-    """Count street-level records per force-month; raw monthly files win over the aggregate."""
+def find_raw_files(source_dir: Path) -> list[RawFile]:
+    """Raw monthly files in the folder and in archive sub-folders named after their month."""
+    found = []
+    for path in sorted(source_dir.rglob("*-street.csv")):
+        relative = path.relative_to(source_dir)
+        match = RAW_PATTERN.fullmatch(path.name)
+        if not path.is_file() or not match or any(p.startswith(".") for p in relative.parts):
+            continue
+        month = f"{match.group(1)}-{match.group(2)}"
+        if not re.fullmatch(_MONTH, month):
+            raise LoaderError(path, f"file name month {month} is not a real month")
+        if len(relative.parts) == 1:
+            found.append(RawFile(path, month, month, path.name))
+            continue
+        folder = relative.parts[0]
+        label = re.match(_MONTH, folder)
+        if label is None:
+            raise LoaderError(
+                source_dir / folder,
+                "a folder of street files must be named after the month of the archive it "
+                "came from (YYYY-MM, e.g. 2025-06), so a later archive can replace an earlier one",
+            )
+        if label.group(0) < month:
+            raise LoaderError(
+                path,
+                f"the archive folder {folder} is dated {label.group(0)} but holds {month}, a "
+                "later month; check the folder name",
+            )
+        found.append(RawFile(path, month, label.group(0), relative.as_posix()))
+    return found
+
+
+def read_street_data(source_dir: Path) -> StreetData:
+    """Read and check every street file; raw monthly files win over the aggregate.
+
+    Where several archive snapshots give the same force and month, the latest snapshot is the
+    published record (police.uk republishes each month whole, with outcomes brought up to date
+    and records a force has cancelled removed); earlier snapshots are kept aside so revisions
+    can be counted, never added to the latest.
+    """
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
         raise LoaderError(source_dir, "folder not found; expected the police_uk_street folder")
-    raw_files = sorted(
-        p for p in source_dir.iterdir() if p.is_file() and RAW_PATTERN.fullmatch(p.name)
-    )
+    raw_files = find_raw_files(source_dir)
     aggregate_files = sorted(p for p in source_dir.glob(AGGREGATE_GLOB) if p.is_file())
     if not raw_files and not aggregate_files:
         raise LoaderError(
@@ -289,33 +273,34 @@ def load(source_dir: Path) -> LoadResult:
         )
     areas: dict[str, str] = {}
     notes: list[str] = []
-    raw_parts: list[pd.DataFrame] = []
-    aggregate_parts: list[pd.DataFrame] = []
-    raw_owner: dict[tuple[str, str], str] = {}  # (month, area) -> the raw file that gave it
-    for path in raw_files:
-        match = RAW_PATTERN.fullmatch(path.name)
-        file_month = f"{match.group(1)}-{match.group(2)}"
-        if not re.fullmatch(_MONTH, file_month):
-            raise LoaderError(path, f"file name month {file_month} is not a real month")
-        counts, without_outcome = _read_raw(path, file_month, areas)
-        firsts = counts.groupby(["month", "area"], sort=False)["line"].min()
+    parts: list[pd.DataFrame] = []
+    # (month, area, snapshot) -> the raw file that gave it
+    owner: dict[tuple[str, str, str], str] = {}
+    for raw in raw_files:
+        records = _read_raw(raw, areas)
+        firsts = records.groupby(["month", "area"], sort=False)["line"].min()
         for (month, area), line in firsts.items():
-            if (month, area) in raw_owner:
+            key = (month, area, raw.snapshot)
+            if key in owner:
                 raise LoaderError(
-                    path,
-                    f"{area} {month} is already given by {raw_owner[(month, area)]}; "
-                    "counting both would double it",
+                    raw.path,
+                    f"{area} {month} is already given by {owner[key]}; counting both would "
+                    "double it",
                     row=int(line),
                     column="Falls within",
                 )
-            raw_owner[(month, area)] = path.name
-        if without_outcome:
-            notes.append(
-                f"{path.name}: {without_outcome} crimes (not anti-social behaviour) have no "
-                f"outcome; they are counted under '{NO_OUTCOME}'."
-            )
-        raw_parts.append(counts)
+            owner[key] = raw.label
+        parts.append(records)
 
+    all_records = pd.concat(parts, ignore_index=True) if parts else _empty_records()
+    latest = all_records.groupby(["month", "area"], sort=False)["snapshot"].transform("max")
+    is_latest = all_records["snapshot"] == latest
+    records, superseded = all_records[is_latest], all_records[~is_latest]
+    notes += _missing_outcome_notes(records)
+    notes += _snapshot_notes(records, superseded)
+
+    covered_keys = set(zip(records["month"], records["area"], strict=True))
+    aggregate_parts: list[pd.DataFrame] = []
     seen_aggregate: dict[tuple[str, str], str] = {}
     for path in aggregate_files:
         agg = _read_aggregate(path, areas)
@@ -329,13 +314,88 @@ def load(source_dir: Path) -> LoadResult:
                     column="Falls within",
                 )
             seen_aggregate[(month, area)] = path.name
-        covered = pd.MultiIndex.from_frame(agg[["month", "area"]]).isin(list(raw_owner))
+        covered = pd.MultiIndex.from_frame(agg[["month", "area"]]).isin(list(covered_keys))
         if covered.any():
-            notes.extend(_compare_totals(agg[covered], pd.concat(raw_parts), path.name))
+            notes.extend(_compare_totals(agg[covered], records, path.name))
         aggregate_parts.append(agg[~covered])
-
     columns = ["month", "area", "crime_type", "outcome", "count"]
-    counts = pd.concat([part[columns] for part in raw_parts + aggregate_parts], ignore_index=True)
+    aggregate = (
+        pd.concat([p[columns] for p in aggregate_parts], ignore_index=True)
+        if aggregate_parts
+        else pd.DataFrame(
+            {c: pd.Series([], dtype="int64" if c == "count" else "str") for c in columns}
+        )
+    )
+    return StreetData(
+        records=records.reset_index(drop=True),
+        aggregate=aggregate,
+        files=[r.path for r in raw_files] + aggregate_files,
+        notes=notes,
+        superseded=superseded.reset_index(drop=True),
+    )
+
+
+def _empty_records() -> pd.DataFrame:
+    columns = [
+        "month",
+        "area",
+        "crime_type",
+        "outcome",
+        "crime_id",
+        "lsoa_name",
+        "file",
+        "snapshot",
+    ]
+    frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
+    return frame.assign(line=pd.Series([], dtype="int64"))
+
+
+def _missing_outcome_notes(records: pd.DataFrame) -> list[str]:
+    """Crimes (not anti-social behaviour) published with no outcome, per file."""
+    missing = records[
+        (records["outcome"] == NO_OUTCOME) & (records["crime_type"] != ANTI_SOCIAL_BEHAVIOUR)
+    ]
+    return [
+        f"{name}: {count} crimes (not anti-social behaviour) have no outcome; they are counted "
+        f"under '{NO_OUTCOME}'."
+        for name, count in missing.groupby("file", sort=True).size().items()
+    ]
+
+
+def _snapshot_notes(records: pd.DataFrame, superseded: pd.DataFrame) -> list[str]:
+    """Say which archive replaced which, and how many crimes it revised, added or withdrew."""
+    notes = []
+    for (month, area), earlier in superseded.groupby(["month", "area"], sort=True):
+        later = records[(records["month"] == month) & (records["area"] == area)]
+        # The most recent earlier record of each crime is the one the later archive revises.
+        earlier = earlier[earlier["crime_id"] != ""].sort_values("snapshot")
+        before = earlier.drop_duplicates("crime_id", keep="last").set_index("crime_id")["outcome"]
+        after = (
+            later[later["crime_id"] != ""]
+            .drop_duplicates("crime_id")
+            .set_index("crime_id")["outcome"]
+        )
+        both = before.index.intersection(after.index)
+        changed = int((before[both] != after[both]).sum())
+        withdrawn = len(before.index.difference(after.index))
+        added = len(after.index.difference(before.index))
+        notes.append(
+            f"{area} {month}: archive {later['snapshot'].iloc[0]} ({later['file'].iloc[0]}) "
+            f"replaces the earlier archive(s) {', '.join(sorted(earlier['snapshot'].unique()))}. "
+            f"{len(both):,} crimes are in both and count once, with the later outcome; "
+            f"{changed:,} of them have a new outcome. {added:,} crimes are new and {withdrawn:,} "
+            "are no longer published (police.uk removes records a force has cancelled or "
+            "reclassified), so they are not counted."
+        )
+    return notes
+
+
+def load(source_dir: Path) -> LoadResult:
+    """Count street-level records per force-month; raw monthly files win over the aggregate."""
+    street = read_street_data(source_dir)
+    columns = ["month", "area", "crime_type", "outcome"]
+    raw_counts = street.records.groupby(columns, sort=False).size().rename("count").reset_index()
+    counts = pd.concat([raw_counts, street.aggregate], ignore_index=True)
     periods = {m: month_bounds(int(m[:4]), int(m[5:])) for m in counts["month"].unique()}
     rows = [
         {
@@ -348,20 +408,18 @@ def load(source_dir: Path) -> LoadResult:
             "breakdown": {"crime_type": crime, "outcome": outcome},
         }
         for month, area, crime, outcome, count in zip(
-            *(counts[c].tolist() for c in columns), strict=True
+            *(counts[c].tolist() for c in [*columns, "count"]), strict=True
         )
     ]
     return LoadResult(
-        observations=observation_frame(rows),
-        files=raw_files + aggregate_files,
-        notes=notes,
+        observations=observation_frame(rows), files=list(street.files), notes=list(street.notes)
     )
 
 
 def _compare_totals(aggregate: pd.DataFrame, raw: pd.DataFrame, name: str) -> list[str]:
     """Plain notes for force-months where the aggregate total differs from the raw file's."""
     agg_totals = aggregate.groupby(["month", "area"])["count"].sum()
-    raw_totals = raw.groupby(["month", "area"])["count"].sum()
+    raw_totals = raw.groupby(["month", "area"]).size()
     notes = []
     for (month, area), total in agg_totals.items():
         kept = int(raw_totals.get((month, area), 0))

@@ -85,6 +85,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         update_title=None,
         suppress_callback_exceptions=True,
     )
+    # Screen readers need the page language (WCAG 3.1.1); Dash's template leaves it out.
+    app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     register_pages()
     register_board_pages()  # their layouts check rights, so they live in callbacks/
     app.layout = serve_layout

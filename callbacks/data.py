@@ -69,3 +69,16 @@ def session_factory():
 def suppression_threshold() -> int:
     """Counts below this are withheld from partner roles (configurable per install)."""
     return services().settings.suppression_threshold
+
+
+def boundaries() -> dict:
+    """Force-area outlines as GeoJSON, cached with the figures (they change with their vintage)."""
+    key = (services().settings.database_url, current_vintages(), "__boundaries__")
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    with services().session_factory() as session:
+        geojson = queries.boundaries(session)
+    with _LOCK:
+        _CACHE[key] = geojson
+    return geojson

@@ -25,7 +25,20 @@ from loaders.measures import MEASURES, SUBGROUPS
 from loaders.queries import expand_breakdown
 from loaders.spc import spc
 
-SECTION_PARTS = ("badges", "summary", "breadcrumb", "trend", "compare", "table", "source")
+HIDDEN = {"display": "none"}
+SHORT = {"height": "360px"}
+SECTION_PARTS = (
+    "badges",
+    "summary",
+    "breadcrumb",
+    "trend",
+    "compare",
+    "table",
+    "source",
+    "map",
+    "map-wrap",
+    "compare-height",
+)
 
 
 def plan() -> board.AreaPlan:
@@ -157,6 +170,11 @@ def update_section(state):
     return section_content(ctx.outputs_list[0]["id"]["measure"], state)
 
 
+def _empty_section(message: str, table=None) -> tuple:
+    """A section with a message and no figures (no access, or nothing loaded yet)."""
+    return (None, message, None, {}, {}, table, "", {}, HIDDEN, SHORT)
+
+
 def section_content(measure_id: str, state: dict | None):
     """Badges, summary, breadcrumb, trend, comparison, tables and source for one measure."""
     spec = MEASURES.get(measure_id)
@@ -166,18 +184,10 @@ def section_content(measure_id: str, state: dict | None):
             raise NotAuthorised(f"unknown measure {measure_id}")
         require_measure(spec.id, user)
     except NotAuthorised:
-        return (
-            None,
-            "You do not have access to this information.",
-            None,
-            {},
-            {},
-            not_authorised(),
-            "",
-        )
+        return _empty_section("You do not have access to this information.", not_authorised())
     view = _view(spec)
     if view.totals.empty:
-        return (None, "No figures are loaded for this measure yet.", None, {}, {}, None, "")
+        return _empty_section("No figures are loaded for this measure yet.", None)
     state = clean_state(spec, view, state)
     measure_events = events.events_for(spec.id, _events())
     focus = state["area"] or default_focus(view)
@@ -187,6 +197,7 @@ def section_content(measure_id: str, state: dict | None):
     trend = spc_chart.create_figure(
         result, y_title=spec.unit, events=measure_events, period_label=labeller
     )
+    label_periods(trend, rows, labeller)
     hide_small = not sees_small_numbers(user)
     threshold = data.suppression_threshold()
 
@@ -243,6 +254,13 @@ def section_content(measure_id: str, state: dict | None):
             )
     prov = data.provenance(spec.dataset_id)
     summary = _summary(view, focus, result)
+    map_figure, map_style = {}, HIDDEN
+    if view.level == "force" and not dim:
+        geojson = data.boundaries()
+        ranked_forces = board.ranking(view.totals, "police_force_area")
+        if geojson.get("features") and not ranked_forces.empty:
+            map_figure = grammar.map_figure(geojson, ranked_forces, set(plan().forces), spec.unit)
+            map_style = {}
     return (
         spc_chart.spc_badges(result),
         summary,
@@ -251,7 +269,30 @@ def section_content(measure_id: str, state: dict | None):
         compare,
         tables,
         provenance_text(prov, data.timezone()),
+        map_figure,
+        map_style,
+        {"height": f"{compare.layout.height or 360}px"},
     )
+
+
+def comparison_text(view: board.MeasureView, headline: board.Headline) -> str:
+    """Against E&W where published, else against the median force for force-level measures."""
+    national = view.headlines.get(plan().national)
+    if headline.area_code == plan().national:
+        return ""
+    if national is None and view.level == "force":
+        return board.compare_with_peers(headline, view.totals, view.spec)
+    return board.compare_with_national(headline, national, view.spec)
+
+
+def label_periods(fig, rows: pd.DataFrame, labeller) -> None:
+    """Ticks at the plotted period ends, labelled '2025 Q4' or 'Jan 2025', at most about 12."""
+    ends = sorted(pd.to_datetime(rows["period_end"]).unique())
+    if not ends:
+        return
+    step = max(1, len(ends) // 12 + (1 if len(ends) % 12 else 0))
+    shown = ends[::step]
+    fig.update_xaxes(tickvals=shown, ticktext=[labeller(pd.Timestamp(t)) for t in shown])
 
 
 def _comparison(view: board.MeasureView):
@@ -280,9 +321,8 @@ def _summary(view: board.MeasureView, focus: str, result) -> str:
             f"{headline.area_name}: {format_value(headline.value, view.spec.unit)} in "
             f"{period_label(headline.period_type, headline.period_end.replace(day=1), headline.period_end)}."
         )
-        national = view.headlines.get(plan().national)
-        if national and focus != plan().national:
-            parts.append(board.compare_with_national(headline, national, view.spec))
+        if focus != plan().national:
+            parts.append(comparison_text(view, headline))
     parts.append(result.reading())
     return " ".join(parts)
 
@@ -392,7 +432,7 @@ def update_measure_table(page_state):
             view,
             headline,
             national,
-            board.compare_with_national(headline, national, spec) if code != p.national else "",
+            comparison_text(view, headline),
             result.variation_label,
         )
         if not sees_small_numbers(user) and board.suppressed(
@@ -466,9 +506,7 @@ def headline_tiles(spec, all_events, user, href_base: str = "") -> list[tuple]:
         if headline is None:
             continue
         result, _rows = run_spc(view, code, measure_events)
-        comparison = (
-            board.compare_with_national(headline, national, spec) if code != p.national else ""
-        )
+        comparison = comparison_text(view, headline)
         texts = grammar.tile_texts(view, headline, national, comparison, result.variation_label)
         hide = not sees_small_numbers(user) and board.suppressed(
             headline.value, spec.unit, data.suppression_threshold()
@@ -488,7 +526,10 @@ def headline_tiles(spec, all_events, user, href_base: str = "") -> list[tuple]:
 
 def register(app: dash.Dash) -> None:
     app.callback(
-        *[Output(grammar.section_id(part, MATCH), _prop(part)) for part in SECTION_PARTS],
+        *[
+            Output(grammar.section_id(_component(part), MATCH), _prop(part))
+            for part in SECTION_PARTS
+        ],
         Input(grammar.section_id("state", MATCH), "data"),
     )(update_section)
     app.callback(
@@ -510,5 +551,12 @@ def register(app: dash.Dash) -> None:
     )(update_overview)
 
 
+def _component(part: str) -> str:
+    """'compare-height' is the comparison graph's own style, so its height fits its bars."""
+    return "compare" if part == "compare-height" else part
+
+
 def _prop(part: str) -> str:
-    return "figure" if part in {"trend", "compare"} else "children"
+    if part in {"trend", "compare", "map"}:
+        return "figure"
+    return "style" if part in {"map-wrap", "compare-height"} else "children"

@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
+from plotly.colors import sample_colorscale
 
 from layouts.components import GRAPH_CONFIG, demo_badge
 from layouts.figures import DASHES, HIGHLIGHT, MARKERS, PALETTE, base_layout, ranked_bars
@@ -89,6 +90,23 @@ def measure_section(
                             lg=5,
                         ),
                     ]
+                ),
+                html.Div(
+                    [
+                        html.H3("Map of force areas", className="h6"),
+                        html.P(
+                            "Darker is higher; the partnership's forces are outlined in black. "
+                            "The ranked chart and the table give the same figures.",
+                            className="small text-body-secondary",
+                        ),
+                        dcc.Graph(
+                            id=section_id("map", spec.id),
+                            config=GRAPH_CONFIG,
+                            style={"height": "420px"},
+                        ),
+                    ],
+                    id=section_id("map-wrap", spec.id),
+                    style={"display": "none"},
                 ),
                 html.Details(
                     [
@@ -229,27 +247,75 @@ def ranking_figure(
 
 
 def map_figure(geojson: dict, ranked: pd.DataFrame, highlight: set[str], unit: str) -> go.Figure:
-    """Force areas shaded by value (cividis: colour-blind safe); the LCJP outlined in black."""
-    fig = go.Figure(
-        go.Choropleth(
-            geojson=geojson,
-            locations=ranked["area_code"],
-            z=ranked["value"],
-            text=ranked["area_name"],
-            colorscale="Cividis",
+    """Force areas shaded by value (cividis: colour-blind safe), the LCJP outlined in black.
+
+    Drawn as filled polygons on plain axes, so no map tiles or topojson are fetched from the
+    internet (police networks often block them). Click an area to open it.
+    """
+    values = dict(zip(ranked["area_code"], ranked["value"], strict=True))
+    names = dict(zip(ranked["area_code"], ranked["area_name"], strict=True))
+    low, high = (min(values.values()), max(values.values())) if values else (0.0, 1.0)
+    fig = go.Figure()
+    for feature in geojson.get("features", []):
+        code = feature.get("id")
+        if code not in values:
+            continue
+        xs, ys = _outline(feature["geometry"])
+        share = 0.5 if high == low else (values[code] - low) / (high - low)
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                fill="toself",
+                mode="lines",
+                fillcolor=sample_colorscale("Cividis", [share])[0],
+                line={"color": "#000000", "width": 2.5 if code in highlight else 0.4},
+                name=names[code],
+                customdata=[code] * len(xs),
+                hovertemplate=f"{names[code]}: {values[code]:,.1f}<extra></extra>",
+                showlegend=False,
+            )
+        )
+    # An invisible trace carries the colour bar, so the scale is read as numbers, not shades.
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
             marker={
-                "line": {
-                    "width": [3 if c in highlight else 0.5 for c in ranked["area_code"]],
-                    "color": "#000000",
-                }
+                "colorscale": "Cividis",
+                "cmin": low,
+                "cmax": high,
+                "color": [low],
+                "showscale": True,
+                "colorbar": {"title": {"text": unit}},
             },
-            hovertemplate="%{text}: %{z:,.1f}<extra></extra>",
-            colorbar={"title": {"text": unit}},
+            showlegend=False,
+            hoverinfo="skip",
         )
     )
-    fig.update_geos(fitbounds="locations", visible=False)
-    fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1.65)  # degrees at ~53°N
+    fig.update_layout(
+        template="plotly_white", margin={"l": 0, "r": 0, "t": 0, "b": 0}, hovermode="closest"
+    )
     return fig
+
+
+def _outline(geometry: dict) -> tuple[list, list]:
+    """Every ring of a Polygon or MultiPolygon, separated by gaps, as x and y lists."""
+    polygons = (
+        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    )
+    xs: list = []
+    ys: list = []
+    for polygon in polygons:
+        for ring in polygon:
+            xs.extend(point[0] for point in ring)
+            ys.extend(point[1] for point in ring)
+            xs.append(None)
+            ys.append(None)
+    return xs, ys
 
 
 def highlight_colour() -> str:

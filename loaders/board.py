@@ -262,3 +262,17 @@ def _level(value: float, unit: str) -> str:
 def suppressed(value: float | None, unit: str, threshold: int) -> bool:
     """Small counts are withheld from partner roles so individuals cannot be identified."""
     return value is not None and unit in SUMMABLE_UNITS and 0 < value < threshold
+
+
+def compare_with_peers(local: Headline, table: pd.DataFrame, spec: MeasureSpec) -> str:
+    """Where no England & Wales figure exists, read the local figure against the median force."""
+    ranked = ranking(table, "police_force_area", local.period_end)
+    if ranked.empty:
+        return "No England & Wales figure for the same period."
+    median = float(ranked["value"].median())
+    gap = local.value - median
+    direction = "above" if gap > 0 else "below"
+    return (
+        f"{_gap(abs(gap), spec.unit)} {direction} the median force ({_level(median, spec.unit)}) "
+        f"of {len(ranked)} forces; no England & Wales figure is published for this measure."
+    )

@@ -293,6 +293,10 @@ MEASURES: dict[str, MeasureSpec] = {
             "awaiting court outcome, a court result, or charged as part of another case. A proxy "
             "for the charge/summons rate. " + _POLICE_SHARE,
             _OUTCOMES,
+            headline=True,
+            drill=("crime_type",),
+            numerator="Crimes whose last outcome is a charge, summons or court result",
+            denominator="Crimes recorded in the month (anti-social behaviour excluded)",
         ),
         MeasureSpec(
             "police_out_of_court_share",
@@ -304,6 +308,10 @@ MEASURES: dict[str, MeasureSpec] = {
             "notice, a local (community) resolution or a drugs possession warning. "
             + _POLICE_SHARE,
             _OUTCOMES,
+            headline=True,
+            drill=("crime_type",),
+            numerator="Crimes resolved by caution, penalty notice, community resolution or drugs warning",
+            denominator="Crimes recorded in the month (anti-social behaviour excluded)",
         ),
         MeasureSpec(
             "police_unable_to_prosecute_share",
@@ -315,6 +323,10 @@ MEASURES: dict[str, MeasureSpec] = {
             "prosecuted, most often because the victim did not support further action or the "
             "evidence fell short: a proxy for victim attrition. " + _POLICE_SHARE,
             _OUTCOMES,
+            headline=True,
+            drill=("crime_type",),
+            numerator="Crimes closed as 'Unable to prosecute suspect'",
+            denominator="Crimes recorded in the month (anti-social behaviour excluded)",
         ),
         MeasureSpec(
             "police_no_suspect_share",
@@ -325,6 +337,7 @@ MEASURES: dict[str, MeasureSpec] = {
             "Share of crimes whose investigation was completed without identifying a suspect. "
             + _POLICE_SHARE,
             _OUTCOMES,
+            drill=("crime_type",),
         ),
         MeasureSpec(
             "cps_convictions",
@@ -359,6 +372,10 @@ MEASURES: dict[str, MeasureSpec] = {
             "administrative finalisations among the unsuccessful outcomes, as CPS defines "
             "them." + _CPS_NOTE,
             _CPS,
+            headline=True,
+            drill=("offence",),
+            numerator="Defendants convicted",
+            denominator="Defendants whose case was finalised (convictions plus unsuccessful outcomes)",
         ),
         MeasureSpec(
             "cps_unsuccessful_rate",
@@ -382,6 +399,11 @@ MEASURES: dict[str, MeasureSpec] = {
             "months. England and Wales, adults and juveniles; by index offence group for the "
             "latest cohort.",
             _REOFFENDING,
+            headline=True,
+            drill=("offence_group",),
+            numerator="Offenders who reoffended",
+            denominator="Offenders in the cohort",
+            lag="about 21 months after the cohort year ends (12 months to reoffend, 6 to be proven)",
         ),
         MeasureSpec(
             "reoffending_offenders",
@@ -431,6 +453,7 @@ MEASURES: dict[str, MeasureSpec] = {
             "police force area (Prison Reform Trust, from MoJ outcomes by offence data and ONS "
             "population estimates), to one decimal place as published." + _MET_WITH_CITY,
             _PRT,
+            headline=True,
         ),
     )
 }

@@ -20,6 +20,7 @@ from callbacks.auth import AuthSettings, register_auth
 from callbacks.context import services
 from callbacks.navigation import register_home_redirect, serve_layout
 from callbacks.page_guard import register_page_guard
+from callbacks.pages import register_board_pages
 from callbacks.permissions import refuse_on_error
 from callbacks.security import register_security
 from callbacks.user_commands import users_command_group
@@ -117,7 +118,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         on_error=refuse_on_error,
     )
     server.extensions["lcjp_dash"] = app
+    # Screen readers need the page language (WCAG 3.1.1); Dash's template leaves it out.
+    app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     register_pages()
+    register_board_pages()  # their layouts check rights, so they live in callbacks/
     register_admin_pages()
     app.layout = serve_layout
     register_callbacks(app)

@@ -16,6 +16,9 @@ DEFAULT_LCJP = {
     "name": "Durham & Cleveland LCJP",
     "forces": ["E23000008", "E23000013"],
     "crown_courts": ["Durham", "Teesside"],
+    "hmcts_regions": ["North East"],
+    # A most-similar group of forces to compare with (configurable per partnership).
+    "comparators": ["E23000007", "E23000012", "E23000011", "E23000003", "E23000004", "E23000002"],
 }
 
 
@@ -93,6 +96,7 @@ class Settings:
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
     login_throttle_minutes: int = 15
+    suppression_threshold: int = 10
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -127,6 +131,7 @@ class Settings:
             login_max_failures_per_account=_env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
             login_max_failures_per_address=_env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
             login_throttle_minutes=_env_int("LOGIN_THROTTLE_MINUTES", 15),
+            suppression_threshold=int(os.environ.get("SUPPRESSION_THRESHOLD", "10")),
         )
         return replace(settings, **overrides).resolved()
 

@@ -6,7 +6,7 @@ import dash
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    from callbacks import effectiveness, events_admin, police, submissions
+    from callbacks import effectiveness, events_admin, police, subgroup, submissions
 
     effectiveness.register(app)
     police.register(app)
@@ -22,3 +22,4 @@ def register_callbacks(app: dash.Dash) -> None:
 
     admin_users.register(app)
     admin_audit.register(app)
+    subgroup.register(app)

@@ -103,3 +103,25 @@ def revisions(measure_id: str, **filters) -> pd.DataFrame:
         while len(_CACHE) > _MAX_ENTRIES:
             _CACHE.popitem(last=False)
     return frame.copy()
+
+
+def session_factory():
+    return services().session_factory
+
+
+def suppression_threshold() -> int:
+    """Counts below this are withheld from partner roles (configurable per install)."""
+    return services().settings.suppression_threshold
+
+
+def boundaries() -> dict:
+    """Force-area outlines as GeoJSON, cached with the figures (they change with their vintage)."""
+    key = (services().settings.database_url, current_vintages(), "__boundaries__")
+    with _LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    with services().session_factory() as session:
+        geojson = queries.boundaries(session)
+    with _LOCK:
+        _CACHE[key] = geojson
+    return geojson

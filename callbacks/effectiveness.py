@@ -12,7 +12,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from callbacks import data, revisions
 from callbacks.permissions import refuse_unauthorised, require_dataset
 from layouts import ids
-from layouts.cards import ee_court_drill, ee_courts, ee_national_trend, ee_tiles, ee_timeliness
+from layouts.cards import ee_court_drill, ee_courts, ee_national_trend, ee_tiles
 from layouts.components import (
     About,
     create_tile,
@@ -208,33 +208,6 @@ def update_drill(state):
     )
 
 
-@refuse_unauthorised(lambda: _refused(4))
-def update_timeliness(_state):
-    """Offence-to-completion days in the LCJP courts' region against England & Wales."""
-    require_dataset(DATASET)
-    courts = _courts_frame()
-    lcjp_courts = courts[courts["lcjp"]]
-    region_code = lcjp_courts["region_code"].iloc[0] if not lcjp_courts.empty else None
-    region = data.area(region_code) if region_code else None
-    region_name = region.name if region else "partnership's"
-    measure = "crown_offence_to_completion_median"
-    series = ee_timeliness.process_data(
-        data.observations(measure, area_codes=[region_code])
-        if region_code
-        else data.observations(measure, area_codes=[]),
-        data.observations(measure, area_codes=[ENGLAND_AND_WALES]),
-    )
-    return (
-        ee_timeliness.create_figure(series),
-        ee_timeliness.summarise(series, region_name),
-        data_table(
-            ee_timeliness.table(series),
-            f"Median days from offence to completion: {region_name} and England and Wales",
-        ),
-        _source_line(),
-    )
-
-
 def register(app: dash.Dash) -> None:
     state = Input(ids.EE_STATE, "data")
     app.callback(Output(ids.EE_TILES, "children"), state)(update_tiles)
@@ -255,4 +228,3 @@ def register(app: dash.Dash) -> None:
         *_chart_outputs(ids.EE_DRILL),
         state,
     )(update_drill)
-    app.callback(*_chart_outputs(ids.EE_TIMELINESS), state)(update_timeliness)

@@ -207,3 +207,8 @@ def refuse_on_error(error: Exception):
 def can_download_template(user, dataset_id: str) -> bool:
     """A blank template may go to anyone who may submit the dataset or see its figures."""
     return can_submit(user, dataset_id) or can_view_dataset(user, dataset_id)
+
+
+def sees_small_numbers(user) -> bool:
+    """OPCC staff see every count; partners see small counts suppressed (disclosure control)."""
+    return rights_of(user).sees_all_data

@@ -10,7 +10,6 @@ EE_COURTS = "ee-courts"
 EE_COURT_PICKER = "ee-court-picker"
 EE_DRILL = "ee-drill"
 EE_DRILL_TILES = "ee-drill-tiles"
-EE_TIMELINESS = "ee-timeliness"
 
 POLICE_STATE = "police-state"
 POLICE_FORCE_PICKER = "police-force-picker"

@@ -15,9 +15,12 @@ EE_PATH = "/effectiveness-efficiency"
 POLICE_PATH = "/police-demand"
 
 
-def effectiveness_layout(court: str | None = None, **_query):
-    """The E&E page; `?court=CC-TEESSIDE` opens the drill-down for that court (shareable URL)."""
-    subgroup = SUBGROUPS["effectiveness-efficiency"]
+# Measures the court backlog block presents itself, so the grammar does not repeat them.
+COURT_BLOCK_MEASURES = ("crown_open_cases", "crown_receipts", "crown_disposals")
+
+
+def court_backlog_block(court: str | None = None, **_query) -> list:
+    """E&E's own court backlog section; `?court=CC-TEESSIDE` opens that court (shareable URL)."""
     drill = []
     if court:
         drill = [
@@ -31,45 +34,36 @@ def effectiveness_layout(court: str | None = None, **_query):
                 "region and across England and Wales.",
             ),
         ]
-    return html.Div(
-        [
-            html.H1(subgroup.name, id=ids.PAGE_HEADING),
-            html.P(subgroup.description),
-            dcc.Store(id=ids.EE_STATE, data={"court": court}),
-            dbc.Row(id=ids.EE_TILES),
-            *drill,
-            chart_card(
-                ids.EE_TREND,
-                "Crown Court receipts, disposals and open cases, England and Wales",
-                "Cases received and completed each quarter, and cases still open at its end. When "
-                "disposals fall below receipts the backlog grows.",
-            ),
-            chart_card(
-                ids.EE_COURTS,
-                "Open cases by Crown Court centre",
-                "Open cases at the end of the latest quarter. The partnership's courts are marked ◆ "
-                "and hatched; the dashed line is the median court. Choose a court (or click its bar) "
-                "to see its figures and its region's trend.",
-                controls=dbc.Row(
-                    dbc.Col(
-                        [
-                            dbc.Label("Drill down to a court", html_for=ids.EE_COURT_PICKER),
-                            dbc.Select(id=ids.EE_COURT_PICKER, options=[], value=court or ""),
-                        ],
-                        md=6,
-                    ),
-                    class_name="mb-2",
+    return [
+        html.H2("Crown Court backlog", className="h4 mt-3", id="court-backlog"),
+        dcc.Store(id=ids.EE_STATE, data={"court": court}),
+        dbc.Row(id=ids.EE_TILES),
+        *drill,
+        chart_card(
+            ids.EE_TREND,
+            "Crown Court receipts, disposals and open cases, England and Wales",
+            "Cases received and completed each quarter, and cases still open at its end. When "
+            "disposals fall below receipts the backlog grows.",
+        ),
+        chart_card(
+            ids.EE_COURTS,
+            "Open cases by Crown Court centre",
+            "Open cases at the end of the latest quarter. The partnership's courts are marked ◆ "
+            "and hatched; the dashed line is the median court. Choose a court (or click its bar) "
+            "to see its figures and its region's trend.",
+            controls=dbc.Row(
+                dbc.Col(
+                    [
+                        dbc.Label("Drill down to a court", html_for=ids.EE_COURT_PICKER),
+                        dbc.Select(id=ids.EE_COURT_PICKER, options=[], value=court or ""),
+                    ],
+                    md=6,
                 ),
-                height=1500,
+                class_name="mb-2",
             ),
-            chart_card(
-                ids.EE_TIMELINESS,
-                "Offence to completion: the partnership's region against England and Wales",
-                "Median days from offence to completion for defendants whose Crown Court case "
-                "completed in the quarter.",
-            ),
-        ]
-    )
+            height=1500,
+        ),
+    ]
 
 
 def police_layout(
@@ -127,15 +121,6 @@ def police_layout(
 
 def register_pages() -> None:
     """Register every page on the app being built (call after Dash() exists)."""
-    dash.register_page(
-        "effectiveness_efficiency",
-        path=EE_PATH,
-        name=SUBGROUPS["effectiveness-efficiency"].name,
-        title="Effectiveness & Efficiency – LCJP Performance Board",
-        order=SUBGROUPS["effectiveness-efficiency"].order,
-        layout=effectiveness_layout,
-        subgroup="effectiveness-efficiency",
-    )
     dash.register_page(
         "police_demand",
         path=POLICE_PATH,

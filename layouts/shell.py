@@ -20,6 +20,7 @@ def create_shell(pages: list[dict], *, user_name: str, demo: bool, admin: bool =
             for page in pages
         ],
         navbar=True,
+        class_name="flex-wrap",  # wrap, never overflow, on narrow screens (WCAG 1.4.10 reflow)
     )
     banner = (
         dbc.Alert(
@@ -60,6 +61,7 @@ def create_shell(pages: list[dict], *, user_name: str, demo: bool, admin: bool =
                         ),
                     ],
                     fluid=True,
+                    class_name="flex-wrap",
                 ),
                 color="dark",
                 dark=True,

@@ -26,6 +26,15 @@ class MeasureSpec:
     polarity: str  # up_good, down_good, neutral
     definition: str
     dataset_id: str
+    # Board framework fields; defaults keep simple entries short.
+    headline: bool = False  # shown as a tile on its subgroup page and the LCJP Board overview
+    numerator: str = ""  # what is counted on top of a rate
+    denominator: str = ""  # what it is counted out of
+    cadence: str = ""  # overrides the dataset's cadence where the measure differs
+    lag: str = ""  # how long after the period the figure is published
+    target: float | None = None  # an agreed target; SPC assurance is only shown when set
+    drill: tuple[str, ...] = ()  # breakdown dimensions a click drills into, in order
+    order: int = 100  # position on its subgroup page
 
 
 SUBGROUPS: dict[str, Subgroup] = {
@@ -203,6 +212,8 @@ MEASURES: dict[str, MeasureSpec] = {
             "Cases received by the Crown Court and not yet disposed of at the end of the quarter "
             "(the outstanding caseload, or backlog). All offences and case types.",
             _CCSQ,
+            headline=True,
+            order=1,
         ),
         MeasureSpec(
             "crown_receipts",
@@ -240,6 +251,10 @@ MEASURES: dict[str, MeasureSpec] = {
             "Open cases received 365 or more days before the end of the quarter, as a percentage "
             "of open cases whose age is known.",
             _CCSQ,
+            headline=True,
+            order=2,
+            numerator="Open cases received 365 or more days before the quarter end",
+            denominator="Open cases whose age is known",
         ),
         MeasureSpec(
             "crown_backlog_years",
@@ -251,6 +266,8 @@ MEASURES: dict[str, MeasureSpec] = {
             "quarters to it: how many years the court would take to clear its caseload at its "
             "current pace with no new receipts.",
             _CCSQ,
+            numerator="Open cases at the end of the latest quarter",
+            denominator="Cases disposed of in the four quarters to it",
         ),
         MeasureSpec(
             "crown_offence_to_completion_median",
@@ -261,6 +278,8 @@ MEASURES: dict[str, MeasureSpec] = {
             "Median days from offence to completion for defendants whose Crown Court case "
             "completed in the quarter.",
             _CCSQ,
+            headline=True,
+            order=3,
         ),
         MeasureSpec(
             "crown_offence_to_completion_mean",
@@ -379,6 +398,10 @@ MEASURES: dict[str, MeasureSpec] = {
             "awaiting court outcome, a court result, or charged as part of another case. A proxy "
             "for the charge/summons rate. " + _POLICE_SHARE,
             _OUTCOMES,
+            headline=True,
+            drill=("crime_type",),
+            numerator="Crimes whose last outcome is a charge, summons or court result",
+            denominator="Crimes recorded in the month (anti-social behaviour excluded)",
         ),
         MeasureSpec(
             "police_out_of_court_share",
@@ -390,6 +413,10 @@ MEASURES: dict[str, MeasureSpec] = {
             "notice, a local (community) resolution or a drugs possession warning. "
             + _POLICE_SHARE,
             _OUTCOMES,
+            headline=True,
+            drill=("crime_type",),
+            numerator="Crimes resolved by caution, penalty notice, community resolution or drugs warning",
+            denominator="Crimes recorded in the month (anti-social behaviour excluded)",
         ),
         MeasureSpec(
             "police_unable_to_prosecute_share",
@@ -401,6 +428,10 @@ MEASURES: dict[str, MeasureSpec] = {
             "prosecuted, most often because the victim did not support further action or the "
             "evidence fell short: a proxy for victim attrition. " + _POLICE_SHARE,
             _OUTCOMES,
+            headline=True,
+            drill=("crime_type",),
+            numerator="Crimes closed as 'Unable to prosecute suspect'",
+            denominator="Crimes recorded in the month (anti-social behaviour excluded)",
         ),
         MeasureSpec(
             "police_no_suspect_share",
@@ -411,6 +442,7 @@ MEASURES: dict[str, MeasureSpec] = {
             "Share of crimes whose investigation was completed without identifying a suspect. "
             + _POLICE_SHARE,
             _OUTCOMES,
+            drill=("crime_type",),
         ),
         MeasureSpec(
             "cps_convictions",
@@ -445,6 +477,10 @@ MEASURES: dict[str, MeasureSpec] = {
             "administrative finalisations among the unsuccessful outcomes, as CPS defines "
             "them." + _CPS_NOTE,
             _CPS,
+            headline=True,
+            drill=("offence",),
+            numerator="Defendants convicted",
+            denominator="Defendants whose case was finalised (convictions plus unsuccessful outcomes)",
         ),
         MeasureSpec(
             "cps_unsuccessful_rate",
@@ -468,6 +504,11 @@ MEASURES: dict[str, MeasureSpec] = {
             "months. England and Wales, adults and juveniles; by index offence group for the "
             "latest cohort.",
             _REOFFENDING,
+            headline=True,
+            drill=("offence_group",),
+            numerator="Offenders who reoffended",
+            denominator="Offenders in the cohort",
+            lag="about 21 months after the cohort year ends (12 months to reoffend, 6 to be proven)",
         ),
         MeasureSpec(
             "reoffending_offenders",
@@ -517,6 +558,7 @@ MEASURES: dict[str, MeasureSpec] = {
             "police force area (Prison Reform Trust, from MoJ outcomes by offence data and ONS "
             "population estimates), to one decimal place as published." + _MET_WITH_CITY,
             _PRT,
+            headline=True,
         ),
         # ---- partner submissions (templates in loaders/submissions/templates.py) ----
         # Police force extract: each measure here is a code the force's template accepts.

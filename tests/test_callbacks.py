@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from dash.exceptions import PreventUpdate
 
-from callbacks import effectiveness, police
+from callbacks import effectiveness, police, subgroup
 from layouts import ids
 
 
@@ -43,20 +43,30 @@ def _court_row(public_data_dir: Path, court: str) -> dict:
 
 def test_tiles_equal_the_published_court_and_national_figures(as_user, public_data_dir):
     with as_user("viewer"):
-        tiles = effectiveness.update_tiles({"court": None})
+        court_tiles = effectiveness.update_tiles({"court": None})
+        tiles = subgroup.update_tiles({"subgroup": "effectiveness-efficiency"})
     teesside = _court_row(public_data_dir, "Teesside")
     durham = _court_row(public_data_dir, "Durham")
-    assert _text(_find(tiles, "tile-court-teesside-value")).startswith("1,548")
+    assert _text(_find(court_tiles, "tile-court-teesside-value")).startswith("1,548")
     assert float(teesside["open_latest"]) == 1548
-    assert _text(_find(tiles, "tile-court-durham-value")).startswith(
+    assert _text(_find(court_tiles, "tile-court-durham-value")).startswith(
         f"{float(durham['open_latest']):,.0f}"
     )
-    change = _text(_find(tiles, "tile-court-teesside-change"))
+    change = _text(_find(court_tiles, "tile-court-teesside-change"))
     delta = float(teesside["open_latest"]) - float(teesside["open_year_ago"])
     assert f"{abs(delta):,.0f}" in change and ("up" if delta > 0 else "down") in change
     assert "worse" in change if delta > 0 else "better" in change
-    assert _text(_find(tiles, "tile-national-open-value")).startswith("80,203")
-    assert "%" in _text(_find(tiles, "tile-national-share-1yr-value"))
+    assert _text(_find(court_tiles, "tile-national-open-value")).startswith("80,203")
+    with open(public_data_dir / "ccsq_crown_court" / "gold_oldest_by_region.csv") as handle:
+        north_east = [
+            r
+            for r in csv.DictReader(handle)
+            if r["region"] == "North East" and r["quarter_end"] == "2025-12-31"
+        ][0]
+    share = _text(_find(tiles, "tile-crown_open_1yr_share-hmcts-north-east-value"))
+    assert share.startswith(f"{float(north_east['share_1yr_plus']) * 100:.1f}%")
+    comparison = _text(_find(tiles, "tile-crown_open_1yr_share-hmcts-north-east-comparison"))
+    assert "England & Wales (27.7%)" in comparison
 
 
 def test_national_trend_matches_the_trajectory_file(as_user, public_data_dir):
@@ -137,14 +147,21 @@ def test_a_forged_court_code_returns_no_figures(as_user):
     assert tiles == [] and figure == {}
 
 
-def test_timeliness_compares_the_region_with_england_and_wales(as_user, public_data_dir):
+def test_timeliness_section_compares_the_region_with_england_and_wales(as_user, public_data_dir):
     with as_user("viewer"):
-        figure, summary, _table, _source = effectiveness.update_timeliness({})
+        _badges, summary, _crumbs, trend, compare, *_rest = subgroup.section_content(
+            "crown_offence_to_completion_median", {}
+        )
     with open(public_data_dir / "ccsq_crown_court" / "gold_timeliness_by_region.csv") as handle:
         rows = [r for r in csv.DictReader(handle) if r["region"] == "North East"]
-    traces = {t.name: t for t in figure.data}
+    traces = {t.name: t for t in compare.data}
     assert list(traces["North East"].y) == [float(r["offence_to_completion_median"]) for r in rows]
     assert "England and Wales" in traces
+    values = [y for t in trend.data if t.name == "Value" for y in t.y]
+    assert values == [float(r["offence_to_completion_median"]) for r in rows]
+    assert summary.startswith(
+        f"North East: {float(rows[-1]['offence_to_completion_median']):,.0f} days"
+    )
 
 
 def test_police_crime_by_month_equals_the_street_file(as_user, public_data_dir):
@@ -206,6 +223,6 @@ def test_outcome_mix_ranks_forces_from_the_counts_file(as_user, public_data_dir)
 def test_callbacks_refuse_anonymous_requests(app):
     with app.server.test_request_context("/_dash-update-component", method="POST"):
         with pytest.raises(PreventUpdate):
-            effectiveness.update_tiles({})
+            subgroup.update_tiles({"subgroup": "effectiveness-efficiency"})
         with pytest.raises(PreventUpdate):
             police.update_outcomes({})

@@ -1,0 +1,87 @@
+"""Registers the board pages; their layout functions check the user's rights before building."""
+
+from __future__ import annotations
+
+import dash
+import flask_login
+from dash import html
+
+from callbacks.subgroup import visible_measures
+from layouts import subgroup as grammar_pages
+from layouts.components import not_authorised
+from layouts.pages import COURT_BLOCK_MEASURES, court_backlog_block
+from loaders.datasets import DATASETS
+from loaders.measures import SUBGROUPS
+
+BOARD_SUBGROUPS = (
+    "effectiveness-efficiency",
+    "victim-witness",
+    "reducing-reoffending",
+    "female-offender",
+)
+OVERVIEW_PATH = "/board"
+
+# A subgroup's bespoke sections and the measures they already present.
+EXTRAS = {"effectiveness-efficiency": (court_backlog_block, COURT_BLOCK_MEASURES)}
+
+
+def subgroup_path(subgroup_id: str) -> str:
+    return f"/{subgroup_id}"
+
+
+def _signed_in_user():
+    user = flask_login.current_user
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def subgroup_layout(subgroup_id: str):
+    """The page's layout function: only the measures this user may see, built by the grammar."""
+
+    def layout(**query):
+        user = _signed_in_user()
+        if user is None:
+            return html.Div()
+        measures = visible_measures(user, subgroup_id)
+        if not measures:
+            return not_authorised("You do not have access to this subgroup's information.")
+        extra_builder, covered = EXTRAS.get(subgroup_id, (None, ()))
+        extras = extra_builder(**query) if extra_builder else []
+        shown = [m for m in measures if m.id not in covered]
+        return grammar_pages.subgroup_page(SUBGROUPS[subgroup_id], shown, DATASETS, query, extras)
+
+    return layout
+
+
+def overview_layout(**_query):
+    user = _signed_in_user()
+    if user is None:
+        return html.Div()
+    from callbacks.data import lcjp
+
+    return grammar_pages.overview_page(lcjp()["name"])
+
+
+def register_board_pages() -> None:
+    """One page per LCJP subgroup from the registry, and the LCJP Board overview."""
+    dash.register_page(
+        "board_overview",
+        path=OVERVIEW_PATH,
+        name="LCJP Board",
+        title="LCJP Board overview – LCJP Performance Board",
+        order=0,
+        layout=overview_layout,
+        subgroups=BOARD_SUBGROUPS,
+    )
+    for subgroup_id in BOARD_SUBGROUPS:
+        subgroup = SUBGROUPS.get(subgroup_id)
+        if subgroup is None:
+            continue
+        dash.register_page(
+            f"subgroup_{subgroup_id.replace('-', '_')}",
+            path=subgroup_path(subgroup_id),
+            name=subgroup.name,
+            title=f"{subgroup.name} – LCJP Performance Board",
+            order=subgroup.order,
+            layout=subgroup_layout(subgroup_id),
+            subgroup=subgroup_id,
+        )

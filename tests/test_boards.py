@@ -1,0 +1,148 @@
+"""The four subgroup boards and the overview: registry integrity, figures, drill-down, rights."""
+
+from __future__ import annotations
+
+import csv
+
+import dash
+import pytest
+
+from callbacks import pages as board_pages
+from callbacks import subgroup
+from loaders.datasets import DATASETS
+from loaders.measures import MEASURES, SUBGROUPS
+from loaders.spc import POLARITIES
+
+UNITS = {"count", "percent", "days", "weeks", "hours", "minutes", "ratio", "per_100k"}
+PAGE_SUBGROUPS = {*board_pages.BOARD_SUBGROUPS, "police-demand"}
+# Force extracts feed the force performance page, which the Police and Crime Plan work builds.
+PAGE_PENDING = {"force"}
+
+
+def _text(component) -> str:
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(_text(c) for c in component)
+    return _text(getattr(component, "children", None))
+
+
+def test_registry_every_measure_has_a_loader_a_page_and_a_definition(app):
+    registered = {page.get("subgroup") for page in dash.page_registry.values()}
+    for spec in MEASURES.values():
+        assert spec.dataset_id in DATASETS, spec.id
+        assert callable(DATASETS[spec.dataset_id].loader), spec.id
+        assert spec.subgroup in SUBGROUPS, spec.id
+        if spec.subgroup not in PAGE_PENDING:
+            assert spec.subgroup in PAGE_SUBGROUPS and spec.subgroup in registered, spec.id
+        assert len(spec.definition) > 30, spec.id
+        assert spec.polarity in POLARITIES, spec.id
+        assert spec.unit in UNITS, spec.id
+        if spec.unit == "percent" and spec.headline:
+            assert spec.numerator and spec.denominator, spec.id
+    for subgroup_id in board_pages.BOARD_SUBGROUPS:
+        measures = [m for m in MEASURES.values() if m.subgroup == subgroup_id]
+        assert any(m.headline for m in measures), subgroup_id
+
+
+@pytest.mark.parametrize("subgroup_id", board_pages.BOARD_SUBGROUPS)
+def test_each_subgroup_page_renders_its_measures(app, as_user, subgroup_id):
+    with as_user("viewer"):
+        page = board_pages.subgroup_layout(subgroup_id)()
+        tiles = subgroup.update_tiles({"subgroup": subgroup_id})
+        table = subgroup.update_measure_table({"subgroup": subgroup_id})
+    text = _text(page)
+    assert SUBGROUPS[subgroup_id].name in text
+    covered = board_pages.EXTRAS.get(subgroup_id, (None, ()))[1]
+    headline = [
+        m
+        for m in MEASURES.values()
+        if m.subgroup == subgroup_id and m.headline and m.id not in covered
+    ]
+    for spec in headline:
+        assert spec.title in text  # a section for every headline measure
+    assert "tile-value" in str(tiles)
+    for spec in MEASURES.values():
+        if spec.subgroup == subgroup_id:
+            assert spec.title in _text(table)
+
+
+def test_women_imprisonment_section_equals_the_prt_table(app, as_user, public_data_dir):
+    with as_user("viewer"):
+        parts = subgroup.section_content("women_imprisonment_rate", {"area": "E23000013"})
+    _badges, summary, _crumbs, trend, compare, _tables, _source, _map, _map_style, _height = parts
+    with open(
+        public_data_dir / "female_offenders" / "prt_women_imprisonment_rates_2014-2022.csv"
+    ) as h:
+        cleveland = next(r for r in csv.DictReader(h) if r["Police Force Area"] == "Cleveland")
+    values = [y for t in trend.data if t.name == "Value" for y in t.y]
+    assert values == [float(cleveland[str(year)]) for year in range(2014, 2023)]
+    assert values[-1] == 46.5
+    assert summary.startswith("Cleveland: 46.5 per 100,000")
+    ranked = dict(zip(compare.data[0].customdata, compare.data[0].x, strict=True))
+    assert ranked["E23000013"] == 46.5 and max(ranked.values()) == 46.5  # highest in 2022
+
+
+def test_cps_conviction_rate_drills_from_area_to_offence(app, as_user, public_data_dir):
+    state = {"area": "E23000013", "period": "2015-10-31", "filters": {}}
+    with as_user("analyst"):
+        parts = subgroup.section_content("cps_conviction_rate", state)
+    compare = parts[4]
+    bars = dict(zip(compare.data[0].y, compare.data[0].x, strict=True))
+    # Oct 2015 Cleveland offences against the person: 149 convictions, 49 unsuccessful.
+    assert bars["Offences Against The Person"] == pytest.approx(100 * 149 / 198)
+    assert "Cleveland" in _text(parts[2]) and "2015-10-31" in _text(parts[2])
+
+
+def test_forged_drill_state_is_dropped(app, as_user):
+    with as_user("viewer"):
+        parts = subgroup.section_content(
+            "police_unable_to_prosecute_share",
+            {"area": "E23000001' OR '1'='1", "period": "2999-01-31", "filters": {"x": "y"}},
+        )
+    assert "All areas" in _text(parts[2])
+    assert "Durham & Cleveland LCJP" in parts[1]
+
+
+def test_an_unknown_measure_id_returns_no_data(app, as_user):
+    with as_user("analyst"):
+        parts = subgroup.section_content("no_such_measure", {})
+    assert parts[1] == "You do not have access to this information."
+    assert parts[3] == {} and parts[4] == {}
+
+
+def test_navigation_from_clicks_builds_shareable_urls():
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    def clicked(kind, click, state):
+        prop = f'{{"measure":"police_charged_share","type":"measure-{kind}"}}.clickData'
+        token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop}]))
+        try:
+            return subgroup.navigate(
+                click if kind == "trend" else None, click if kind == "compare" else None, state
+            )
+        finally:
+            context_value.reset(token)
+
+    area = clicked("compare", {"points": [{"customdata": "E23000008", "y": "Durham"}]}, {})
+    assert area == "?measure=police_charged_share&area=E23000008"
+    period = clicked("trend", {"points": [{"x": "2025-03-31"}]}, {"area": "E23000008"})
+    assert period == "?measure=police_charged_share&area=E23000008&period=2025-03-31"
+    deeper = clicked(
+        "compare",
+        {"points": [{"y": "Burglary"}]},
+        {"area": "E23000008", "period": "2025-03-31", "filters": {}},
+    )
+    assert deeper.endswith("&f_crime_type=Burglary")
+
+
+def test_overview_lists_every_subgroup_and_puts_exceptions_first(app, as_user):
+    with as_user("analyst"):
+        content = subgroup.update_overview({})
+    text = _text(content)
+    assert text.index("Exceptions") < text.index("Effectiveness & Efficiency")
+    for subgroup_id in board_pages.BOARD_SUBGROUPS:
+        assert SUBGROUPS[subgroup_id].name in text

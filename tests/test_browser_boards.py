@@ -1,0 +1,91 @@
+"""In the browser: board pages pass axe-core, and drill-down by click and by URL works."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(importlib.util.find_spec("axe_playwright_python").origin).parent / "axe.min.js"
+PAGES = [
+    "/board",
+    "/board",
+    "/effectiveness-efficiency",
+    "/victim-witness",
+    "/reducing-reoffending",
+    "/female-offender",
+    "/police-demand",
+]
+
+
+@pytest.fixture
+def browser(dash_thread_server, dash_br, app, credentials):
+    """A signed-in browser on the app (see tests/test_browser.py for why the server is direct)."""
+    dash_thread_server(app)
+    username, password = credentials["analyst"]
+    dash_br.driver.get(f"{dash_thread_server.url}/login")
+    dash_br.find_element("#username").send_keys(username)
+    dash_br.find_element("#password").send_keys(password)
+    dash_br.find_element("#login-submit").click()
+    dash_br.wait_for_element("#page-heading", timeout=30)
+    dash_br.base = dash_thread_server.url
+    return dash_br
+
+
+def serious_violations(driver) -> list[str]:
+    """axe-core 4 run on the whole page; serious and critical findings as readable lines."""
+    driver.execute_script(AXE.read_text())
+    driver.set_script_timeout(60)
+    violations = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations));"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {v['nodes'][0]['target']} {v['nodes'][0].get('failureSummary', '')}"
+        for v in violations
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def test_brb001_every_board_page_passes_axe_core(browser):
+    found = {}
+    for path in PAGES:
+        browser.driver.get(browser.base + path)
+        browser.wait_for_element("#page-heading", timeout=30)
+        browser.wait_for_element(".tile-value, .chart-summary:not(:empty)", timeout=30)
+        problems = serious_violations(browser.driver)
+        if problems:
+            found[path] = problems
+    assert found == {}
+
+
+def test_brb002_click_an_area_then_a_category_and_restore_from_the_url(browser):
+    browser.driver.get(browser.base + "/victim-witness")
+    section = "#section-police_unable_to_prosecute_share"
+    browser.wait_for_element(f"{section} .js-plotly-plot .trace.bars .point path", timeout=30)
+    bars = browser.driver.find_elements(
+        By.CSS_SELECTOR, f"{section} .js-plotly-plot .trace.bars .point path"
+    )
+    # The bar order comes from the figure itself: its customdata holds each bar's area code.
+    codes = browser.driver.execute_script(
+        "const plots = document.querySelectorAll(arguments[0] + ' .js-plotly-plot');"
+        "for (const p of plots) { const d = p.data && p.data[0];"
+        "  if (d && d.type === 'bar') return Array.from(d.customdata); }",
+        section,
+    )
+    ActionChains(browser.driver).move_to_element(bars[codes.index("E23000013")]).click().perform()
+    browser.wait_for_contains_text(f"{section} .breadcrumb", "Cleveland", timeout=30)
+    assert "area=E23000013" in browser.driver.current_url
+
+    browser.wait_for_element(f"{section} .js-plotly-plot .trace.bars .point path", timeout=30)
+    shared = browser.driver.current_url
+    browser.driver.get(browser.base + "/board")
+    browser.wait_for_element("#page-heading", timeout=30)
+    browser.driver.get(shared)  # a shared link restores the drilled view
+    browser.wait_for_contains_text(f"{section} .breadcrumb", "Cleveland", timeout=30)
+    browser.wait_for_contains_text(f"{section} .chart-summary", "Cleveland", timeout=30)

@@ -34,7 +34,7 @@ def sign_in(dash_thread_server, dash_br, app, credentials):
 def test_br001_sign_in_open_ee_and_click_a_court_to_drill_down(sign_in, public_data_dir):
     dash_duo = sign_in()
     dash_duo.wait_for_text_to_equal("#page-heading", "Effectiveness & Efficiency", timeout=30)
-    dash_duo.wait_for_contains_text("#tile-crown_open_cases-cc-teesside-value", "1,548", timeout=30)
+    dash_duo.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=30)
 
     # Bars are drawn smallest first; find Teesside's bar from the published file's ranking.
     with open(public_data_dir / "ccsq_crown_court" / "gold_backlog_by_court.csv") as handle:
@@ -64,7 +64,7 @@ def test_br002_a_shared_drill_down_url_restores_the_view(sign_in):
 
 def test_br003_keyboard_user_drills_down_with_the_court_picker(sign_in):
     dash_duo = sign_in()
-    dash_duo.wait_for_contains_text("#tile-crown_open_cases-cc-teesside-value", "1,548", timeout=30)
+    dash_duo.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=30)
     dash_duo.wait_for_element("#ee-court-picker option[value='CC-NEWCASTLE-UPON-TYNE']", timeout=30)
     picker = dash_duo.find_element("#ee-court-picker")
     picker.send_keys("Newcastle")

@@ -56,5 +56,5 @@ def test_br_events_page_refuses_a_viewer(dash_thread_server, dash_br, app, crede
     dash_br.find_element("#username").send_keys(username)
     dash_br.find_element("#password").send_keys(password)
     dash_br.find_element("#login-submit").click()
-    dash_br.wait_for_contains_text("#not-authorised", "Only administrators", timeout=15)
+    dash_br.wait_for_contains_text("#page-not-authorised", "do not have access", timeout=30)
     assert not dash_br.driver.find_elements(By.CSS_SELECTOR, "#event-form-title")

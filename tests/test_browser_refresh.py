@@ -42,5 +42,5 @@ def test_br102_a_viewer_sees_data_sources_but_not_the_refresh_page(sign_in):
     dash_duo.wait_for_contains_text("#source-moj_ccsq_crown", "2025 Q4", timeout=15)
     assert "Data refresh" not in dash_duo.find_element(".navbar").text
     dash_duo.driver.get(dash_duo.driver.current_url.replace("/data-sources", "/admin/refresh"))
-    dash_duo.wait_for_contains_text("#not-authorised", "administrators", timeout=15)
+    dash_duo.wait_for_contains_text("#page-not-authorised", "do not have access", timeout=30)
     assert dash_duo.get_logs() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from contextlib import contextmanager
 
 import dash
 import pytest
@@ -47,12 +48,46 @@ def test_registry_every_measure_has_a_loader_a_page_and_a_definition(app):
         assert any(m.headline for m in measures), subgroup_id
 
 
+@pytest.fixture
+def chair_of(app):
+    """Sign in, inside a request, as a partner chair of one subgroup (created on first use)."""
+    import flask_login
+
+    from loaders import users
+
+    factory = app.server.extensions["lcjp"].session_factory
+
+    @contextmanager
+    def signed_in(subgroup_id: str):
+        name = f"chair-{subgroup_id}"
+        with factory() as session:
+            user = users.find_user(session, name)
+        if user is None:
+            users.create_user(
+                factory,
+                name,
+                "a-chair-password-42",
+                role="chair",
+                organisation="hmcts",
+                subgroups=(subgroup_id,),
+            )
+            with factory() as session:
+                user = users.find_user(session, name)
+        with app.server.test_request_context("/_dash-update-component", method="POST"):
+            flask_login.login_user(user)
+            yield user
+
+    return signed_in
+
+
 @pytest.mark.parametrize("subgroup_id", board_pages.BOARD_SUBGROUPS)
-def test_each_subgroup_page_renders_its_measures(app, as_user, subgroup_id):
-    with as_user("viewer"):
+def test_each_subgroup_page_renders_for_a_chair_of_that_subgroup(app, chair_of, subgroup_id):
+    with chair_of(subgroup_id):
         page = board_pages.subgroup_layout(subgroup_id)()
         tiles = subgroup.update_tiles({"subgroup": subgroup_id})
         table = subgroup.update_measure_table({"subgroup": subgroup_id})
+        others = [s for s in board_pages.BOARD_SUBGROUPS if s != subgroup_id]
+        refused = board_pages.subgroup_layout(others[0])()
     text = _text(page)
     assert SUBGROUPS[subgroup_id].name in text
     covered = board_pages.EXTRAS.get(subgroup_id, (None, ()))[1]
@@ -65,8 +100,13 @@ def test_each_subgroup_page_renders_its_measures(app, as_user, subgroup_id):
         assert spec.title in text  # a section for every headline measure
     assert "tile-value" in str(tiles)
     for spec in MEASURES.values():
-        if spec.subgroup == subgroup_id:
+        if (
+            spec.subgroup == subgroup_id
+            and DATASETS[spec.dataset_id].classification != "force_restricted"
+        ):
             assert spec.title in _text(table)
+    # The chair of one subgroup cannot open another's page.
+    assert SUBGROUPS[others[0]].name not in _text(refused)
 
 
 def test_women_imprisonment_section_equals_the_prt_table(app, as_user, public_data_dir):

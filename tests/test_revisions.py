@@ -436,7 +436,7 @@ def test_br_keyboard_user_opens_about_this_figure_on_a_revised_tile(
     dash_br.find_element("#login-submit").click()
     national = revised_app.original["national"]
     dash_br.wait_for_contains_text(
-        "#tile-national-open-revision", f"was {national:,.0f}", timeout=15
+        "#tile-national-open-revision", f"was {national:,.0f}", timeout=30
     )
 
     summary = dash_br.find_element("#tile-national-open-about summary")
@@ -444,7 +444,7 @@ def test_br_keyboard_user_opens_about_this_figure_on_a_revised_tile(
     assert details.get_attribute("open") is None
     # Tab through the page until the disclosure has focus, as a keyboard user would.
     keyboard = ActionChains(dash_br.driver)
-    for _ in range(60):
+    for _ in range(400):  # the headline tiles and the measure table's links come first
         keyboard.send_keys(Keys.TAB).perform()
         if dash_br.driver.switch_to.active_element == summary:
             break

@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from callbacks import register_callbacks
 from callbacks.auth import AuthSettings, register_auth
 from callbacks.context import services
+from callbacks.force_page import register_force_page
 from callbacks.navigation import register_home_redirect, serve_layout
 from callbacks.page_guard import register_page_guard
 from callbacks.pages import register_board_pages
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     register_pages()
     register_board_pages()  # their layouts check rights, so they live in callbacks/
+    register_force_page(settings.plan_file)
     register_admin_pages()
     app.layout = serve_layout
     register_callbacks(app)

@@ -16,8 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from callbacks import register_callbacks
+from callbacks.admin_sharing import register_sharing_page
 from callbacks.auth import AuthSettings, register_auth
 from callbacks.context import services
+from callbacks.force_page import register_force_page
 from callbacks.navigation import register_home_redirect, serve_layout
 from callbacks.page_guard import register_page_guard
 from callbacks.pages import register_board_pages
@@ -32,6 +34,7 @@ from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.locks import exclusive
 from loaders.organisations import sync_organisations
 from loaders.refresh import sync_registry
+from loaders.sharing import seed_register
 from scheduler.jobs import refresh_everything, refresh_if_empty, start_background_refresh
 from scheduler.service import start_in_app_scheduler
 
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         session_factory = make_sessionmaker(engine)
         sync_registry(session_factory, settings.lcjp)
         sync_organisations(session_factory, settings.lcjp)
+        seed_register(session_factory)
     app_services = Services(settings, engine, session_factory)
     server.extensions["lcjp"] = app_services
 
@@ -122,6 +126,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     register_pages()
     register_board_pages()  # their layouts check rights, so they live in callbacks/
+    register_force_page(settings.plan_file)
+    register_sharing_page()
     register_admin_pages()
     app.layout = serve_layout
     register_callbacks(app)

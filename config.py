@@ -97,6 +97,7 @@ class Settings:
     login_max_failures_per_address: int = 20
     login_throttle_minutes: int = 15
     suppression_threshold: int = 10
+    plan_file: Path | None = None  # JSON Police and Crime Plan; None uses loaders.plan.DEFAULT_PLAN
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -132,6 +133,7 @@ class Settings:
             login_max_failures_per_address=_env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
             login_throttle_minutes=_env_int("LOGIN_THROTTLE_MINUTES", 15),
             suppression_threshold=int(os.environ.get("SUPPRESSION_THRESHOLD", "10")),
+            plan_file=Path(os.environ["PLAN_FILE"]) if os.environ.get("PLAN_FILE") else None,
         )
         return replace(settings, **overrides).resolved()
 

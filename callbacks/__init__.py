@@ -22,4 +22,7 @@ def register_callbacks(app: dash.Dash) -> None:
 
     admin_users.register(app)
     admin_audit.register(app)
+    from callbacks import admin_sharing
+
+    admin_sharing.register(app)
     subgroup.register(app)

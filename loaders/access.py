@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from loaders.datasets import DATASETS
 from loaders.measures import MEASURES, SUBGROUPS
 from loaders.models import Area, Organisation, SubgroupGrant, User
+from loaders.sharing import datasets_shared_with
 
 ROLES = ("admin", "analyst", "chair", "member", "viewer")
 ROLE_NAMES = {
@@ -54,6 +55,8 @@ class Rights:
     organisation_kind: str | None = None
     force_area: str | None = None
     subgroups: frozenset[str] = field(default_factory=frozenset)
+    # Datasets the data-sharing register shares with the user's organisation.
+    shared_datasets: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def is_admin(self) -> bool:
@@ -93,6 +96,7 @@ def rights_for(session: Session, user_id: int | None) -> Rights:
         organisation_kind=organisation.kind if organisation else None,
         force_area=organisation.force_area_code if organisation else None,
         subgroups=subgroups if user.role in SUBGROUP_ROLES else frozenset(),
+        shared_datasets=datasets_shared_with(session, organisation.code if organisation else None),
     )
 
 
@@ -117,13 +121,27 @@ def reach(rights: Rights, classification: str) -> str:
     return EVERY_AREA if rights.sees_all_data else NOTHING
 
 
+def dataset_classification_reach(rights: Rights, dataset) -> str:
+    """reach(), widened for a force-restricted dataset the register shares with the user's
+    organisation (the OPCC and the owning force need no entry)."""
+    how_far = reach(rights, dataset.classification)
+    if (
+        how_far != EVERY_AREA
+        and rights.role in ROLES
+        and dataset.classification == "force_restricted"
+        and dataset.id in rights.shared_datasets
+    ):
+        return EVERY_AREA
+    return how_far
+
+
 def measure_reach(rights: Rights, measure_id: str) -> str:
     """How far one measure's figures reach: its subgroup, then its dataset's classification."""
     spec = MEASURES.get(measure_id)
     dataset = DATASETS.get(spec.dataset_id) if spec else None
     if spec is None or dataset is None or not can_view_subgroup(rights, spec.subgroup):
         return NOTHING
-    return reach(rights, dataset.classification)
+    return dataset_classification_reach(rights, dataset)
 
 
 def can_view_measure(rights: Rights, measure_id: str) -> bool:
@@ -148,7 +166,7 @@ def dataset_reach(rights: Rights, dataset_id: str) -> str:
         return EVERY_AREA if rights.sees_all_data else NOTHING
     if not visible_measures(rights, dataset_id):
         return NOTHING
-    return reach(rights, dataset.classification)
+    return dataset_classification_reach(rights, dataset)
 
 
 def area_in_reach(rights: Rights, area_reach: str, area_code: str | None, area_forces) -> bool:

@@ -332,3 +332,21 @@ class AuditEvent(Base):
     username: Mapped[str] = mapped_column(sa.String(80), default="", index=True)
     ip: Mapped[str] = mapped_column(sa.String(64), default="")
     detail: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class DataSharingEntry(Base):
+    """The data-sharing register: under which agreement a dataset is held, who it is shared with
+    and whether it may be published. It drives who sees force-restricted figures."""
+
+    __tablename__ = "data_sharing_entry"
+
+    dataset_id: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(200), default="")
+    agreement_type: Mapped[str] = mapped_column(sa.String(20), default="")  # MoU, DSA or public
+    reference: Mapped[str] = mapped_column(sa.String(120), default="")
+    review_date: Mapped[date | None] = mapped_column(sa.Date)
+    classification: Mapped[str] = mapped_column(sa.String(40))
+    shared_with: Mapped[str] = mapped_column(
+        sa.Text, default=""
+    )  # organisation codes, comma-separated
+    may_publish: Mapped[bool] = mapped_column(default=False)

@@ -1,0 +1,164 @@
+"""The Force performance page: the Police and Crime Plan's questions, each answered by the
+measure sections of the board grammar (the section callbacks in callbacks/subgroup.py fill them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+import flask_login
+from dash import html
+
+from callbacks import data
+from callbacks.permissions import can_view_measure, sees_small_numbers
+from layouts import measure as grammar
+from layouts.components import data_table, not_authorised
+from layouts.formatting import format_value
+from layouts.subgroup import section_state
+from loaders import board
+from loaders.datasets import DATASETS
+from loaders.measures import MEASURES
+from loaders.plan import VIEWS, PolicePlan, load_plan, period_figures
+
+FORCE_PAGE_PATH = "/force-performance"
+FORCE_SUBGROUP = "force"
+_PLAN: dict[str, PolicePlan] = {}
+
+
+def current_plan() -> PolicePlan:
+    return _PLAN["plan"]
+
+
+def _signed_in_user():
+    user = flask_login.current_user
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def headline_figures(spec, forces: list[str], view: str, user) -> tuple[list, object]:
+    """The board period's figure per force for a count measure, as tiles and as a table."""
+    figures = period_figures(board.totals(data.observations(spec.id), spec.unit), forces, view)
+    hide = not sees_small_numbers(user)
+    threshold = data.suppression_threshold()
+    figures = figures.assign(
+        shown=[
+            "withheld (small number)"
+            if hide and board.suppressed(v, spec.unit, threshold)
+            else format_value(v, spec.unit)
+            for v in figures["value"]
+        ]
+    )
+    tiles = [
+        dbc.Col(
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.P(f"{spec.title} – {row.area_name}", className="small mb-1"),
+                        html.P(row.shown, className="h3 mb-0"),
+                        html.P(row.period, className="small text-body-secondary mb-0"),
+                    ]
+                ),
+                class_name="mb-3",
+                id=f"force-tile-{spec.id}-{row.area_code}".lower(),
+            ),
+            md=4,
+        )
+        for row in figures.itertuples(index=False)
+    ]
+    table = figures.rename(columns={"area_name": "Force", "period": "Period", "shown": "Figure"})
+    return tiles, data_table(table[["Force", "Period", "Figure"]], f"{spec.title} by force")
+
+
+def _view_switch(view: str):
+    return html.Nav(
+        [
+            html.Span("Board period: ", className="me-2"),
+            *(
+                html.A(
+                    label + (" (shown)" if key == view else ""),
+                    href=f"{FORCE_PAGE_PATH}?view={key}",
+                    className="btn btn-sm me-2 "
+                    + ("btn-primary" if key == view else "btn-outline-primary"),
+                    **({"aria-current": "page"} if key == view else {}),
+                )
+                for key, label in VIEWS.items()
+            ),
+        ],
+        className="mb-3",
+        **{"aria-label": "Board period"},
+    )
+
+
+def force_layout(**query):
+    """Headline figures for the chosen board period, then each Plan question with its measures."""
+    user = _signed_in_user()
+    if user is None:
+        return html.Div()
+    plan = current_plan()
+    visible = {m for m in plan.measure_ids() if can_view_measure(user, m)}
+    if not visible:
+        return not_authorised("You do not have access to the force's performance information.")
+    view = query.get("view") if query.get("view") in VIEWS else "monthly"
+    forces = list(data.lcjp().get("forces", []))
+    headline_blocks = []
+    for measure_id in plan.headline_measures:
+        spec = MEASURES[measure_id]
+        if measure_id not in visible or spec.unit not in board.SUMMABLE_UNITS:
+            continue
+        tiles, table = headline_figures(spec, forces, view, user)
+        headline_blocks += [
+            dbc.Row(tiles),
+            html.Details([html.Summary(f"Show the figures: {spec.title}"), table]),
+        ]
+    questions = []
+    for question in plan.questions:
+        shown = [MEASURES[m] for m in question.measure_ids if m in visible]
+        if not shown:
+            continue
+        questions.append(html.H2(question.question, className="h4 mt-4", id=f"q-{question.id}"))
+        if question.priority:
+            questions.append(html.P(f"Plan priority: {question.priority}", className="small"))
+        questions += [
+            grammar.measure_section(
+                spec,
+                FORCE_SUBGROUP,
+                section_state(spec.id, query),
+                DATASETS[spec.dataset_id].title,
+                DATASETS[spec.dataset_id].cadence,
+                DATASETS[spec.dataset_id].classification,
+            )
+            for spec in shown
+        ]
+    return html.Div(
+        [
+            html.H1("Force performance", id="page-heading"),
+            html.P(f"Measured against the {plan.title}."),
+            _view_switch(view),
+            html.P(
+                f"Showing the {VIEWS[view]} view: "
+                + (
+                    "the latest complete calendar quarter, summed from monthly counts."
+                    if view == "quarterly"
+                    else "the latest month."
+                ),
+                id="force-view-note",
+            ),
+            html.H2("Headlines", className="h4"),
+            *(headline_blocks or [html.P("No headline figures are loaded yet.")]),
+            *questions,
+        ]
+    )
+
+
+def register_force_page(plan_file: Path | None) -> None:
+    """Validate the configured Plan (an unknown measure stops the start) and register the page."""
+    _PLAN["plan"] = load_plan(plan_file, MEASURES)
+    dash.register_page(
+        "force_performance",
+        path=FORCE_PAGE_PATH,
+        name="Force performance",
+        title="Force performance – LCJP Performance Board",
+        order=50,
+        layout=force_layout,
+        subgroups=(FORCE_SUBGROUP,),
+    )

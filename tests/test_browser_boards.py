@@ -20,6 +20,7 @@ PAGES = [
     "/reducing-reoffending",
     "/female-offender",
     "/police-demand",
+    "/force-performance",
 ]
 
 

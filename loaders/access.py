@@ -255,3 +255,36 @@ def area_force_map(session: Session) -> dict[str, str | None]:
     for code in areas:
         force_of(code)
     return resolved
+
+
+# Who answers for a dataset's figures: users of these kinds of organisation may write commentary
+# on its measures (within their own subgroups); the OPCC may write on any measure it can see.
+DATASET_OWNERS: dict[str, frozenset[str]] = {
+    "moj_ccsq_crown": frozenset({"hmcts"}),
+    "hmcts_crown_mi": frozenset({"hmcts"}),
+    "hmcts_magistrates_mi": frozenset({"hmcts"}),
+    "police_uk_street": frozenset({"police"}),
+    "police_uk_outcomes": frozenset({"police"}),
+    "police_force_extract": frozenset({"police"}),
+    "cps_case_outcomes": frozenset({"cps"}),
+    "cps_weekly_dashboard": frozenset({"cps"}),
+    "wcu_witness_care": frozenset({"police", "victim_services"}),
+    "victims_code_compliance": frozenset({"police", "cps", "victim_services", "probation"}),
+    "moj_proven_reoffending": frozenset({"probation", "youth_justice", "prisons"}),
+    "probation_iom_cohort": frozenset({"probation", "police"}),
+    "prt_women_imprisonment": frozenset({"probation", "prisons", "other"}),
+    "womens_services": frozenset({"probation", "other"}),
+}
+
+
+def can_comment(rights: Rights, measure_id: str) -> bool:
+    """The OPCC writes on any measure it may see; a partner's chair or member only on measures of
+    their own subgroups whose figures their organisation answers for. Viewers never write."""
+    spec = MEASURES.get(measure_id)
+    if spec is None or not can_view_measure(rights, measure_id):
+        return False
+    if rights.sees_all_data or rights.organisation_kind == "opcc":
+        return True
+    if rights.role not in SUBGROUP_ROLES or spec.subgroup not in rights.subgroups:
+        return False
+    return rights.organisation_kind in DATASET_OWNERS.get(spec.dataset_id, frozenset())

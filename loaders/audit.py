@@ -39,6 +39,12 @@ EVENTS = {
     "password_reset": "Reset a password",
     "rights_granted": "Granted subgroup rights",
     "rights_revoked": "Revoked subgroup rights",
+    "meeting_created": "Scheduled a meeting",
+    "commentary_saved": "Saved a commentary draft",
+    "commentary_published": "Published commentary",
+    "action_raised": "Raised an action",
+    "action_updated": "Updated an action",
+    "pack_generated": "Generated a board pack",
 }
 MAX_DETAIL = 4000
 COMMAND_LINE = "(command line)"

@@ -350,3 +350,97 @@ class DataSharingEntry(Base):
         sa.Text, default=""
     )  # organisation codes, comma-separated
     may_publish: Mapped[bool] = mapped_column(default=False)
+
+
+class Meeting(Base):
+    """A board or group meeting: which report's agenda it follows, and when it sits."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[str] = mapped_column(sa.String(40), index=True)
+    meeting_date: Mapped[date] = mapped_column(sa.Date, index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    created_by: Mapped[str] = mapped_column(sa.String(80), default="")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class Commentary(Base):
+    """A partner's context for one measure and period. The text as drafted and as last published
+    are kept on this row for quick reading; every save is also kept in CommentaryVersion."""
+
+    __tablename__ = "commentary"
+    __table_args__ = (sa.UniqueConstraint("measure_id", "period_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_id: Mapped[str] = mapped_column(sa.String(80), index=True)
+    period_end: Mapped[date] = mapped_column(sa.Date)
+    draft_text: Mapped[str | None] = mapped_column(sa.Text)  # unpublished changes, if any
+    draft_by: Mapped[str | None] = mapped_column(sa.String(80))
+    published_text: Mapped[str | None] = mapped_column(sa.Text)
+    published_by: Mapped[str | None] = mapped_column(sa.String(80))
+    published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(default=0)  # the newest CommentaryVersion number
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class CommentaryVersion(Base):
+    """Every saved draft and every publication of a commentary, never changed afterwards."""
+
+    __tablename__ = "commentary_version"
+    __table_args__ = (sa.UniqueConstraint("commentary_id", "version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    commentary_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("commentary.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column()
+    status: Mapped[str] = mapped_column(sa.String(20))  # draft or published
+    text: Mapped[str] = mapped_column(sa.Text)
+    saved_by: Mapped[str] = mapped_column(sa.String(80))
+    organisation: Mapped[str] = mapped_column(sa.String(40), default="")
+    saved_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class MeetingAction(Base):
+    """An action raised in a meeting against a measure (and the signal that prompted it)."""
+
+    __tablename__ = "meeting_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("meeting.id", ondelete="SET NULL"), index=True
+    )
+    measure_id: Mapped[str] = mapped_column(sa.String(80), index=True)
+    signal: Mapped[str] = mapped_column(sa.String(300), default="")
+    title: Mapped[str] = mapped_column(sa.String(300))
+    owner: Mapped[str] = mapped_column(sa.String(200))
+    due_date: Mapped[date] = mapped_column(sa.Date)
+    status: Mapped[str] = mapped_column(sa.String(20), default="open")
+    update_note: Mapped[str] = mapped_column(sa.Text, default="")
+    raised_by: Mapped[str] = mapped_column(sa.String(80), default="")
+    raised_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(sa.String(80), default="")
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class PackSnapshot(Base):
+    """A board pack as presented: its figures, commentary and vintages frozen with the files, so
+    the meeting's record survives later revisions of the data. Rows are never updated."""
+
+    __tablename__ = "pack_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[str] = mapped_column(sa.String(40), index=True)
+    meeting_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("meeting.id", ondelete="SET NULL"), index=True
+    )
+    period_label: Mapped[str] = mapped_column(sa.String(80))
+    audience: Mapped[str] = mapped_column(sa.String(200))
+    measure_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    content: Mapped[dict] = mapped_column(sa.JSON)
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    pptx: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    xlsx: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    generated_by: Mapped[str] = mapped_column(sa.String(80), default="")
+    generated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -156,3 +156,17 @@ def test_every_report_has_measures_in_agenda_order():
         ids = report.measure_ids()
         assert ids and len(ids) == len(set(ids)), report.id
     assert len(REPORTS) == 7
+
+
+def test_a_brief_shows_the_same_figure_as_the_database(app, as_user):
+    from callbacks.briefs import measure_brief
+    from callbacks.subgroup import _view, default_focus
+
+    with as_user("analyst"):
+        brief = measure_brief("crown_open_cases", hide_small_numbers=False)
+        view = _view(brief.spec)
+        latest = view.headlines[default_focus(view)]
+    assert brief.has_figures and brief.area_code == latest.area_code
+    assert brief.texts["value"] == f"{latest.value:,.0f}"
+    assert brief.table.shape[0] == len(brief.figure.data[0].x)
+    assert brief.summary.startswith(latest.area_name)

@@ -54,10 +54,6 @@ def _env_per_dataset(prefix: str) -> dict[str, str]:
     }
 
 
-def _env_int(name: str, default: int) -> int:
-    return _env_number(name, default, int)
-
-
 class ConfigurationError(RuntimeError):
     """A setting is missing or unsafe; the message says which and why."""
 
@@ -125,14 +121,14 @@ class Settings:
             misfire_grace_seconds=_env_number("SCHEDULER_MISFIRE_GRACE", 3600, int),
             stale_grace_days=_env_number("STALE_GRACE_DAYS", None, int),
             scheduler_in_app=_env_bool("SCHEDULER_IN_APP"),
-            session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", 30),
-            session_max_hours=_env_int("SESSION_MAX_HOURS", 12),
+            session_idle_minutes=_env_number("SESSION_IDLE_MINUTES", 30, int),
+            session_max_hours=_env_number("SESSION_MAX_HOURS", 12, int),
             secure_cookies=_env_bool("SESSION_COOKIE_SECURE"),
-            trusted_proxy_hops=_env_int("TRUSTED_PROXY_HOPS", 0),
-            login_max_failures_per_account=_env_int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
-            login_max_failures_per_address=_env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
-            login_throttle_minutes=_env_int("LOGIN_THROTTLE_MINUTES", 15),
-            suppression_threshold=int(os.environ.get("SUPPRESSION_THRESHOLD", "10")),
+            trusted_proxy_hops=_env_number("TRUSTED_PROXY_HOPS", 0, int),
+            login_max_failures_per_account=_env_number("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, int),
+            login_max_failures_per_address=_env_number("LOGIN_MAX_FAILURES_PER_ADDRESS", 20, int),
+            login_throttle_minutes=_env_number("LOGIN_THROTTLE_MINUTES", 15, int),
+            suppression_threshold=_env_number("SUPPRESSION_THRESHOLD", 10, int),
             plan_file=Path(os.environ["PLAN_FILE"]) if os.environ.get("PLAN_FILE") else None,
         )
         return replace(settings, **overrides).resolved()

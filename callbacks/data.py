@@ -16,7 +16,7 @@ from loaders.models import Dataset
 
 _CACHE: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
-_MAX_ENTRIES = 64
+_MAX_ENTRIES = 128  # a board pack reads every measure of a report
 
 
 def current_vintages() -> tuple:
@@ -25,27 +25,35 @@ def current_vintages() -> tuple:
         return tuple(session.execute(sa.select(Dataset.id, Dataset.current_vintage_id)).all())
 
 
+def _filters_key(filters: dict) -> tuple:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()))
+
+
+def _cached(name: str, build):
+    """`build(session)` once per (database, current vintages, name): any refresh changes the
+    vintages and so every key, and earlier vintages never change, so no entry goes stale."""
+    key = (services().settings.database_url, current_vintages(), name)
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    with services().session_factory() as session:
+        value = build(session)
+    with _LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > _MAX_ENTRIES:
+            _CACHE.popitem(last=False)
+    return value
+
+
 def observations(measure_id: str, **filters) -> pd.DataFrame:
     """queries.observations through a small LRU cache, cut down to the rows the signed-in user may
     see (NotAuthorised if none of the measure); callers get a copy they may change."""
     permissions.require_measure(measure_id)
-    key = (
-        services().settings.database_url,
-        current_vintages(),
-        measure_id,
-        tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items())),
+    cached = _cached(
+        ("observations", measure_id, _filters_key(filters)),
+        lambda session: queries.observations(session, measure_id, **filters),
     )
-    with _LOCK:
-        cached = _CACHE.get(key)
-        if cached is not None:
-            _CACHE.move_to_end(key)
-    if cached is None:
-        with services().session_factory() as session:
-            cached = queries.observations(session, measure_id, **filters)
-        with _LOCK:
-            _CACHE[key] = cached
-            while len(_CACHE) > _MAX_ENTRIES:
-                _CACHE.popitem(last=False)
     return permissions.permitted_rows(measure_id, cached).copy()
 
 
@@ -78,30 +86,13 @@ def stale_reason(dataset_id: str) -> str:
 
 
 def revisions(measure_id: str, **filters) -> pd.DataFrame:
-    """Earlier values of the current figures (loaders.revisions), cached like observations.
-
-    Earlier vintages never change and any new load changes the current vintages, so the same
-    key rule holds.
-    """
-    key = (
-        "revisions",
-        services().settings.database_url,
-        current_vintages(),
-        measure_id,
-        tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items())),
-    )
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key].copy()
-    with services().session_factory() as session:
-        frame = loader_revisions.latest_revisions(
+    """Earlier values of the current figures (loaders.revisions), cached like observations."""
+    frame = _cached(
+        ("revisions", measure_id, _filters_key(filters)),
+        lambda session: loader_revisions.latest_revisions(
             loader_revisions.revisions(session, measure_id, **filters)
-        )
-    with _LOCK:
-        _CACHE[key] = frame
-        while len(_CACHE) > _MAX_ENTRIES:
-            _CACHE.popitem(last=False)
+        ),
+    )
     return frame.copy()
 
 
@@ -116,12 +107,4 @@ def suppression_threshold() -> int:
 
 def boundaries() -> dict:
     """Force-area outlines as GeoJSON, cached with the figures (they change with their vintage)."""
-    key = (services().settings.database_url, current_vintages(), "__boundaries__")
-    with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
-    with services().session_factory() as session:
-        geojson = queries.boundaries(session)
-    with _LOCK:
-        _CACHE[key] = geojson
-    return geojson
+    return _cached(("boundaries",), queries.boundaries)

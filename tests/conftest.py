@@ -204,3 +204,24 @@ def as_user(app):
             yield user
 
     return signed_in
+
+
+@pytest.fixture
+def sign_in(dash_thread_server, dash_br, app, credentials):
+    """Serve the app and sign in through the real form as a role, landing on `next_url`.
+
+    The server is started directly: dash_duo.start_server would wait for a Dash page at '/',
+    but an anonymous visitor is (rightly) sent to the plain sign-in page instead.
+    """
+    dash_thread_server(app)
+    dash_br.base = dash_thread_server.url
+
+    def go(next_url: str = "/effectiveness-efficiency", role: str = "viewer"):
+        username, password = credentials[role]
+        dash_br.driver.get(f"{dash_thread_server.url}/login?next={next_url}")
+        dash_br.find_element("#username").send_keys(username)
+        dash_br.find_element("#password").send_keys(password)
+        dash_br.find_element("#login-submit").click()
+        return dash_br
+
+    return go

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import dash
 import pytest
+from dash_tree import text_of
 
 from callbacks import pages as board_pages
 from callbacks import subgroup
@@ -17,16 +18,6 @@ from loaders.spc import POLARITIES
 UNITS = {"count", "percent", "days", "weeks", "hours", "minutes", "ratio", "per_100k"}
 PAGE_SUBGROUPS = {*board_pages.BOARD_SUBGROUPS, "police-demand", "force"}
 PAGE_PENDING: set[str] = set()
-
-
-def _text(component) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
 
 
 def test_registry_every_measure_has_a_loader_a_page_and_a_definition(app):
@@ -89,7 +80,7 @@ def test_each_subgroup_page_renders_for_a_chair_of_that_subgroup(app, chair_of, 
         table = subgroup.update_measure_table({"subgroup": subgroup_id})
         others = [s for s in board_pages.BOARD_SUBGROUPS if s != subgroup_id]
         refused = board_pages.subgroup_layout(others[0])()
-    text = _text(page)
+    text = text_of(page)
     assert SUBGROUPS[subgroup_id].name in text
     covered = board_pages.EXTRAS.get(subgroup_id, (None, ()))[1]
     headline = [
@@ -105,9 +96,9 @@ def test_each_subgroup_page_renders_for_a_chair_of_that_subgroup(app, chair_of, 
             spec.subgroup == subgroup_id
             and DATASETS[spec.dataset_id].classification != "force_restricted"
         ):
-            assert spec.title in _text(table)
+            assert spec.title in text_of(table)
     # The chair of one subgroup cannot open another's page.
-    assert SUBGROUPS[others[0]].name not in _text(refused)
+    assert SUBGROUPS[others[0]].name not in text_of(refused)
 
 
 def test_women_imprisonment_section_equals_the_prt_table(app, as_user, public_data_dir):
@@ -134,7 +125,7 @@ def test_cps_conviction_rate_drills_from_area_to_offence(app, as_user, public_da
     bars = dict(zip(compare.data[0].y, compare.data[0].x, strict=True))
     # Oct 2015 Cleveland offences against the person: 149 convictions, 49 unsuccessful.
     assert bars["Offences Against The Person"] == pytest.approx(100 * 149 / 198)
-    assert "Cleveland" in _text(parts[2]) and "2015-10-31" in _text(parts[2])
+    assert "Cleveland" in text_of(parts[2]) and "2015-10-31" in text_of(parts[2])
 
 
 def test_forged_drill_state_is_dropped(app, as_user):
@@ -143,7 +134,7 @@ def test_forged_drill_state_is_dropped(app, as_user):
             "police_unable_to_prosecute_share",
             {"area": "E23000001' OR '1'='1", "period": "2999-01-31", "filters": {"x": "y"}},
         )
-    assert "All areas" in _text(parts[2])
+    assert "All areas" in text_of(parts[2])
     assert "Durham & Cleveland LCJP" in parts[1]
 
 
@@ -183,7 +174,7 @@ def test_navigation_from_clicks_builds_shareable_urls():
 def test_overview_lists_every_subgroup_and_puts_exceptions_first(app, as_user):
     with as_user("analyst"):
         content = subgroup.update_overview({})
-    text = _text(content)
+    text = text_of(content)
     assert text.index("Exceptions") < text.index("Effectiveness & Efficiency")
     for subgroup_id in board_pages.BOARD_SUBGROUPS:
         assert SUBGROUPS[subgroup_id].name in text

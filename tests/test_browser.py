@@ -11,26 +11,6 @@ from selenium.webdriver.common.by import By
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def sign_in(dash_thread_server, dash_br, app, credentials):
-    """Serve the app and sign in through the real form, landing on `next_url`.
-
-    The server is started directly: dash_duo.start_server would wait for a Dash page at '/',
-    but an anonymous visitor is (rightly) sent to the plain sign-in page instead.
-    """
-    dash_thread_server(app)
-
-    def go(next_url: str = "/effectiveness-efficiency", role: str = "viewer"):
-        username, password = credentials[role]
-        dash_br.driver.get(f"{dash_thread_server.url}/login?next={next_url}")
-        dash_br.find_element("#username").send_keys(username)
-        dash_br.find_element("#password").send_keys(password)
-        dash_br.find_element("#login-submit").click()
-        return dash_br
-
-    return go
-
-
 def test_br001_sign_in_open_ee_and_click_a_court_to_drill_down(sign_in, public_data_dir):
     dash_duo = sign_in()
     dash_duo.wait_for_text_to_equal("#page-heading", "Effectiveness & Efficiency", timeout=30)

@@ -25,16 +25,10 @@ PAGES = [
 
 
 @pytest.fixture
-def browser(dash_thread_server, dash_br, app, credentials):
-    """A signed-in browser on the app (see tests/test_browser.py for why the server is direct)."""
-    dash_thread_server(app)
-    username, password = credentials["analyst"]
-    dash_br.driver.get(f"{dash_thread_server.url}/login")
-    dash_br.find_element("#username").send_keys(username)
-    dash_br.find_element("#password").send_keys(password)
-    dash_br.find_element("#login-submit").click()
+def browser(sign_in):
+    """An analyst's browser on the app, past the sign-in form."""
+    dash_br = sign_in("/", "analyst")
     dash_br.wait_for_element("#page-heading", timeout=30)
-    dash_br.base = dash_thread_server.url
     return dash_br
 
 

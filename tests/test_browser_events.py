@@ -18,14 +18,8 @@ input.dispatchEvent(new Event('input', {bubbles: true}));
 
 
 @pytest.fixture
-def signed_in_admin(dash_thread_server, dash_br, app, credentials):
-    dash_thread_server(app)
-    username, password = credentials["admin"]
-    dash_br.driver.get(f"{dash_thread_server.url}/login?next=/admin/events")
-    dash_br.find_element("#username").send_keys(username)
-    dash_br.find_element("#password").send_keys(password)
-    dash_br.find_element("#login-submit").click()
-    return dash_br
+def signed_in_admin(sign_in):
+    return sign_in("/admin/events", "admin")
 
 
 def test_br_events_admin_adds_and_deletes_an_event(signed_in_admin):

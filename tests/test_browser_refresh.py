@@ -8,21 +8,6 @@ from selenium.webdriver.common.keys import Keys
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def sign_in(dash_thread_server, dash_br, app, credentials):
-    dash_thread_server(app)
-
-    def go(next_url: str, role: str):
-        username, password = credentials[role]
-        dash_br.driver.get(f"{dash_thread_server.url}/login?next={next_url}")
-        dash_br.find_element("#username").send_keys(username)
-        dash_br.find_element("#password").send_keys(password)
-        dash_br.find_element("#login-submit").click()
-        return dash_br
-
-    return go
-
-
 def test_br101_admin_refreshes_all_and_watches_the_ledger(sign_in):
     dash_duo = sign_in("/admin/refresh", "admin")
     dash_duo.wait_for_text_to_equal("#page-heading", "Data refresh", timeout=30)

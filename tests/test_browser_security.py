@@ -9,23 +9,8 @@ from selenium.webdriver.common.keys import Keys
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def signed_in(dash_thread_server, dash_br, app, credentials):
-    dash_thread_server(app)
-
-    def go(role: str, next_url: str):
-        username, password = credentials[role]
-        dash_br.driver.get(f"{dash_thread_server.url}/login?next={next_url}")
-        dash_br.find_element("#username").send_keys(username)
-        dash_br.find_element("#password").send_keys(password)
-        dash_br.find_element("#login-submit").click()
-        return dash_br
-
-    return go
-
-
-def test_brsec001_every_page_runs_under_the_csp_without_console_errors(signed_in):
-    browser = signed_in("admin", "/police-demand")
+def test_brsec001_every_page_runs_under_the_csp_without_console_errors(sign_in):
+    browser = sign_in("/police-demand", "admin")
     browser.wait_for_text_to_equal("#page-heading", "Police demand & outcomes", timeout=15)
     browser.wait_for_contains_text("#police-crime-summary", "Durham", timeout=15)
     browser.wait_for_element("#police-outcomes-graph .trace.bars", timeout=15)
@@ -40,8 +25,8 @@ def test_brsec001_every_page_runs_under_the_csp_without_console_errors(signed_in
     assert browser.get_logs() == []
 
 
-def test_brsec002_the_policy_blocks_an_injected_inline_script(signed_in):
-    browser = signed_in("viewer", "/effectiveness-efficiency")
+def test_brsec002_the_policy_blocks_an_injected_inline_script(sign_in):
+    browser = sign_in("/effectiveness-efficiency", "viewer")
     browser.wait_for_text_to_equal("#page-heading", "Effectiveness & Efficiency", timeout=15)
     outcome = browser.driver.execute_async_script(
         """
@@ -62,16 +47,16 @@ def test_brsec002_the_policy_blocks_an_injected_inline_script(signed_in):
     assert any("Content Security Policy" in entry["message"] for entry in browser.get_logs())
 
 
-def test_brsec003_a_viewer_opening_an_admin_url_sees_only_a_refusal(signed_in):
-    browser = signed_in("viewer", "/admin/users")
+def test_brsec003_a_viewer_opening_an_admin_url_sees_only_a_refusal(sign_in):
+    browser = sign_in("/admin/users", "viewer")
     browser.wait_for_text_to_equal("#page-heading", "Not authorised", timeout=15)
     assert not browser.driver.find_elements("css selector", "#admin-users-table")
     nav = browser.find_element(".navbar").text
     assert "Users and rights" not in nav and "Audit log" not in nav
 
 
-def test_brsec004_audit_filters_work_from_the_keyboard(signed_in):
-    browser = signed_in("admin", "/admin/audit")
+def test_brsec004_audit_filters_work_from_the_keyboard(sign_in):
+    browser = sign_in("/admin/audit", "admin")
     browser.wait_for_contains_text("#audit-summary", "events", timeout=15)
     field = browser.find_element("#audit-user")
     field.send_keys("test-admin", Keys.ENTER)
@@ -81,10 +66,10 @@ def test_brsec004_audit_filters_work_from_the_keyboard(signed_in):
     assert browser.get_logs() == []
 
 
-def test_brsec005_an_ended_session_sends_the_browser_to_sign_in(signed_in, app, credentials):
+def test_brsec005_an_ended_session_sends_the_browser_to_sign_in(sign_in, app, credentials):
     from loaders import sessions, users
 
-    browser = signed_in("viewer", "/effectiveness-efficiency")
+    browser = sign_in("/effectiveness-efficiency", "viewer")
     browser.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=15)
     factory = app.server.extensions["lcjp"].session_factory
     with factory() as session:

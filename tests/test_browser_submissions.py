@@ -14,30 +14,14 @@ pytestmark = pytest.mark.browser
 HEADER = ",".join(TEMPLATES["wcu_witness_care"].column_names)
 
 
-@pytest.fixture
-def signed_in(dash_thread_server, dash_br, app, credentials):
-    """Serve the app and sign in through the real form (see tests/test_browser.py)."""
-    dash_thread_server(app)
-
-    def go(next_url: str, role: str = "analyst"):
-        username, password = credentials[role]
-        dash_br.driver.get(f"{dash_thread_server.url}/login?next={next_url}")
-        dash_br.find_element("#username").send_keys(username)
-        dash_br.find_element("#password").send_keys(password)
-        dash_br.find_element("#login-submit").click()
-        return dash_br
-
-    return go
-
-
 def _choose(dash_br, path) -> None:
     dash_br.driver.find_element(By.CSS_SELECTOR, "#submit-upload input[type=file]").send_keys(
         str(path)
     )
 
 
-def test_br101_a_broken_return_is_explained_and_the_corrected_one_loads(signed_in, tmp_path):
-    dash_br = signed_in("/submit?dataset=wcu_witness_care")
+def test_br101_a_broken_return_is_explained_and_the_corrected_one_loads(sign_in, tmp_path):
+    dash_br = sign_in("/submit?dataset=wcu_witness_care", "analyst")
     dash_br.wait_for_text_to_equal("#page-heading", "Submit partner data", timeout=15)
     dash_br.wait_for_contains_text("#submit-template", "Witness Care Unit return", timeout=15)
     assert "Submit partner data" in dash_br.find_element(".navbar").text

@@ -7,33 +7,10 @@ from pathlib import Path
 
 import pytest
 from dash.exceptions import PreventUpdate
+from dash_tree import find_by_id, text_of
 
 from callbacks import effectiveness, police, subgroup
 from layouts import ids
-
-
-def _text(component) -> str:
-    """All the text inside a Dash component tree, for asserting what a person would read."""
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
-
-
-def _find(component, component_id):
-    if isinstance(component, list | tuple):
-        for child in component:
-            found = _find(child, component_id)
-            if found is not None:
-                return found
-        return None
-    if getattr(component, "id", None) == component_id:
-        return component
-    children = getattr(component, "children", None)
-    return _find(children, component_id) if children is not None else None
 
 
 def _court_row(public_data_dir: Path, court: str) -> dict:
@@ -47,25 +24,25 @@ def test_tiles_equal_the_published_court_and_national_figures(as_user, public_da
         tiles = subgroup.update_tiles({"subgroup": "effectiveness-efficiency"})
     teesside = _court_row(public_data_dir, "Teesside")
     durham = _court_row(public_data_dir, "Durham")
-    assert _text(_find(court_tiles, "tile-court-teesside-value")).startswith("1,548")
+    assert text_of(find_by_id(court_tiles, "tile-court-teesside-value")).startswith("1,548")
     assert float(teesside["open_latest"]) == 1548
-    assert _text(_find(court_tiles, "tile-court-durham-value")).startswith(
+    assert text_of(find_by_id(court_tiles, "tile-court-durham-value")).startswith(
         f"{float(durham['open_latest']):,.0f}"
     )
-    change = _text(_find(court_tiles, "tile-court-teesside-change"))
+    change = text_of(find_by_id(court_tiles, "tile-court-teesside-change"))
     delta = float(teesside["open_latest"]) - float(teesside["open_year_ago"])
     assert f"{abs(delta):,.0f}" in change and ("up" if delta > 0 else "down") in change
     assert "worse" in change if delta > 0 else "better" in change
-    assert _text(_find(court_tiles, "tile-national-open-value")).startswith("80,203")
+    assert text_of(find_by_id(court_tiles, "tile-national-open-value")).startswith("80,203")
     with open(public_data_dir / "ccsq_crown_court" / "gold_oldest_by_region.csv") as handle:
         north_east = [
             r
             for r in csv.DictReader(handle)
             if r["region"] == "North East" and r["quarter_end"] == "2025-12-31"
         ][0]
-    share = _text(_find(tiles, "tile-crown_open_1yr_share-hmcts-north-east-value"))
+    share = text_of(find_by_id(tiles, "tile-crown_open_1yr_share-hmcts-north-east-value"))
     assert share.startswith(f"{float(north_east['share_1yr_plus']) * 100:.1f}%")
-    comparison = _text(_find(tiles, "tile-crown_open_1yr_share-hmcts-north-east-comparison"))
+    comparison = text_of(find_by_id(tiles, "tile-crown_open_1yr_share-hmcts-north-east-comparison"))
     assert "England & Wales (27.7%)" in comparison
 
 
@@ -79,8 +56,8 @@ def test_national_trend_matches_the_trajectory_file(as_user, public_data_dir):
     assert list(traces["Open cases"].y) == [float(r["open"]) for r in rows]
     assert list(traces["Receipts"].y) == [float(r["receipts"]) for r in rows]
     assert "80,203 cases were open" in summary
-    assert "2025 Q4" in _text(table)
-    assert "Ministry of Justice" in _text(source)
+    assert "2025 Q4" in text_of(table)
+    assert "Ministry of Justice" in text_of(source)
 
 
 def test_courts_chart_highlights_the_lcjp_courts_and_marks_the_median(as_user, public_data_dir):
@@ -129,11 +106,11 @@ def test_drill_down_shows_the_courts_figures_and_its_region(as_user, public_data
         crumbs, tiles, figure, summary, table, _source = effectiveness.update_drill(
             {"court": "CC-TEESSIDE"}
         )
-    assert "North East region" in _text(crumbs) and "Teesside" in _text(crumbs)
-    assert _text(_find(tiles, "tile-drill-open-value")).startswith("1,548")
+    assert "North East region" in text_of(crumbs) and "Teesside" in text_of(crumbs)
+    assert text_of(find_by_id(tiles, "tile-drill-open-value")).startswith("1,548")
     with open(public_data_dir / "ccsq_crown_court" / "gold_court_backlog_ratio.csv") as handle:
         ratio = next(r for r in csv.DictReader(handle) if r["court"] == "Teesside")
-    assert _text(_find(tiles, "tile-drill-years-value")).startswith(
+    assert text_of(find_by_id(tiles, "tile-drill-years-value")).startswith(
         f"{float(ratio['years_of_backlog']):.2f}"
     )
     assert {t.name for t in figure.data} == {"North East", "England and Wales"}
@@ -143,7 +120,7 @@ def test_drill_down_shows_the_courts_figures_and_its_region(as_user, public_data
 def test_a_forged_court_code_returns_no_figures(as_user):
     with as_user("viewer"):
         message, tiles, figure, *_ = effectiveness.update_drill({"court": "E23000001' OR 1=1"})
-    assert "not in the latest release" in _text(message)
+    assert "not in the latest release" in text_of(message)
     assert tiles == [] and figure == {}
 
 
@@ -186,7 +163,7 @@ def test_police_drill_to_a_crime_type_shows_its_outcomes(as_user, public_data_di
         y for trace in figure.data for x, y in zip(trace.x, trace.y, strict=True) if x == "Jan 2025"
     )
     assert january == burglary
-    assert "Burglary" in _text(crumbs)
+    assert "Burglary" in text_of(crumbs)
 
 
 def test_police_forged_force_falls_back_to_an_lcjp_force(as_user):

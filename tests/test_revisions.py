@@ -17,6 +17,7 @@ from pathlib import Path
 import flask_login
 import pytest
 import sqlalchemy as sa
+from dash_tree import find_by_id, text_of
 
 from callbacks import effectiveness
 from config import Settings
@@ -154,29 +155,6 @@ def signed_in(dash_app, username: str = VIEWER[0]):
     with dash_app.server.test_request_context("/_dash-update-component", method="POST"):
         flask_login.login_user(user)
         yield user
-
-
-def _text(component) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
-
-
-def _find(component, component_id):
-    if isinstance(component, list | tuple):
-        for child in component:
-            found = _find(child, component_id)
-            if found is not None:
-                return found
-        return None
-    if getattr(component, "id", None) == component_id:
-        return component
-    children = getattr(component, "children", None)
-    return _find(children, component_id) if children is not None else None
 
 
 def _of_type(component, name: str) -> list:
@@ -325,28 +303,32 @@ def test_tiles_mark_the_revised_figure_and_only_it(revised_app):
         tiles = effectiveness.update_tiles({"court": None})
     national, teesside = revised_app.original["national"], revised_app.original["teesside"]
     loaded = local_time(first.loaded_at)
-    assert _text(_find(tiles, "tile-national-open-value")).startswith(f"{national + 25:,.0f}")
-    assert _text(_find(tiles, "tile-national-open-revision")) == (
+    assert text_of(find_by_id(tiles, "tile-national-open-value")).startswith(
+        f"{national + 25:,.0f}"
+    )
+    assert text_of(find_by_id(tiles, "tile-national-open-revision")) == (
         f"Revised: was {national:,.0f} in the vintage loaded {loaded}"
     )
-    assert _text(_find(tiles, "tile-court-teesside-value")).startswith(f"{teesside + 25:,.0f}")
-    assert _text(_find(tiles, "tile-court-teesside-revision")) == (
+    assert text_of(find_by_id(tiles, "tile-court-teesside-value")).startswith(
+        f"{teesside + 25:,.0f}"
+    )
+    assert text_of(find_by_id(tiles, "tile-court-teesside-revision")) == (
         f"Revised: was {teesside:,.0f} in the vintage loaded {loaded}"
     )
     # Durham's figure and the national share were not revised: no marker at all.
-    assert _find(tiles, "tile-court-durham-value") is not None
-    assert _find(tiles, "tile-court-durham-revision") is None
-    assert _find(tiles, "tile-national-share-1yr-revision") is None
+    assert find_by_id(tiles, "tile-court-durham-value") is not None
+    assert find_by_id(tiles, "tile-court-durham-revision") is None
+    assert find_by_id(tiles, "tile-national-share-1yr-revision") is None
 
 
 def test_tiles_say_where_each_figure_came_from(revised_app, release):
     first, second = _vintages(revised_app.server.extensions["lcjp"].session_factory)
     with signed_in(revised_app):
         tiles = effectiveness.update_tiles({"court": None})
-    about = _find(tiles, "tile-national-open-about")
+    about = find_by_id(tiles, "tile-national-open-about")
     assert type(about).__name__ == "Details"
     assert type(about.children[0]).__name__ == "Summary"  # the keyboard-operable toggle
-    text = _text(about)
+    text = text_of(about)
     assert "About this figure" in text
     assert "Ministry of Justice" in text and SPEC.title in text
     assert "2025 Q4" in text
@@ -356,7 +338,7 @@ def test_tiles_say_where_each_figure_came_from(revised_app, release):
     assert "1 kept" in text  # the earlier vintage
     assert "Demo data" not in text
     # Every tile carries it, the unrevised ones too.
-    assert _find(tiles, "tile-court-durham-about") is not None
+    assert find_by_id(tiles, "tile-court-durham-about") is not None
 
 
 def test_the_trend_chart_marks_the_revised_point_with_both_values(revised_app):
@@ -375,24 +357,24 @@ def test_the_trend_chart_marks_the_revised_point_with_both_values(revised_app):
     assert f"was {national:,.0f}" in marked.customdata[0]
 
     assert f"Open cases, 2025 Q4, is now {national + 25:,.0f}; it was {national:,.0f}" in summary
-    headers = [_text(th) for th in _of_type(table, "Th") if getattr(th, "scope", "") == "col"]
+    headers = [text_of(th) for th in _of_type(table, "Th") if getattr(th, "scope", "") == "col"]
     assert headers[-1] == PREVIOUSLY_PUBLISHED
     rows = _of_type(table, "Tr")[1:]
-    by_quarter = {_text(r.children[0]): _text(r.children[-1]) for r in rows}
+    by_quarter = {text_of(r.children[0]): text_of(r.children[-1]) for r in rows}
     assert by_quarter["2025 Q4"] == (
         f"Open cases: {national:,.0f} (vintage {first.id}, loaded {local_time(first.loaded_at)})"
     )
     assert by_quarter["2025 Q3"] == "–"
-    about = _text(_of_type(source, "Details"))
+    about = text_of(_of_type(source, "Details"))
     assert "2016 Q1 to 2025 Q4" in about and "Ministry of Justice" in about
 
 
 def test_drill_down_tile_marks_the_revised_court(revised_app):
     with signed_in(revised_app):
         _crumbs, tiles, *_ = effectiveness.update_drill({"court": TEESSIDE})
-    assert "Revised: was" in _text(_find(tiles, "tile-drill-open-revision"))
-    assert _find(tiles, "tile-drill-years-revision") is None
-    assert "2025 Q4" in _text(_find(tiles, "tile-drill-years-about"))
+    assert "Revised: was" in text_of(find_by_id(tiles, "tile-drill-open-revision"))
+    assert find_by_id(tiles, "tile-drill-years-revision") is None
+    assert "2025 Q4" in text_of(find_by_id(tiles, "tile-drill-years-about"))
 
 
 def test_a_single_load_shows_no_revision_marks(as_user):
@@ -400,8 +382,8 @@ def test_a_single_load_shows_no_revision_marks(as_user):
         figure, summary, table, _source = effectiveness.update_trend({})
         tiles = effectiveness.update_tiles({"court": None})
     assert REVISED_LEGEND not in {t.name for t in figure.data}
-    assert PREVIOUSLY_PUBLISHED not in _text(table) and "Revised" not in summary
-    assert _find(tiles, "tile-national-open-revision") is None
+    assert PREVIOUSLY_PUBLISHED not in text_of(table) and "Revised" not in summary
+    assert find_by_id(tiles, "tile-national-open-revision") is None
 
 
 def test_about_this_figure_labels_demo_data():
@@ -417,7 +399,7 @@ def test_about_this_figure_labels_demo_data():
         content_hash="abcdef0123456789",
         source_location="/srv/demo",
     )
-    text = _text(about_figure(About(demo)))
+    text = text_of(about_figure(About(demo)))
     assert "Demo data" in text and "no. 7 (content hash abcdef012345)" in text
     assert "up to 31 Dec 2025" in text and "/srv/demo" in text
 

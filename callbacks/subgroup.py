@@ -320,11 +320,8 @@ def _comparison(view: board.MeasureView):
 def _summary(view: board.MeasureView, focus: str, result, board_period: str = "monthly") -> str:
     """The focus area's latest figure for the board period (for the Panel, a monthly measure's
     latest complete quarter), its comparison, then the SPC reading of the plotted series."""
-    shown = period_view(view, board_period)
-    headline = shown.headlines.get(focus) if shown is not None else None
-    quarterly = board_period == "quarterly" and headline is not None
-    if not quarterly:
-        shown, headline = view, view.headlines.get(focus)
+    shown, quarterly = board_period_view(view, focus, board_period)
+    headline = shown.headlines.get(focus)
     parts = []
     if headline:
         parts.append(
@@ -334,9 +331,22 @@ def _summary(view: board.MeasureView, focus: str, result, board_period: str = "m
         if focus != plan().national:
             parts.append(comparison_text(shown, headline))
     if board_period == "quarterly" and not quarterly:
-        parts.append("No complete quarter can be formed from this measure, so its latest period.")
+        parts.append(
+            "No complete quarter can be formed for this measure: this is its latest period."
+        )
     parts.append(("Monthly SPC reading: " if quarterly else "") + result.reading())
     return " ".join(parts)
+
+
+def board_period_view(
+    view: board.MeasureView, focus: str | None, board_period: str
+) -> tuple[board.MeasureView, bool]:
+    """The view a board period reads, and whether it is a quarter formed from months: the
+    Panel's quarterly view where the focus area has a complete quarter, else the view itself."""
+    shown = period_view(view, board_period) if focus else None
+    if board_period == "quarterly" and shown is not None and focus in shown.headlines:
+        return shown, True
+    return view, False
 
 
 def _headline_period(headline: board.Headline, quarterly: bool) -> str:
@@ -456,13 +466,10 @@ def measure_table(user, specs: list, caption: str, board_period: str = "monthly"
         require_measure(spec.id)
         view = _view(spec)
         code = default_focus(view)
-        shown = period_view(view, board_period) if code else None
-        quarterly = board_period == "quarterly" and shown is not None and code in shown.headlines
-        if not quarterly:
-            shown = view
+        shown, quarterly = board_period_view(view, code, board_period)
         headline = shown.headlines.get(code) if code else None
         if headline is None:
-            rows.append([spec.title, "–", "no figures loaded", "", "", "", ""])
+            rows.append([spec.title, "–", "–", "no figures loaded", "", "", ""])
             continue
         result, _rows = run_spc(view, code, events.events_for(spec.id, all_events))
         texts = grammar.tile_texts(
@@ -487,7 +494,7 @@ def measure_table(user, specs: list, caption: str, board_period: str = "monthly"
                 texts["spc"],
             ]
         )
-        links[spec.title] = f"?measure={spec.id}#section-{spec.id}"
+        links[spec.title] = f"{_search(spec.id, {'view': board_period})}#section-{spec.id}"
     frame = pd.DataFrame(
         rows,
         columns=[

@@ -266,3 +266,23 @@ def test_the_force_page_carries_its_board_period_into_sections_and_drill_downs(a
     search = subgroup._search("police_crimes", {"area": "E23000008", "view": "quarterly"})
     assert "view=quarterly" in search and "area=E23000008" in search
     assert "view=" not in subgroup._search("police_crimes", {"view": "monthly"})
+
+
+def test_a_measure_with_no_complete_quarter_keeps_its_latest_month():
+    from loaders import board
+
+    def view_of(measure_id: str, values) -> board.MeasureView:
+        totals = _monthly_totals(values)
+        view = board.MeasureView(MEASURES[measure_id], totals, level="force", focus_codes=["A"])
+        view.headlines = {"A": board.headline(totals, "A")}
+        return view
+
+    median = view_of("force_emergency_response_median_minutes", [12, 15, 9])
+    assert subgroup.board_period_view(median, "A", "quarterly") == (median, False)
+    counts = view_of("police_crimes", [12, 15, 9])
+    shown, quarterly = subgroup.board_period_view(counts, "A", "quarterly")
+    assert quarterly and shown.headlines["A"].value == 36.0
+    assert shown.headlines["A"].period_type == "quarter"
+    assert subgroup.board_period_view(counts, "A", "monthly") == (counts, False)
+    short = view_of("police_crimes", [12, 15])
+    assert subgroup.board_period_view(short, "A", "quarterly") == (short, False)

@@ -25,4 +25,7 @@ def register_callbacks(app: dash.Dash) -> None:
     from callbacks import admin_sharing
 
     admin_sharing.register(app)
+    from callbacks import force_page
+
+    force_page.register(app)
     subgroup.register(app)

@@ -1,5 +1,9 @@
 """The Force performance page: the Police and Crime Plan's questions, each answered by the
-measure sections of the board grammar (the section callbacks in callbacks/subgroup.py fill them)."""
+measure sections of the board grammar (the section callbacks in callbacks/subgroup.py fill them).
+
+The board period (?view=) sets what "latest" means everywhere on the page: the latest month for the
+Executive Board, the latest complete quarter formed from the months for the Police and Crime Panel
+(headline tiles, the "Every measure" table and each section's summary)."""
 
 from __future__ import annotations
 
@@ -8,10 +12,10 @@ from pathlib import Path
 import dash
 import dash_bootstrap_components as dbc
 import flask_login
-from dash import html
+from dash import Input, Output, dcc, html
 
-from callbacks import data
-from callbacks.permissions import can_view_measure, sees_small_numbers
+from callbacks import data, subgroup
+from callbacks.permissions import can_view_measure, current_user, sees_small_numbers
 from layouts import measure as grammar
 from layouts.components import data_table, not_authorised
 from layouts.formatting import format_value
@@ -23,6 +27,7 @@ from loaders.plan import VIEWS, PolicePlan, load_plan, period_figures
 
 FORCE_PAGE_PATH = "/force-performance"
 FORCE_SUBGROUP = "force"
+FORCE_STATE, FORCE_TABLE = "force-page-state", "force-measures"
 _PLAN: dict[str, PolicePlan] = {}
 
 
@@ -122,7 +127,7 @@ def force_layout(**query):
             grammar.measure_section(
                 spec,
                 FORCE_SUBGROUP,
-                section_state(spec.id, query),
+                {**section_state(spec.id, query), "view": view},
                 DATASETS[spec.dataset_id].title,
                 DATASETS[spec.dataset_id].cadence,
                 DATASETS[spec.dataset_id].classification,
@@ -137,17 +142,40 @@ def force_layout(**query):
             html.P(
                 f"Showing the {VIEWS[view]} view: "
                 + (
-                    "the latest complete calendar quarter, summed from monthly counts."
+                    "headlines, the measure table and each summary give the latest complete "
+                    "calendar quarter, counts summed from its months and rates worked out from "
+                    "its months' numerators and denominators; charts stay monthly."
                     if view == "quarterly"
                     else "the latest month."
                 ),
                 id="force-view-note",
             ),
+            dcc.Store(id=FORCE_STATE, data={"view": view}),
             html.H2("Headlines", className="h4"),
             *(headline_blocks or [html.P("No headline figures are loaded yet.")]),
+            html.H2("Every measure", className="h4 mt-2"),
+            dcc.Loading(html.Div(id=FORCE_TABLE)),
             *questions,
         ]
     )
+
+
+def update_force_table(state):
+    """Every Plan measure the user may see, in the Plan's order, for the chosen board period."""
+    user = current_user()
+    view = (state or {}).get("view") if (state or {}).get("view") in VIEWS else "monthly"
+    plan = current_plan()
+    specs = [MEASURES[m] for m in plan.measure_ids() if can_view_measure(user, m)]
+    if not specs:
+        return not_authorised()
+    caption = f"Every measure of the {plan.title}: {VIEWS[view]}" + (
+        " (SPC readings on the monthly series)" if view == "quarterly" else ""
+    )
+    return subgroup.measure_table(user, specs, caption, view)
+
+
+def register(app: dash.Dash) -> None:
+    app.callback(Output(FORCE_TABLE, "children"), Input(FORCE_STATE, "data"))(update_force_table)
 
 
 def register_force_page(plan_file: Path | None) -> None:

@@ -46,14 +46,17 @@ def current_user():
 
 
 def rights_of(user) -> Rights:
-    """The user's rights as stored now, read once per request."""
+    """The user's rights as stored now, read once per request; a dataset the register shares with
+    them reaches them for the configured partnership's forces only."""
     if user is None or not getattr(user, "is_authenticated", False):
         return NO_RIGHTS
     user_id = getattr(user, "id", None)
     cache = flask.g.setdefault("lcjp_rights", {})
     if user_id not in cache:
+        lcjp = services().settings.lcjp
+        partnership = (lcjp["code"], *lcjp.get("forces", ()))
         with services().session_factory() as session:
-            cache[user_id] = access.rights_for(session, user_id)
+            cache[user_id] = access.rights_for(session, user_id, partnership)
     return cache[user_id]
 
 
@@ -167,7 +170,7 @@ def permitted_rows(measure_id: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The rows of one measure's observation frame the signed-in user may see."""
     rights = current_rights()
     how_far = access.measure_reach(rights, measure_id)
-    forces = area_forces() if how_far == access.OWN_FORCE else {}
+    forces = area_forces() if how_far in {access.OWN_FORCE, access.SHARED} else {}
     return access.permitted_rows(rights, measure_id, frame, forces)
 
 

@@ -28,6 +28,7 @@ from layouts.components import data_table, not_authorised, provenance_text
 from layouts.formatting import format_value, period_label
 from loaders import board, events
 from loaders.measures import MEASURES, SUBGROUPS
+from loaders.plan import VIEWS, period_view, quarter_months
 from loaders.queries import expand_breakdown
 from loaders.spc import spc
 
@@ -120,11 +121,14 @@ def _search(measure_id: str, state: dict) -> str:
         query["period"] = state["period"]
     for dim, value in (state.get("filters") or {}).items():
         query[f"f_{dim}"] = value
+    if state.get("view") in VIEWS and state["view"] != "monthly":
+        query["view"] = state["view"]  # the Force page's board period survives a drill-down
     return "?" + urlencode(query)
 
 
 def clean_state(spec, view: board.MeasureView, state: dict | None) -> dict:
-    """Keep only choices that exist in the data: a forged area, period or filter is dropped."""
+    """Keep only choices that exist in the data: a forged area, period, filter or board period
+    is dropped."""
     state = dict(state or {})
     codes = set(view.totals["area_code"])
     area = state.get("area") if state.get("area") in codes else None
@@ -136,7 +140,8 @@ def clean_state(spec, view: board.MeasureView, state: dict | None) -> dict:
         if value is None:
             break
         filters[dim] = str(value)
-    return {"area": area, "period": period, "filters": filters}
+    view_name = state.get("view") if state.get("view") in VIEWS else "monthly"
+    return {"area": area, "period": period, "filters": filters, "view": view_name}
 
 
 def breakdown_frame(
@@ -252,7 +257,7 @@ def section_content(measure_id: str, state: dict | None):
                 )
             )
     prov = data.provenance(spec.dataset_id)
-    summary = _summary(view, focus, result)
+    summary = _summary(view, focus, result, state["view"])
     map_figure, map_style = {}, HIDDEN
     if view.level == "force" and not dim:
         geojson = data.boundaries()
@@ -312,18 +317,45 @@ def _comparison(view: board.MeasureView):
     return grammar.compare_lines(view, view.focus_codes), pd.DataFrame()
 
 
-def _summary(view: board.MeasureView, focus: str, result) -> str:
-    headline = view.headlines.get(focus)
+def _summary(view: board.MeasureView, focus: str, result, board_period: str = "monthly") -> str:
+    """The focus area's latest figure for the board period (for the Panel, a monthly measure's
+    latest complete quarter), its comparison, then the SPC reading of the plotted series."""
+    shown, quarterly = board_period_view(view, focus, board_period)
+    headline = shown.headlines.get(focus)
     parts = []
     if headline:
         parts.append(
             f"{headline.area_name}: {format_value(headline.value, view.spec.unit)} in "
-            f"{period_label(headline.period_type, headline.period_end.replace(day=1), headline.period_end)}."
+            f"{_headline_period(headline, quarterly)}."
         )
         if focus != plan().national:
-            parts.append(comparison_text(view, headline))
-    parts.append(result.reading())
+            parts.append(comparison_text(shown, headline))
+    if board_period == "quarterly" and not quarterly:
+        parts.append(
+            "No complete quarter can be formed for this measure: this is its latest period."
+        )
+    parts.append(("Monthly SPC reading: " if quarterly else "") + result.reading())
     return " ".join(parts)
+
+
+def board_period_view(
+    view: board.MeasureView, focus: str | None, board_period: str
+) -> tuple[board.MeasureView, bool]:
+    """The view a board period reads, and whether it is a quarter formed from months: the
+    Panel's quarterly view where the focus area has a complete quarter, else the view itself."""
+    shown = period_view(view, board_period) if focus else None
+    if board_period == "quarterly" and shown is not None and focus in shown.headlines:
+        return shown, True
+    return view, False
+
+
+def _headline_period(headline: board.Headline, quarterly: bool) -> str:
+    """'Jun 2025', or for a quarter formed from months 'Apr–Jun 2025, the latest complete quarter'."""
+    if quarterly:
+        return f"{quarter_months(headline.period_end)}, the latest complete quarter"
+    return period_label(
+        headline.period_type, headline.period_end.replace(day=1), headline.period_end
+    )
 
 
 def _breadcrumb(spec, view, state, focus_name):
@@ -418,23 +450,33 @@ def update_measure_table(page_state):
     """One row per measure the user may see: latest, change, against E&W, SPC reading, a link."""
     user = current_user()
     subgroup_id = (page_state or {}).get("subgroup")
+    return measure_table(
+        user, visible_measures(user, subgroup_id), "Every measure of this group, latest period"
+    )
+
+
+def measure_table(user, specs: list, caption: str, board_period: str = "monthly"):
+    """The "Every measure" table for measures the caller has checked the user may see. For the
+    Police and Crime Panel (`board_period` quarterly) a monthly measure's latest figure and change
+    are its latest complete quarter's; the SPC reading stays on the measure's own series."""
     all_events = _events()
     p = plan()
     rows, links = [], {}
-    for spec in visible_measures(user, subgroup_id):
+    for spec in specs:
+        require_measure(spec.id)
         view = _view(spec)
         code = default_focus(view)
-        headline = view.headlines.get(code) if code else None
+        shown, quarterly = board_period_view(view, code, board_period)
+        headline = shown.headlines.get(code) if code else None
         if headline is None:
-            rows.append([spec.title, "–", "no figures loaded", "", "", ""])
+            rows.append([spec.title, "–", "–", "no figures loaded", "", "", ""])
             continue
         result, _rows = run_spc(view, code, events.events_for(spec.id, all_events))
-        national = view.headlines.get(p.national)
         texts = grammar.tile_texts(
-            view,
+            shown,
             headline,
-            national,
-            comparison_text(view, headline),
+            shown.headlines.get(p.national),
+            comparison_text(shown, headline),
             result.variation_label,
         )
         if not sees_small_numbers(user) and board.suppressed(
@@ -445,25 +487,27 @@ def update_measure_table(page_state):
             [
                 spec.title,
                 headline.area_name,
+                _headline_period(headline, quarterly),
                 texts["value"],
                 texts["change"],
                 texts["comparison"],
                 texts["spc"],
             ]
         )
-        links[spec.title] = f"?measure={spec.id}#section-{spec.id}"
+        links[spec.title] = f"{_search(spec.id, {'view': board_period})}#section-{spec.id}"
     frame = pd.DataFrame(
         rows,
         columns=[
             "Measure",
             "Area",
+            "Period",
             "Latest",
             "Change on a year ago",
             "Against England & Wales",
             "SPC reading",
         ],
     )
-    return data_table(frame, "Every measure of this group, latest period", links=links)
+    return data_table(frame, caption, links=links)
 
 
 def update_overview(_state):

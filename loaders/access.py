@@ -10,14 +10,18 @@ to, its dataset says how it is classified, and the figure's area says which forc
 - force-restricted figures reach the OPCC (its analysts and administrators, and anyone in the OPCC
   organisation) and the force the figure is about: a Durham Constabulary user sees Durham's
   force-restricted figures, never Cleveland's.
+- the data-sharing register (loaders/sharing.py) may share a force-restricted dataset with a partner
+  organisation: it then reaches them for this partnership's own forces (the areas the providing
+  forces cover, and the partnership figure made from them), never for other forces' figures. The
+  register may also raise a dataset's classification, never lower it below the registry's.
 
 callbacks/permissions.py applies these rules to the signed-in user on every request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import sqlalchemy as sa
@@ -26,7 +30,7 @@ from sqlalchemy.orm import Session
 from loaders.datasets import DATASETS
 from loaders.measures import MEASURES, SUBGROUPS
 from loaders.models import Area, Organisation, SubgroupGrant, User
-from loaders.sharing import datasets_shared_with
+from loaders.sharing import datasets_shared_with, register_classifications
 
 ROLES = ("admin", "analyst", "chair", "member", "viewer")
 ROLE_NAMES = {
@@ -40,8 +44,10 @@ ALL_DATA_ROLES = frozenset({"admin", "analyst"})
 SUBGROUP_ROLES = frozenset({"chair", "member"})
 CLASSIFICATIONS = ("public", "partnership", "force_restricted")
 
-# How far a classification reaches for a user: every area, only their own force's, or nothing.
+# How far a classification reaches for a user: every area, only their own force's, their own
+# force's and the partnership's (a dataset the register shares with them), or nothing.
 EVERY_AREA, OWN_FORCE, NOTHING = "every area", "own force", "nothing"
+SHARED = "own force and the partnership's forces"
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,10 @@ class Rights:
     subgroups: frozenset[str] = field(default_factory=frozenset)
     # Datasets the data-sharing register shares with the user's organisation.
     shared_datasets: frozenset[str] = field(default_factory=frozenset)
+    # The partnership's LCJP area code and its force area codes: how far a shared dataset reaches.
+    partnership: frozenset[str] = field(default_factory=frozenset)
+    # Each dataset's classification in the register (it may be stricter than the registry's).
+    classifications: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def is_admin(self) -> bool:
@@ -75,8 +85,11 @@ class Rights:
 NO_RIGHTS = Rights()
 
 
-def rights_for(session: Session, user_id: int | None) -> Rights:
-    """The rights of an active user as stored now; a disabled or unknown user has none."""
+def rights_for(session: Session, user_id: int | None, partnership: Iterable[str] = ()) -> Rights:
+    """The rights of an active user as stored now; a disabled or unknown user has none.
+
+    `partnership` is the configured LCJP code and its forces (settings.lcjp), the only areas a
+    dataset the register shares with the user's organisation reaches them for."""
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.active or user.role not in ROLES:
         return NO_RIGHTS
@@ -97,6 +110,8 @@ def rights_for(session: Session, user_id: int | None) -> Rights:
         force_area=organisation.force_area_code if organisation else None,
         subgroups=subgroups if user.role in SUBGROUP_ROLES else frozenset(),
         shared_datasets=datasets_shared_with(session, organisation.code if organisation else None),
+        partnership=frozenset(partnership),
+        classifications=register_classifications(session),
     )
 
 
@@ -122,16 +137,25 @@ def reach(rights: Rights, classification: str) -> str:
 
 
 def dataset_classification_reach(rights: Rights, dataset) -> str:
-    """reach(), widened for a force-restricted dataset the register shares with the user's
-    organisation (the OPCC and the owning force need no entry)."""
-    how_far = reach(rights, dataset.classification)
+    """reach() of the stricter of the registry's and the register's classification, widened to
+    the partnership's forces for a force-restricted dataset the register shares with the user's
+    organisation (the OPCC and the owning force need no entry). Sharing never opens another
+    force's figures: a partner sees the forces this partnership's agreements cover."""
+    classification = dataset.classification
+    registered = rights.classifications.get(dataset.id, classification)
+    if classification in CLASSIFICATIONS and (
+        registered not in CLASSIFICATIONS
+        or CLASSIFICATIONS.index(registered) > CLASSIFICATIONS.index(classification)
+    ):
+        classification = registered  # stricter, or unknown (closed)
+    how_far = reach(rights, classification)
     if (
         how_far != EVERY_AREA
         and rights.role in ROLES
-        and dataset.classification == "force_restricted"
+        and classification == "force_restricted"
         and dataset.id in rights.shared_datasets
     ):
-        return EVERY_AREA
+        return SHARED
     return how_far
 
 
@@ -170,11 +194,18 @@ def dataset_reach(rights: Rights, dataset_id: str) -> str:
 
 
 def area_in_reach(rights: Rights, area_reach: str, area_code: str | None, area_forces) -> bool:
+    """Whether one area's figures are within a reach: a shared dataset reaches the user's own
+    force and the partnership (its LCJP area, its forces, and courts or units in those forces)."""
     if area_reach == EVERY_AREA:
         return True
-    if area_reach == OWN_FORCE and area_code is not None:
-        return area_forces.get(area_code) == rights.force_area
-    return False
+    if area_code is None or area_reach not in {OWN_FORCE, SHARED}:
+        return False
+    force = area_forces.get(area_code)
+    if force is not None and force == rights.force_area:
+        return True
+    return area_reach == SHARED and (
+        area_code in rights.partnership or (force is not None and force in rights.partnership)
+    )
 
 
 def can_view_dataset(
@@ -191,7 +222,9 @@ def can_submit(
     rights: Rights, dataset_id: str, area_code: str | None = None, area_forces=None
 ) -> bool:
     """Submit or replace a dataset's figures: the OPCC's analysts and administrators, and the chair
-    of a subgroup the dataset feeds (for a force-restricted dataset, only for their own force)."""
+    of a subgroup the dataset feeds (for a force-restricted dataset, only for their own force).
+    The register shares a dataset to be seen, never to be submitted, so shares are set aside."""
+    rights = replace(rights, shared_datasets=frozenset())
     # Only partner returns are submitted; published statistics come from their publishers.
     if dataset_id not in DATASETS or not DATASETS[dataset_id].submission:
         return False
@@ -218,8 +251,9 @@ def permitted_rows(
         return frame
     if how_far == NOTHING or frame.empty:
         return frame.iloc[0:0]
-    own = [code for code, force in area_forces.items() if force == rights.force_area]
-    return frame[frame["area_code"].isin(own)]
+    codes = frame["area_code"].unique()
+    allowed = [c for c in codes if area_in_reach(rights, how_far, c, area_forces)]
+    return frame[frame["area_code"].isin(allowed)]
 
 
 def permitted_areas(

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from loaders import board
+
 
 @dataclass(frozen=True)
 class PlanQuestion:
@@ -143,29 +145,71 @@ def load_plan(path: Path | str | None, known_measures) -> PolicePlan:
 VIEWS = {"monthly": "Executive Board (monthly)", "quarterly": "Police and Crime Panel (quarterly)"}
 
 
+def quarter_months(period_end) -> str:
+    """A calendar quarter as the Panel reads it: 'Apr–Jun 2025'."""
+    quarter = pd.Timestamp(period_end).to_period("Q")
+    return f"{quarter.start_time:%b}–{quarter.end_time:%b %Y}"
+
+
+def quarterly_totals(totals: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """Complete calendar quarters from a board.totals frame's monthly rows: counts summed, rates
+    re-derived from the summed numerators and denominators (never averaged). A quarter missing a
+    month is left out, and so is every quarter of a figure that cannot be added up (a median)."""
+    columns = list(totals.columns)
+    monthly = totals[totals["period_type"] == "month"].copy()
+    if unit not in board.SUMMABLE_UNITS and monthly["denominator"].isna().any():
+        monthly = monthly.iloc[0:0]
+    if monthly.empty:
+        return pd.DataFrame(columns=columns)
+    monthly["quarter"] = pd.to_datetime(monthly["period_start"]).dt.to_period("Q")
+    keys = ["area_code", "area_name", "area_type", "quarter"]
+    quarters = monthly.groupby(keys, as_index=False, dropna=False).agg(
+        value=("value", "sum"),
+        numerator=("numerator", lambda s: s.sum(min_count=1)),
+        denominator=("denominator", lambda s: s.sum(min_count=1)),
+        months=("value", "size"),
+    )
+    quarters = quarters[quarters["months"] == 3].copy()
+    if unit not in board.SUMMABLE_UNITS:
+        quarters["value"] = board._rate(quarters["numerator"], quarters["denominator"], unit)
+    quarters["period_start"] = [q.start_time.date() for q in quarters["quarter"]]
+    quarters["period_end"] = [q.end_time.date() for q in quarters["quarter"]]
+    quarters["period_type"] = "quarter"
+    return quarters[columns].sort_values(["area_code", "period_end"]).reset_index(drop=True)
+
+
+def period_view(view: board.MeasureView, name: str) -> board.MeasureView | None:
+    """The measure as the board period reads it: the view itself for the Executive Board; for the
+    Police and Crime Panel a monthly measure's complete quarters with their headlines, or None
+    where no quarter can be formed (a figure that is not monthly, or cannot be added up)."""
+    if name != "quarterly":
+        return view
+    quarterly = quarterly_totals(view.totals, view.spec.unit)
+    if quarterly.empty:
+        return None
+    shown = board.MeasureView(spec=view.spec, totals=quarterly, level=view.level)
+    shown.focus_codes = list(view.focus_codes)
+    shown.headlines = {
+        code: h for code in shown.focus_codes if (h := board.headline(quarterly, code))
+    }
+    return shown
+
+
 def period_figures(totals: pd.DataFrame, area_codes: list[str], view: str) -> pd.DataFrame:
     """Each area's latest figure for the board's period: the latest month (Executive Board) or the
     latest complete calendar quarter (Police and Crime Panel), quarters summed from months.
 
     `totals` is board.totals output for a summable (count) measure."""
     columns = ["area_code", "area_name", "period", "value"]
-    monthly = totals[
-        totals["area_code"].isin(area_codes) & (totals["period_type"] == "month")
-    ].copy()
-    if monthly.empty:
+    chosen = totals[totals["area_code"].isin(area_codes)]
+    if view == "quarterly":
+        chosen = quarterly_totals(chosen, "count")
+    else:
+        chosen = chosen[chosen["period_type"] == "month"]
+    if chosen.empty:
         return pd.DataFrame(columns=columns)
-    monthly["period_start"] = pd.to_datetime(monthly["period_start"])
-    if view != "quarterly":
-        latest = monthly.sort_values("period_start").groupby("area_code").tail(1)
-        latest = latest.assign(period=latest["period_start"].dt.strftime("%b %Y"))
-        return latest[columns].sort_values("area_code").reset_index(drop=True)
-    monthly["quarter"] = monthly["period_start"].dt.to_period("Q")
-    quarters = monthly.groupby(["area_code", "area_name", "quarter"], as_index=False).agg(
-        value=("value", "sum"), months=("value", "size")
-    )
-    complete = quarters[quarters["months"] == 3].sort_values("quarter")
-    latest = complete.groupby("area_code").tail(1)
-    latest = latest.assign(
-        period=latest["quarter"].map(lambda q: f"{q.start_time:%b}–{q.end_time:%b %Y}")
-    )
+    latest = chosen.assign(period_end=pd.to_datetime(chosen["period_end"]))
+    latest = latest.sort_values("period_end").groupby("area_code").tail(1)
+    label = quarter_months if view == "quarterly" else (lambda end: f"{end:%b %Y}")
+    latest = latest.assign(period=latest["period_end"].map(label))
     return latest[columns].sort_values("area_code").reset_index(drop=True)

@@ -1,7 +1,8 @@
 """The data-sharing register: one entry per dataset, seeded at start and kept by administrators.
 
 Restricted by default: a force-restricted dataset reaches the OPCC and the force it is about;
-any other organisation sees it only while the register shares it with them."""
+any other organisation sees it only while the register shares it with them, and then only for this
+partnership's own forces (loaders/access.py enforces both)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,19 @@ def datasets_shared_with(session: Session, organisation: str | None) -> frozense
     return frozenset(e.dataset_id for e in entries if organisation in shared_with(e))
 
 
+def register_classifications(session: Session) -> dict[str, str]:
+    """Each dataset's classification as the register holds it (loaders/access.py applies it)."""
+    rows = session.execute(sa.select(DataSharingEntry.dataset_id, DataSharingEntry.classification))
+    return {dataset_id: classification for dataset_id, classification in rows}
+
+
+def entry_for(session: Session, dataset_id: str | None) -> DataSharingEntry | None:
+    """One dataset's register entry, or None for a dataset the registry does not know."""
+    if dataset_id not in DATASETS:
+        return None
+    return session.get(DataSharingEntry, dataset_id)
+
+
 def entries(session: Session) -> list[DataSharingEntry]:
     return list(session.scalars(sa.select(DataSharingEntry).order_by(DataSharingEntry.dataset_id)))
 
@@ -66,16 +80,43 @@ def review_overdue(entry: DataSharingEntry, today: date) -> bool:
 
 @dataclass(frozen=True)
 class SharingEdit:
+    """An administrator's edit of one entry; a provider or classification of None keeps the
+    stored one."""
+
     dataset_id: str
     agreement_type: str
     reference: str
     review_date: date | None
     shared_with: tuple[str, ...]
     may_publish: bool
+    provider: str | None = None
+    classification: str | None = None
 
 
-def update_entry(session_factory: sessionmaker, edit: SharingEdit, organisations: set[str]) -> None:
-    """Store an administrator's edit after checking it; a bad edit changes nothing."""
+PROVIDER_MAX = 200  # the column's width
+
+
+def _check_classification(dataset_id: str, classification: str) -> None:
+    """One of the known classifications, and never laxer than the registry's: the register may
+    restrict a dataset further, but loosening one is a change to its source, not to its entry."""
+    from loaders.access import CLASSIFICATIONS  # access reads the register, so imported here
+
+    if classification not in CLASSIFICATIONS:
+        names = ", ".join(c.replace("_", " ") for c in CLASSIFICATIONS)
+        raise SharingError(f"Classification must be one of {names}.")
+    source = DATASETS[dataset_id].classification
+    if CLASSIFICATIONS.index(classification) < CLASSIFICATIONS.index(source):
+        raise SharingError(
+            f"{dataset_id} is {source.replace('_', ' ')} at source; the register may make a "
+            "classification stricter, never laxer."
+        )
+
+
+def update_entry(
+    session_factory: sessionmaker, edit: SharingEdit, organisations: set[str]
+) -> list[str]:
+    """Store an administrator's edit after checking it and return the fields it changed; a bad
+    edit changes nothing."""
     if edit.dataset_id not in DATASETS:
         raise SharingError(f"Unknown dataset {edit.dataset_id!r}.")
     if edit.agreement_type not in AGREEMENT_TYPES:
@@ -83,13 +124,28 @@ def update_entry(session_factory: sessionmaker, edit: SharingEdit, organisations
     unknown = [code for code in edit.shared_with if code not in organisations]
     if unknown:
         raise SharingError(f"Unknown organisation: {', '.join(unknown)}.")
+    provider = None if edit.provider is None else edit.provider.strip()
+    if provider is not None and not provider:
+        raise SharingError("Name the provider of the dataset.")
+    if provider is not None and len(provider) > PROVIDER_MAX:
+        raise SharingError(f"The provider's name is longer than {PROVIDER_MAX} characters.")
+    if edit.classification is not None:
+        _check_classification(edit.dataset_id, edit.classification)
     with session_factory() as session:
         entry = session.get(DataSharingEntry, edit.dataset_id)
         if entry is None:
             raise SharingError(f"No register entry for {edit.dataset_id!r}.")
-        entry.agreement_type = edit.agreement_type
-        entry.reference = edit.reference.strip()[:120]
-        entry.review_date = edit.review_date
-        entry.shared_with = ",".join(sorted(set(edit.shared_with)))
-        entry.may_publish = edit.may_publish
+        wanted = {
+            "agreement_type": edit.agreement_type,
+            "reference": edit.reference.strip()[:120],
+            "review_date": edit.review_date,
+            "shared_with": ",".join(sorted(set(edit.shared_with))),
+            "may_publish": edit.may_publish,
+            "provider": entry.provider if provider is None else provider,
+            "classification": edit.classification or entry.classification,
+        }
+        changed = [name for name, value in wanted.items() if getattr(entry, name) != value]
+        for name in changed:
+            setattr(entry, name, wanted[name])
         session.commit()
+    return changed

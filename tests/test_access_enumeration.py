@@ -8,12 +8,14 @@ the hidden data reached it (directly, or through a total, a rank or a median); i
 appears, it reached it verbatim. A positive control checks that users who may see the mutated
 figures do get different responses, so the test can fail.
 
-Two slices of hidden data are checked:
+Three slices of hidden data are checked:
 - another force's figures: every dataset is treated as force-restricted and Cleveland's figures are
   overwritten; a Durham Constabulary user (with every subgroup), a viewer and a partner chair must
   not notice;
 - other subgroups' figures: for each subgroup, a member of only that subgroup must not notice when
-  every other subgroup's figures are overwritten.
+  every other subgroup's figures are overwritten;
+- a force outside the partnership: a partner the data-sharing register shares a force-restricted
+  dataset with sees the partnership's forces in it, and must not notice Northumbria's changing.
 
 Nothing is listed by hand: callbacks come from app.callback_map, pages from dash.page_registry and
 routes from the Flask URL map, so what other modules add later is covered automatically.
@@ -47,8 +49,8 @@ from callbacks import data
 from callbacks.page_guard import NOT_AUTHORISED_PAGE_ID, is_guarded
 from config import Settings
 from layouts import ids
-from loaders import access, models, users
-from loaders.areas import CLEVELAND
+from loaders import access, models, sharing, users
+from loaders.areas import CLEVELAND, DURHAM
 from loaders.datasets import DATASETS
 from loaders.measures import MEASURES, SUBGROUPS
 from loaders.models import Dataset, Observation
@@ -68,6 +70,8 @@ def enumeration_users() -> dict[str, tuple[str, str, tuple[str, ...]]]:
         "partner-chair": ("chair", "hmcts", every[:1]),
         "durham": ("member", "police-durham", every),
         "cleveland": ("member", "police-cleveland", every),
+        # The register shares a force-restricted dataset with this partner in one test only.
+        "shared-partner": ("viewer", "probation", ()),
     }
     for subgroup in SUBGROUPS:
         people[f"only-{subgroup}"] = ("member", "cps", (subgroup,))
@@ -299,6 +303,60 @@ def test_another_forces_figures_never_reach_a_force_user(world, monkeypatch):
         p for p in probes if p.legit and "police-crime-graph" in (p.body or {}).get("output", "")
     ]
     assert crime and "Durham" in after[("durham", crime[0].name)][1]
+
+
+NORTHUMBRIA = "E23000007"
+
+
+def test_a_shared_dataset_reaches_a_partner_for_the_partnerships_forces_only(world):
+    """The register makes the street records force-restricted and shares them with the partner:
+    through every callback, page and download the partner gets Durham's and Cleveland's records
+    (and the partnership's, made from them) but nothing of Northumbria's."""
+    import flask_login
+
+    from callbacks import police
+
+    app, factory, clients, layouts = world
+    partner, street = "shared-partner", "police_uk_street"
+    with factory() as session:
+        entry = session.get(models.DataSharingEntry, street)
+        saved = {c.key: getattr(entry, c.key) for c in sa.inspect(entry).mapper.column_attrs}
+        northumbria = [c for c, f in access.area_force_map(session).items() if f == NORTHUMBRIA]
+    organisations = {"probation"}
+    shared = sharing.SharingEdit(
+        street, "DSA", "DSA-T1", None, ("probation",), False, classification="force_restricted"
+    )
+    sharing.update_entry(factory, shared, organisations)
+    try:
+        with factory() as session, app.server.test_request_context(UPDATE_URL, method="POST"):
+            flask_login.login_user(users.find_user(session, f"enum-{partner}"))
+            rows = data.observations("police_street_records")
+            assert set(rows["area_code"]) == {DURHAM, CLEVELAND}
+            assert police.visible_forces() == [DURHAM, CLEVELAND]
+        pool = [NORTHUMBRIA, street, "police_street_records"]
+        probes = probes_for(app, layouts, pool)
+        before = run_all(clients, [partner], probes)
+        before.update(run_all(clients, ["analyst"], probes, legit_only=True))
+        errors = server_errors(before)
+        assert not errors, "\n".join(errors)
+        where = sa.and_(Observation.dataset_id == street, Observation.area_code.in_(northumbria))
+        with Mutation(factory, where):
+            after = run_all(clients, [partner], probes)
+            after.update(run_all(clients, ["analyst"], probes, legit_only=True))
+        found = leaks(before, after, [partner])
+        assert not found, "\n".join(found)
+        assert any(before[k] != after[k] for k in after if k[0] == "analyst")  # the control
+        crime = [
+            p
+            for p in probes
+            if p.legit and "police-crime-graph" in (p.body or {}).get("output", "")
+        ]
+        assert crime and "Durham" in after[(partner, crime[0].name)][1]
+    finally:
+        with factory.begin() as session:
+            entry = session.get(models.DataSharingEntry, street)
+            for name, value in saved.items():
+                setattr(entry, name, value)
 
 
 @pytest.mark.parametrize("subgroup", list(SUBGROUPS))

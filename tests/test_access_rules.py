@@ -203,3 +203,87 @@ def test_a_callback_that_forgets_to_refuse_still_returns_nothing(make_settings):
         denied = find_events(session, AuditFilter(event="access_denied"))
     assert denied and denied[0].username == "careless.chair"
     assert "police_street_records" in denied[0].detail
+
+
+NORTHUMBRIA, LCJP = "E23000007", "LCJP-DURHAM-CLEVELAND"
+# A CPS viewer whose organisation the register shares the street records with.
+SHARED_PARTNER = Rights(
+    user_id=7,
+    role="viewer",
+    organisation="cps",
+    organisation_kind="cps",
+    shared_datasets=frozenset({STREET}),
+    partnership=frozenset({LCJP, DURHAM, CLEVELAND}),
+)
+
+
+def test_a_shared_dataset_reaches_a_partner_for_the_partnerships_forces_only(restricted):
+    restricted(STREET)
+    frame = pd.DataFrame(
+        {
+            "area_code": [DURHAM, CLEVELAND, "CC-DURHAM", LCJP, NORTHUMBRIA, ENGLAND_AND_WALES],
+            "value": [1, 2, 3, 4, 5, 6],
+        }
+    )
+    forces = {
+        DURHAM: DURHAM,
+        CLEVELAND: CLEVELAND,
+        "CC-DURHAM": DURHAM,
+        LCJP: None,
+        NORTHUMBRIA: NORTHUMBRIA,
+        ENGLAND_AND_WALES: None,
+    }
+    measure = "police_street_records"
+    assert access.measure_reach(SHARED_PARTNER, measure) == access.SHARED
+    rows = access.permitted_rows(SHARED_PARTNER, measure, frame, forces)
+    assert list(rows["area_code"]) == [DURHAM, CLEVELAND, "CC-DURHAM", LCJP]
+    assert access.can_view_dataset(SHARED_PARTNER, STREET, CLEVELAND, forces)
+    assert not access.can_view_dataset(SHARED_PARTNER, STREET, NORTHUMBRIA, forces)
+    assert not access.can_view_dataset(SHARED_PARTNER, STREET, ENGLAND_AND_WALES, forces)
+    assert access.permitted_areas(SHARED_PARTNER, STREET, [NORTHUMBRIA, DURHAM], forces) == [DURHAM]
+    # Not shared: nothing. A force outside the partnership keeps its own force as well.
+    unshared = dataclasses.replace(SHARED_PARTNER, shared_datasets=frozenset())
+    assert access.permitted_rows(unshared, measure, frame, forces).empty
+    northumbria = dataclasses.replace(
+        SHARED_PARTNER, organisation="police-northumbria", force_area=NORTHUMBRIA
+    )
+    assert set(access.permitted_rows(northumbria, measure, frame, forces)["area_code"]) == {
+        DURHAM,
+        CLEVELAND,
+        "CC-DURHAM",
+        LCJP,
+        NORTHUMBRIA,
+    }
+    # Without the partnership's areas a share opens no rows at all (closed, not open).
+    alone = dataclasses.replace(SHARED_PARTNER, partnership=frozenset())
+    assert access.permitted_rows(alone, measure, frame, forces).empty
+
+
+def test_a_share_lets_a_partner_see_but_never_submit(restricted):
+    restricted("police_force_extract")
+    forces = {DURHAM: DURHAM, CLEVELAND: CLEVELAND}
+    chair = dataclasses.replace(
+        SHARED_PARTNER,
+        role="chair",
+        subgroups=frozenset({"force"}),
+        shared_datasets=frozenset({"police_force_extract"}),
+    )
+    assert access.can_view_dataset(chair, "police_force_extract", DURHAM, forces)
+    assert not access.can_submit(chair, "police_force_extract")
+    assert not access.can_submit(chair, "police_force_extract", DURHAM, forces)
+    force_chair = dataclasses.replace(chair, organisation="police-durham", force_area=DURHAM)
+    assert access.can_submit(force_chair, "police_force_extract", DURHAM, forces)
+    assert not access.can_submit(force_chair, "police_force_extract", CLEVELAND, forces)
+
+
+def test_the_register_may_make_a_classification_stricter_never_laxer():
+    stricter = dataclasses.replace(VIEWER, classifications={STREET: "force_restricted"})
+    assert access.can_view_dataset(VIEWER, STREET)
+    assert not access.can_view_dataset(stricter, STREET)
+    laxer = dataclasses.replace(VIEWER, classifications={"police_force_extract": "public"})
+    assert not access.can_view_measure(laxer, "force_victim_satisfaction")
+    unknown = dataclasses.replace(VIEWER, classifications={STREET: "secret"})
+    assert not access.can_view_dataset(unknown, STREET)
+    assert access.can_view_dataset(
+        dataclasses.replace(ANALYST, classifications={STREET: "secret"}), STREET
+    )

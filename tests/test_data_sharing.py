@@ -6,16 +6,24 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date
 
+import dash
 import flask_login
 import pytest
+import sqlalchemy as sa
 
 from callbacks import admin_sharing, force_page, subgroup
 from callbacks.permissions import can_view_measure
 from loaders import sharing, users
 from loaders.datasets import DATASETS
-from loaders.models import DataSharingEntry
+from loaders.models import AuditEvent, DataSharingEntry
 
 CPS_VIEWER = ("cps-viewer", "a-cps-password-42")
+# The force extract's provider and classification as seeded, in the form's order.
+FORCE_EXTRACT = (
+    "police_force_extract",
+    DATASETS["police_force_extract"].publisher,
+    "force_restricted",
+)
 
 
 def _text(component) -> str:
@@ -134,9 +142,12 @@ def test_register_callbacks_refuse_non_admins_and_store_nothing(app, as_user):
             table, options = admin_sharing.update_register(0)
             assert options == [] and "police_force_extract" not in repr(table)
             status, version = admin_sharing.save_entry(
-                1, "police_force_extract", "DSA", "X", "", ["cps"], True, 0
+                1, "police_force_extract", "P", "partnership", "DSA", "X", "", ["cps"], True, 0
             )
             assert "Only administrators" in status
+            note, *fields = admin_sharing.fill_form("police_force_extract")
+            assert "Only administrators" in note
+            assert all(f is dash.no_update for f in fields)
             assert "do not have access" in _text(admin_sharing.sharing_layout())
     with factory() as session:
         assert session.get(DataSharingEntry, "police_force_extract").shared_with == ""
@@ -146,14 +157,155 @@ def test_admin_edits_are_checked_and_a_bad_one_changes_nothing(app, as_user):
     factory = app.server.extensions["lcjp"].session_factory
     with as_user("admin"):
         status, _ = admin_sharing.save_entry(
-            1, "police_force_extract", "DSA", "X", "31/12/2026", ["cps"], False, 0
+            1, *FORCE_EXTRACT, "DSA", "X", "31/12/2026", ["cps"], False, 0
         )
         assert "YYYY-MM-DD" in status
         status, _ = admin_sharing.save_entry(
-            1, "police_force_extract", "DSA", "X", "", ["no-such-org"], False, 0
+            1, *FORCE_EXTRACT, "DSA", "X", "", ["no-such-org"], False, 0
         )
         assert "no-such-org" in status
         table, options = admin_sharing.update_register(0)
         assert "cps" in options and "police_force_extract" in repr(table)
     with factory() as session:
         assert session.get(DataSharingEntry, "police_force_extract").shared_with == ""
+
+
+ENTRY_FIELDS = (
+    "provider",
+    "agreement_type",
+    "reference",
+    "review_date",
+    "classification",
+    "shared_with",
+    "may_publish",
+)
+
+
+def _stored(app, dataset_id: str) -> dict:
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        entry = session.get(DataSharingEntry, dataset_id)
+        return {name: getattr(entry, name) for name in ENTRY_FIELDS}
+
+
+@contextmanager
+def entry_restored(app, dataset_id: str):
+    """Put one register entry back as it was, whatever the test stored in it."""
+    saved = _stored(app, dataset_id)
+    try:
+        yield
+    finally:
+        factory = app.server.extensions["lcjp"].session_factory
+        with factory() as session:
+            entry = session.get(DataSharingEntry, dataset_id)
+            for name, value in saved.items():
+                setattr(entry, name, value)
+            session.commit()
+
+
+def _sharing_audits(app) -> list[str]:
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        return list(
+            session.scalars(
+                sa.select(AuditEvent.detail)
+                .where(AuditEvent.event == "sharing_changed")
+                .order_by(AuditEvent.id)
+            )
+        )
+
+
+def test_choosing_a_dataset_fills_every_field_from_its_entry(app, as_user):
+    factory = app.server.extensions["lcjp"].session_factory
+    edit = sharing.SharingEdit(
+        "wcu_witness_care",
+        "MoU",
+        "MOU-7",
+        date(2027, 3, 31),
+        ("probation", "cps"),
+        True,
+        provider="Witness Care Unit, Durham",
+        classification="force_restricted",
+    )
+    with entry_restored(app, "wcu_witness_care"):
+        changed = sharing.update_entry(factory, edit, {"cps", "probation"})
+        assert set(changed) == set(ENTRY_FIELDS)
+        assert sharing.update_entry(factory, edit, {"cps", "probation"}) == []  # nothing new
+        with as_user("admin"):
+            note, *fields = admin_sharing.fill_form("wcu_witness_care")
+            unknown_note, *unknown = admin_sharing.fill_form("no_such_dataset")
+            empty_note, *_ = admin_sharing.fill_form(None)
+    assert fields == [
+        "Witness Care Unit, Durham",
+        "force_restricted",
+        "MoU",
+        "MOU-7",
+        "2027-03-31",
+        ["cps", "probation"],
+        True,
+    ]
+    assert "wcu_witness_care" in note and "at source: partnership" in note
+    assert "no_such_dataset" in unknown_note and all(f is dash.no_update for f in unknown)
+    assert "Choose a dataset" in empty_note
+
+
+def test_admin_changes_provider_and_classification_and_the_register_drives_visibility(app, as_user):
+    street = "police_uk_street"
+    with entry_restored(app, street):
+        with as_user("viewer") as viewer:
+            assert can_view_measure(viewer, "police_street_records")
+        with as_user("admin"):
+            status, version = admin_sharing.save_entry(
+                1,
+                street,
+                " Home Office (police.uk) ",
+                "force_restricted",
+                "public",
+                "",
+                "",
+                [],
+                False,
+                3,
+            )
+        assert (status, version) == (f"Saved the register entry for {street}.", 4)
+        stored = _stored(app, street)
+        assert stored["provider"] == "Home Office (police.uk)"
+        assert stored["classification"] == "force_restricted"
+        audit = _sharing_audits(app)[-1]
+        assert '"classification": "force_restricted"' in audit and '"by": "test-admin"' in audit
+        assert '"provider"' in audit and '"may_publish"' in audit  # the fields it changed
+        # Now force-restricted in the register: a viewer with no force no longer sees it.
+        with as_user("viewer") as viewer:
+            assert not can_view_measure(viewer, "police_street_records")
+            assert "do not have access" in _text(
+                subgroup.section_content("police_street_records", {})
+            )
+        with as_user("analyst") as analyst:
+            assert can_view_measure(analyst, "police_street_records")
+    with as_user("viewer") as viewer:
+        assert can_view_measure(viewer, "police_street_records")
+
+
+@pytest.mark.parametrize(
+    ("dataset_id", "provider", "classification", "reason"),
+    [
+        ("police_force_extract", "  ", "force_restricted", "Name the provider"),
+        ("police_force_extract", "x" * 201, "force_restricted", "longer than 200 characters"),
+        ("police_force_extract", "Durham", "secret", "Classification must be one of"),
+        ("police_force_extract", "Durham", 7, "Classification must be one of"),
+        ("police_force_extract", "Durham", "public", "stricter, never laxer"),
+        ("wcu_witness_care", "WCU", "public", "partnership at source"),
+    ],
+)
+def test_a_bad_provider_or_classification_is_refused_and_changes_nothing(
+    app, as_user, dataset_id, provider, classification, reason
+):
+    before, audits = _stored(app, dataset_id), len(_sharing_audits(app))
+    with as_user("admin"):
+        status, version = admin_sharing.save_entry(
+            1, dataset_id, provider, classification, "DSA", "NEW-REF", "", ["cps"], True, 0
+        )
+    assert status.startswith("Not saved:") and reason in status
+    assert version is dash.no_update
+    assert _stored(app, dataset_id) == before
+    assert len(_sharing_audits(app)) == audits

@@ -50,28 +50,49 @@ def test_plan_file_naming_an_unknown_measure_is_refused_by_name(tmp_path):
         plan_config.load_plan(path, MEASURES)
 
 
-def test_quarterly_view_sums_complete_quarters_of_months():
-    months = pd.date_range("2024-10-01", periods=5, freq="MS")
-    totals = pd.DataFrame(
+def _monthly_totals(values, numerators=None, denominators=None) -> pd.DataFrame:
+    """A board.totals frame of one force's consecutive months from October 2024."""
+    months = pd.date_range("2024-10-01", periods=len(values), freq="MS")
+    return pd.DataFrame(
         {
             "area_code": "A",
             "area_name": "Force A",
-            "period_start": months,
+            "area_type": "police_force_area",
+            "period_start": [m.date() for m in months],
+            "period_end": [(m + pd.offsets.MonthEnd(0)).date() for m in months],
             "period_type": "month",
-            "value": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "value": [float(v) for v in values],
+            "numerator": numerators or [None] * len(values),
+            "denominator": denominators or [None] * len(values),
         }
     )
+
+
+def test_quarterly_view_sums_complete_quarters_of_months():
+    totals = _monthly_totals([1, 2, 3, 4, 5])
     monthly = plan_config.period_figures(totals, ["A"], "monthly")
     assert monthly["value"].tolist() == [5.0] and monthly["period"].tolist() == ["Feb 2025"]
     quarterly = plan_config.period_figures(totals, ["A"], "quarterly")  # Jan–Mar is incomplete
     assert quarterly["value"].tolist() == [6.0] and quarterly["period"].tolist() == ["Oct–Dec 2024"]
 
 
-def _durham_street_records(public_data_dir, month: str) -> int:
-    """Durham's records in a month, counted from police.uk's own files: the monthly street file
-    where one is kept, else the published force-month counts."""
+def test_a_quarterly_rate_comes_from_its_months_numerators_and_a_median_forms_no_quarter():
+    # 10/20, 30/40 and 1/40 are 50%, 75% and 2.5%: their mean is 42.5%, the quarter's rate 41%.
+    rates = _monthly_totals([50, 75, 2.5], [10, 30, 1], [20, 40, 40])
+    quarter = plan_config.quarterly_totals(rates, "percent")
+    assert quarter["value"].tolist() == [pytest.approx(41.0)]
+    assert quarter[["numerator", "denominator"]].values.tolist() == [[41.0, 100.0]]
+    assert quarter["period_type"].tolist() == ["quarter"]
+    assert str(quarter["period_end"].iloc[0]) == "2024-12-31"
+    assert plan_config.quarterly_totals(_monthly_totals([12, 15, 9]), "minutes").empty
+    assert plan_config.quarterly_totals(_monthly_totals([1, 2]), "count").empty  # incomplete
+
+
+def _street_records(public_data_dir, month: str, force: str = "Durham") -> int:
+    """A force's records in a month (Durham's unless told), counted from police.uk's own files:
+    the monthly street file where one is kept, else the published force-month counts."""
     folder = public_data_dir / "police_uk_street"
-    street = folder / f"{month}-durham-street.csv"
+    street = folder / f"{month}-{force.lower()}-street.csv"
     if street.exists():
         with street.open(newline="", encoding="utf-8") as handle:
             return sum(1 for _ in csv.DictReader(handle))
@@ -80,20 +101,22 @@ def _durham_street_records(public_data_dir, month: str) -> int:
         return sum(
             int(row["Count"])
             for row in csv.DictReader(handle)
-            if row["Month"] == month and row["Falls within"] == "Durham Constabulary"
+            if row["Month"] == month
+            and row["Falls within"]
+            == {"Durham": "Durham Constabulary"}.get(force, f"{force} Police")
         )
 
 
 def test_force_page_figures_equal_the_police_uk_files(app, as_user, public_data_dir):
-    assert _durham_street_records(public_data_dir, "2025-01") == 5408
+    assert _street_records(public_data_dir, "2025-01") == 5408
     with as_user("analyst"):
         monthly = _text(force_page.force_layout())
         quarterly = _text(force_page.force_layout(view="quarterly"))
     assert "How safe are our communities?" in monthly
     assert "How efficient is the criminal justice system?" in monthly
-    june = _durham_street_records(public_data_dir, "2025-06")
+    june = _street_records(public_data_dir, "2025-06")
     assert f"{june:,}" in monthly and "Jun 2025" in monthly
-    spring = sum(_durham_street_records(public_data_dir, f"2025-{m:02d}") for m in (4, 5, 6))
+    spring = sum(_street_records(public_data_dir, f"2025-{m:02d}") for m in (4, 5, 6))
     assert "Police and Crime Panel (quarterly)" in quarterly
     assert f"{spring:,}" in quarterly and "Apr–Jun 2025" in quarterly
 
@@ -108,7 +131,7 @@ def test_quarterly_view_of_the_real_files_sums_the_january_to_march_street_files
     totals = board.totals(rows, "count")
     totals = totals[pd.to_datetime(totals["period_start"]) < "2025-04-01"]
     quarter = plan_config.period_figures(totals, ["E23000008"], "quarterly")
-    expected = sum(_durham_street_records(public_data_dir, f"2025-0{m}") for m in (1, 2, 3))
+    expected = sum(_street_records(public_data_dir, f"2025-0{m}") for m in (1, 2, 3))
     assert quarter["value"].tolist() == [expected]
     assert quarter["period"].tolist() == ["Jan–Mar 2025"]
 
@@ -179,3 +202,87 @@ def test_force_page_is_listed_only_for_those_who_may_see_force_data(app, as_user
         assert may_open_page(user, page)
     with hmcts_viewer() as user:
         assert not may_open_page(user, page)
+
+
+def _rows(table) -> list[list[str]]:
+    """The body rows of a data_table as cell texts."""
+    body = table.children[2]
+    return [[_text(cell) for cell in row.children] for row in body.children]
+
+
+def test_every_measure_table_and_summaries_follow_the_quarterly_view(app, as_user, public_data_dir):
+    def spring(force: str) -> int:
+        return sum(_street_records(public_data_dir, f"2025-{m:02d}", force) for m in (4, 5, 6))
+
+    def june(force: str) -> int:
+        return _street_records(public_data_dir, "2025-06", force)
+
+    title = MEASURES["police_street_records"].title
+    with as_user("analyst"):
+        monthly = {r[0]: r for r in _rows(force_page.update_force_table({"view": "monthly"}))}
+        quarterly = {r[0]: r for r in _rows(force_page.update_force_table({"view": "quarterly"}))}
+        forged = {r[0]: r for r in _rows(force_page.update_force_table({"view": "yearly"}))}
+        summary = subgroup.section_content(
+            "police_street_records", {"view": "quarterly", "area": "E23000013"}
+        )[1]
+        lcjp_summary = subgroup.section_content("police_street_records", {"view": "quarterly"})[1]
+        monthly_summary = subgroup.section_content("police_street_records", {})[1]
+    lcjp_quarter = spring("Durham") + spring("Cleveland")
+    # The partnership row: the latest complete quarter, summed from the police.uk files' months.
+    assert quarterly[title][1:4] == [
+        "Durham & Cleveland LCJP",
+        "Apr–Jun 2025, the latest complete quarter",
+        f"{lcjp_quarter:,}",
+    ]
+    assert monthly[title][2:4] == ["Jun 2025", f"{june('Durham') + june('Cleveland'):,}"]
+    assert forged == monthly  # a forged board period falls back to the monthly view
+    # Rates are re-derived from the quarter's months as well, so the figure changes too.
+    charged = MEASURES["police_charged_share"].title
+    assert quarterly[charged][2].startswith("Apr–Jun 2025")
+    assert quarterly[charged][3] != monthly[charged][3]
+    assert summary.startswith(f"Cleveland: {spring('Cleveland'):,} in Apr–Jun 2025")
+    assert "Monthly SPC reading" in summary
+    assert lcjp_summary.startswith(f"Durham & Cleveland LCJP: {lcjp_quarter:,} in Apr–Jun 2025")
+    assert f"{june('Durham') + june('Cleveland'):,} in Jun 2025" in monthly_summary
+
+
+def test_the_force_page_carries_its_board_period_into_sections_and_drill_downs(app, as_user):
+    with as_user("analyst"):
+        page = force_page.force_layout(view="quarterly")
+    stores = []
+    stack = [page]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend(node)
+            continue
+        node_id = getattr(node, "id", None)
+        if isinstance(node_id, dict) and node_id.get("type") == "measure-state":
+            stores.append(node.data)
+        children = getattr(node, "children", None)
+        if children is not None and not isinstance(children, str):
+            stack.append(children)
+    assert stores and all(state["view"] == "quarterly" for state in stores)
+    search = subgroup._search("police_crimes", {"area": "E23000008", "view": "quarterly"})
+    assert "view=quarterly" in search and "area=E23000008" in search
+    assert "view=" not in subgroup._search("police_crimes", {"view": "monthly"})
+
+
+def test_a_measure_with_no_complete_quarter_keeps_its_latest_month():
+    from loaders import board
+
+    def view_of(measure_id: str, values) -> board.MeasureView:
+        totals = _monthly_totals(values)
+        view = board.MeasureView(MEASURES[measure_id], totals, level="force", focus_codes=["A"])
+        view.headlines = {"A": board.headline(totals, "A")}
+        return view
+
+    median = view_of("force_emergency_response_median_minutes", [12, 15, 9])
+    assert subgroup.board_period_view(median, "A", "quarterly") == (median, False)
+    counts = view_of("police_crimes", [12, 15, 9])
+    shown, quarterly = subgroup.board_period_view(counts, "A", "quarterly")
+    assert quarterly and shown.headlines["A"].value == 36.0
+    assert shown.headlines["A"].period_type == "quarter"
+    assert subgroup.board_period_view(counts, "A", "monthly") == (counts, False)
+    short = view_of("police_crimes", [12, 15])
+    assert subgroup.board_period_view(short, "A", "quarterly") == (short, False)

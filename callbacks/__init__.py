@@ -26,3 +26,7 @@ def register_callbacks(app: dash.Dash) -> None:
 
     admin_sharing.register(app)
     subgroup.register(app)
+    from callbacks import action_log, commentary
+
+    commentary.register(app)
+    action_log.register(app)

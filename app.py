@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from callbacks import register_callbacks
+from callbacks.action_log import register_action_log_page
 from callbacks.admin_sharing import register_sharing_page
 from callbacks.auth import AuthSettings, register_auth
 from callbacks.context import services
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_board_pages()  # their layouts check rights, so they live in callbacks/
     register_force_page(settings.plan_file)
     register_sharing_page()
+    register_action_log_page()
     register_admin_pages()
     app.layout = serve_layout
     register_callbacks(app)

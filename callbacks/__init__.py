@@ -29,3 +29,7 @@ def register_callbacks(app: dash.Dash) -> None:
 
     force_page.register(app)
     subgroup.register(app)
+    from callbacks import action_log, commentary
+
+    commentary.register(app)
+    action_log.register(app)

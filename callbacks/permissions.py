@@ -89,6 +89,19 @@ def can_view_measure(user, measure_id: str) -> bool:
     return access.can_view_measure(rights_of(user), measure_id)
 
 
+def can_comment(user, measure_id: str) -> bool:
+    """May this user write commentary on (and raise or update actions for) this measure?"""
+    return access.can_comment(rights_of(user), measure_id)
+
+
+def require_comment(measure_id: str):
+    """Return the user if they may write on this measure, otherwise NotAuthorised."""
+    user = current_user()
+    if not can_comment(user, measure_id):
+        raise NotAuthorised(f"may not write on measure {measure_id}")
+    return user
+
+
 def can_submit(user, dataset_id: str, area_code: str | None = None) -> bool:
     """May this user upload or replace the dataset's figures (for this area, if given)?"""
     rights = rights_of(user)

@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
+from layouts.components import form_field
 from loaders.access import ROLE_NAMES, ROLES
 from loaders.measures import SUBGROUPS
 
@@ -39,17 +40,6 @@ def _subgroup_options() -> list[dict]:
     return [{"label": s.name, "value": s.id} for s in SUBGROUPS.values()]
 
 
-def _field(label: str, control, field_id: str, help_text: str = ""):
-    return html.Div(
-        [
-            dbc.Label(label, html_for=field_id),
-            control,
-            dbc.FormText(help_text, id=f"{field_id}-help") if help_text else None,
-        ],
-        className="mb-3",
-    )
-
-
 def roles_explained():
     """What each role sees, in words (and that force-restricted data follows the organisation)."""
     items = []
@@ -76,16 +66,16 @@ def users_layout(**_query):
         dbc.CardBody(
             [
                 html.H2("Add a user", className="h5"),
-                _field(
+                form_field(
                     "Username",
                     dbc.Input(id=ids.ADMIN_NEW_USERNAME, autocomplete="off"),
                     ids.ADMIN_NEW_USERNAME,
                     "Lower case, no spaces, e.g. j.smith.",
                 ),
-                _field(
+                form_field(
                     "Name", dbc.Input(id=ids.ADMIN_NEW_NAME, autocomplete="off"), ids.ADMIN_NEW_NAME
                 ),
-                _field(
+                form_field(
                     "Organisation",
                     dbc.Select(
                         id=ids.ADMIN_NEW_ORGANISATION,
@@ -94,7 +84,7 @@ def users_layout(**_query):
                     ),
                     ids.ADMIN_NEW_ORGANISATION,
                 ),
-                _field(
+                form_field(
                     "Role",
                     dbc.Select(id=ids.ADMIN_NEW_ROLE, options=_role_options(), value="viewer"),
                     ids.ADMIN_NEW_ROLE,
@@ -110,7 +100,7 @@ def users_layout(**_query):
                     ],
                     className="mb-3",
                 ),
-                _field(
+                form_field(
                     "Initial password",
                     dbc.Input(
                         id=ids.ADMIN_NEW_PASSWORD, type="password", autocomplete="new-password"
@@ -128,12 +118,12 @@ def users_layout(**_query):
         dbc.CardBody(
             [
                 html.H2("Change a user", className="h5"),
-                _field(
+                form_field(
                     "User",
                     dbc.Select(id=ids.ADMIN_EDIT_USER, options=[], placeholder="Choose a user"),
                     ids.ADMIN_EDIT_USER,
                 ),
-                _field(
+                form_field(
                     "Organisation",
                     dbc.Select(
                         id=ids.ADMIN_EDIT_ORGANISATION,
@@ -142,7 +132,7 @@ def users_layout(**_query):
                     ),
                     ids.ADMIN_EDIT_ORGANISATION,
                 ),
-                _field(
+                form_field(
                     "Role",
                     dbc.Select(id=ids.ADMIN_EDIT_ROLE, options=_role_options()),
                     ids.ADMIN_EDIT_ROLE,
@@ -172,7 +162,7 @@ def users_layout(**_query):
                     ],
                     className="mb-3",
                 ),
-                _field(
+                form_field(
                     "New password",
                     dbc.Input(
                         id=ids.ADMIN_EDIT_PASSWORD, type="password", autocomplete="new-password"
@@ -207,7 +197,7 @@ def audit_layout(**_query):
     filters = dbc.Row(
         [
             dbc.Col(
-                _field(
+                form_field(
                     "Event",
                     dbc.Select(id=ids.AUDIT_EVENT, options=ALL_EVENTS, value=ALL_EVENTS_VALUE),
                     ids.AUDIT_EVENT,
@@ -215,7 +205,7 @@ def audit_layout(**_query):
                 md=4,
             ),
             dbc.Col(
-                _field(
+                form_field(
                     "Username",
                     dbc.Input(id=ids.AUDIT_USER, debounce=True, autocomplete="off"),
                     ids.AUDIT_USER,
@@ -223,7 +213,7 @@ def audit_layout(**_query):
                 md=4,
             ),
             dbc.Col(
-                _field(
+                form_field(
                     "Network address starts with",
                     dbc.Input(id=ids.AUDIT_IP, debounce=True, autocomplete="off"),
                     ids.AUDIT_IP,
@@ -231,7 +221,7 @@ def audit_layout(**_query):
                 md=4,
             ),
             dbc.Col(
-                _field(
+                form_field(
                     "From (UK date)",
                     dbc.Input(id=ids.AUDIT_FROM, type="date", debounce=True),
                     ids.AUDIT_FROM,
@@ -239,7 +229,7 @@ def audit_layout(**_query):
                 md=4,
             ),
             dbc.Col(
-                _field(
+                form_field(
                     "To (UK date)",
                     dbc.Input(id=ids.AUDIT_TO, type="date", debounce=True),
                     ids.AUDIT_TO,

@@ -264,5 +264,17 @@ def _cell(value) -> str:
     return str(value)
 
 
+def form_field(label: str, control, field_id: str, help_text: str = ""):
+    """A labelled form control, with an optional line of help below it."""
+    return html.Div(
+        [
+            dbc.Label(label, html_for=field_id),
+            control,
+            dbc.FormText(help_text, id=f"{field_id}-help") if help_text else None,
+        ],
+        className="mb-3",
+    )
+
+
 def not_authorised(message: str = "You do not have access to this information."):
     return dbc.Alert(message, color="secondary", id="not-authorised")

@@ -20,6 +20,8 @@ POLARITY_TEXT = {
     "down_good": "Lower is better",
     "neutral": "Neither higher nor lower is better in itself",
 }
+# The part of a section that holds its commentary (filled by callbacks/commentary.py).
+COMMENTARY = "commentary"
 
 
 def section_id(kind: str, measure_id: str) -> dict:
@@ -90,6 +92,11 @@ def measure_section(
                             lg=5,
                         ),
                     ]
+                ),
+                html.Section(
+                    dcc.Loading(html.Div(id=section_id(COMMENTARY, spec.id))),
+                    className="commentary-panel mt-3",
+                    **{"aria-label": f"Commentary on {spec.title}"},
                 ),
                 html.Div(
                     [

@@ -199,7 +199,10 @@ def as_user(app):
         factory = app.server.extensions["lcjp"].session_factory
         with factory() as session:
             user = users.find_user(session, TEST_USERS[role][0])
-        with app.server.test_request_context("/_dash-update-component", method="POST"):
+        # From the test client's address, so audit entries look like those of a real request.
+        with app.server.test_request_context(
+            "/_dash-update-component", method="POST", environ_base={"REMOTE_ADDR": "127.0.0.1"}
+        ):
             flask_login.login_user(user)
             yield user
 

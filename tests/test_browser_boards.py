@@ -21,6 +21,7 @@ PAGES = [
     "/female-offender",
     "/police-demand",
     "/force-performance",
+    "/actions",
 ]
 
 
@@ -52,7 +53,9 @@ def test_brb001_every_board_page_passes_axe_core(browser):
     for path in PAGES:
         browser.driver.get(browser.base + path)
         browser.wait_for_element("#page-heading", timeout=30)
-        browser.wait_for_element(".tile-value, .chart-summary:not(:empty)", timeout=30)
+        browser.wait_for_element(
+            ".tile-value, .chart-summary:not(:empty), #actions-summary:not(:empty)", timeout=30
+        )
         problems = serious_violations(browser.driver)
         if problems:
             found[path] = problems

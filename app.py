@@ -22,6 +22,7 @@ from callbacks.auth import AuthSettings, register_auth
 from callbacks.context import services
 from callbacks.force_page import register_force_page
 from callbacks.navigation import register_home_redirect, serve_layout
+from callbacks.packs_page import register_packs_page
 from callbacks.page_guard import register_page_guard
 from callbacks.pages import register_board_pages
 from callbacks.permissions import refuse_on_error
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_force_page(settings.plan_file)
     register_sharing_page()
     register_action_log_page()
+    register_packs_page()
     register_admin_pages()
     app.layout = serve_layout
     register_callbacks(app)

@@ -33,3 +33,6 @@ def register_callbacks(app: dash.Dash) -> None:
 
     commentary.register(app)
     action_log.register(app)
+    from callbacks import packs_page
+
+    packs_page.register(app)

@@ -1,0 +1,530 @@
+"""Board packs: each of the seven reports generated once on the real published files and opened
+back (PDF text and tags, slides, workbook), figures checked against the database and a published
+file; who may generate and download; and "as presented" surviving a revision of the data."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+import shutil
+import time
+from datetime import date, timedelta
+
+import flask_login
+import openpyxl
+import pytest
+import sqlalchemy as sa
+from conftest import TEST_USERS
+from dash_tree import text_of
+from pptx import Presentation
+from pypdf import PdfReader
+from test_revisions import SPEC as CCSQ
+from test_revisions import revise_q4_open_cases, signed_in
+
+from callbacks import packs, packs_page
+from callbacks.subgroup import _view
+from layouts.formatting import format_value
+from layouts.packs.pdf import pack_pdf
+from layouts.packs.slides import pack_pptx, slide_outline
+from loaders import meetings, refresh, users
+from loaders.datasets import DATASETS
+from loaders.measures import MEASURES
+from loaders.models import AuditEvent, PackSnapshot
+from loaders.reports import REPORTS
+
+TODAY = date(2026, 11, 26)
+
+
+def words(raw: str) -> str:
+    """Text with every run of white space made one space, as a reader hears it."""
+    return " ".join(raw.split())
+
+
+def pdf_text(reader: PdfReader) -> str:
+    """The pages' text without their running footers, so text that flows on reads whole."""
+    return words(" ".join(page.extract_text().rsplit("\n", 1)[0] for page in reader.pages))
+
+
+def slide_texts(deck) -> list[str]:
+    return [
+        words(" ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame))
+        for slide in deck.slides
+    ]
+
+
+def sheet_rows(book, name: str) -> list[list]:
+    """A measure sheet's data table: the rows under its 'Period' header."""
+    rows = list(book[name].iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(rows) if row and row[0] == "Period")
+    return [list(row) for row in rows[header + 1 :] if row[0] is not None]
+
+
+@pytest.fixture(scope="module")
+def chart_renderer():
+    """One headless Chromium for the whole module's charts."""
+    with packs.chart_server():
+        yield
+
+
+@pytest.fixture(scope="module")
+def built(app, chart_renderer):
+    """Every report's pack generated once by the analyst, with how long each took."""
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        analyst = users.find_user(session, TEST_USERS["analyst"][0])
+    made, seconds = {}, {}
+    with app.server.test_request_context("/_dash-update-component", method="POST"):
+        flask_login.login_user(analyst)
+        for report_id in REPORTS:
+            started = time.perf_counter()
+            made[report_id] = packs.build_pack(report_id, analyst)
+            seconds[report_id] = round(time.perf_counter() - started, 1)
+    print(f"\npack generation, seconds: {seconds}")
+    opened = {}
+    for report_id, snapshot_id in made.items():
+        with factory() as session:
+            files = {
+                kind: meetings.snapshot_file(session, snapshot_id, kind)[1]
+                for kind in packs.FORMATS
+            }
+            snapshot = session.get(PackSnapshot, snapshot_id)
+            content = snapshot.content
+        opened[report_id] = {
+            "id": snapshot_id,
+            "content": content,
+            "pdf": PdfReader(io.BytesIO(files["pdf"])),
+            "pptx": Presentation(io.BytesIO(files["pptx"])),
+            "xlsx": openpyxl.load_workbook(io.BytesIO(files["xlsx"])),
+            "bytes": files,
+            "seconds": seconds[report_id],
+        }
+    return opened
+
+
+def shown(content: dict) -> list[dict]:
+    return [m for m in content["measures"] if m["has_figures"]]
+
+
+@pytest.mark.parametrize("report_id", list(REPORTS))
+def test_the_pdf_is_tagged_and_prints_every_measure_with_its_headline(built, report_id):
+    pack = built[report_id]
+    content, reader = pack["content"], pack["pdf"]
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en-GB"
+    assert reader.metadata.title.startswith(REPORTS[report_id].title)
+    assert content["measures"], report_id
+    # Cover, contents, exceptions, a page per measure with figures, the action log.
+    assert len(reader.pages) >= len(shown(content)) + 4
+    found = pdf_text(reader)
+    assert REPORTS[report_id].title in found and content["reference"] in found
+    for measure in content["measures"]:
+        assert words(measure["title"]) in found, measure["id"]
+        if measure["has_figures"]:
+            assert words(measure["tile"]["value"]) in found, measure["id"]
+            assert words(measure["reading"]) in found, measure["id"]
+
+
+@pytest.mark.parametrize("report_id", list(REPORTS))
+def test_the_slides_have_a_titled_slide_per_measure_and_alt_text_on_every_chart(built, report_id):
+    pack = built[report_id]
+    content, deck = pack["content"], pack["pptx"]
+    slides = list(deck.slides)
+    assert len(slides) == len(slide_outline(content))
+    titles = [s.shapes.title.text for s in slides]
+    assert titles[0] == REPORTS[report_id].title
+    assert titles[1] == "Contents"
+    assert "Exceptions: measures showing a signal" in titles
+    assert titles[-1].startswith("Actions from the previous meeting")
+    for measure in shown(content):
+        assert titles.count(measure["title"]) == 1, measure["id"]
+    pictures = [
+        shape
+        for slide in slides
+        for shape in slide.shapes
+        if shape.shape_type == 13  # PICTURE
+    ]
+    assert len(pictures) == sum(m["chart"] for m in content["measures"])
+    for picture in pictures:
+        alt = picture._element.nvPicPr.cNvPr.get("descr")
+        assert alt and alt.startswith("Statistical process control chart of")
+    assert deck.slide_width > deck.slide_height  # 16:9 landscape
+
+
+@pytest.mark.parametrize("report_id", list(REPORTS))
+def test_the_workbook_has_contents_a_sheet_per_measure_and_the_actions(built, report_id):
+    content, book = built[report_id]["content"], built[report_id]["xlsx"]
+    expected = ["Contents", *(m["sheet"] for m in shown(content)), "Actions"]
+    assert book.sheetnames == expected
+    assert all(len(name) <= 31 for name in book.sheetnames)
+    assert len({name.lower() for name in book.sheetnames}) == len(expected)
+    for measure in shown(content):
+        assert book[measure["sheet"]]["A1"].value == measure["title"]
+
+
+def test_every_measure_sheet_holds_the_figures_in_the_database(app, as_user, built):
+    """The workbook's values are the current figures of the chart's area, period by period."""
+    checked = 0
+    with as_user("analyst"):
+        for pack in built.values():
+            content, book = pack["content"], pack["xlsx"]
+            threshold = content["suppression_threshold"]
+            for measure in shown(content):
+                view = _view(MEASURES[measure["id"]])
+                rows = view.totals[view.totals["area_code"] == measure["area_code"]]
+                database = list(rows.sort_values("period_end")["value"])
+                in_sheet = [row[1] for row in sheet_rows(book, measure["sheet"])]
+                assert len(in_sheet) == len(database), measure["id"]
+                for sheet_value, value in zip(in_sheet, database, strict=True):
+                    if isinstance(sheet_value, str):  # withheld: only small counts may be
+                        assert content["small_numbers_hidden"] and value < threshold
+                    else:
+                        assert sheet_value == pytest.approx(value), measure["id"]
+                latest = format_value(database[-1], MEASURES[measure["id"]].unit)
+                assert measure["tile"]["value"] in (latest, f"<{threshold} (suppressed)")
+                checked += 1
+    assert checked >= 30
+
+
+def test_crown_court_open_cases_match_the_published_ccsq_file(built, public_data_dir):
+    """Open Crown Court cases in the E&E appendix, quarter by quarter, against MoJ's CSV."""
+    content, book = (
+        built["effectiveness-efficiency"]["content"],
+        built["effectiveness-efficiency"]["xlsx"],
+    )
+    measure = next(m for m in content["measures"] if m["id"] == "crown_open_cases")
+    assert measure["area_name"] == "England and Wales"
+    path = public_data_dir / "ccsq_crown_court" / "gold_backlog_trajectory.csv"
+    with path.open(newline="", encoding="utf-8") as handle:
+        published = {
+            f"{r['year']} {r['quarter']}": float(r["open"]) for r in csv.DictReader(handle)
+        }
+    in_sheet = {row[0]: row[1] for row in sheet_rows(book, measure["sheet"])}
+    assert in_sheet == published
+    assert measure["tile"]["value"] == f"{published['2025 Q4']:,.0f}"
+    assert f"{published['2025 Q4']:,.0f}" in pdf_text(built["effectiveness-efficiency"]["pdf"])
+
+
+def test_the_police_and_crime_panel_pack_holds_only_publishable_figures(built):
+    content = built["police-crime-panel"]["content"]
+    kinds = {DATASETS[MEASURES[m["id"]].dataset_id].classification for m in content["measures"]}
+    assert kinds == {"public"}
+    assert (
+        content["excluded_count"]
+        == sum(
+            DATASETS[MEASURES[m].dataset_id].classification != "public"
+            for m in REPORTS["police-crime-panel"].measure_ids()
+        )
+        > 0
+    )
+    assert not any(m["id"].startswith("force_") for m in content["measures"])
+    found = pdf_text(built["police-crime-panel"]["pdf"])
+    included = [m["title"] for m in content["measures"]]
+    for measure_id in REPORTS["police-crime-panel"].measure_ids():
+        title = MEASURES[measure_id].title
+        if measure_id.startswith("force_") and not any(title in t for t in included):
+            assert words(title) not in found
+    assert content["small_numbers_hidden"]
+
+
+def test_the_executive_board_groups_the_force_under_the_plans_questions(built):
+    content = built["executive-board"]["content"]
+    headings = [s["heading"] for s in content["sections"]]
+    assert headings[0] == "How safe are our communities?"
+    assert "Effectiveness & Efficiency" in headings
+    ordered = [m["id"] for m in content["measures"]]
+    assert ordered == [m for s in content["sections"] for m in s["measure_ids"]]
+    assert set(ordered) == set(REPORTS["executive-board"].measure_ids())
+    assert not content["small_numbers_hidden"]  # the OPCC's own board, generated by the OPCC
+
+
+def test_exceptions_are_the_signals_and_come_first(built):
+    content, reader = (
+        built["effectiveness-efficiency"]["content"],
+        built["effectiveness-efficiency"]["pdf"],
+    )
+    assert content["exceptions"] == [m["id"] for m in content["measures"] if m["signal"]]
+    assert "crown_open_cases" in content["exceptions"]
+    assert reader.pages[2].extract_text().startswith("Exceptions")
+    deck = built["effectiveness-efficiency"]["pptx"]
+    titles = [s.shapes.title.text for s in deck.slides]
+    assert titles.index("Exceptions: measures showing a signal") < titles.index(
+        "Open Crown Court cases"
+    )
+
+
+def test_downloads_return_the_stored_files_as_attachments(app, client, auth, built):
+    pack = built["lcjp-board"]
+    auth.login("analyst")
+    for kind, mimetype in packs.FORMATS.items():
+        response = client.get(f"/packs/{pack['id']}.{kind}")
+        assert response.status_code == 200
+        assert response.mimetype == mimetype
+        assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+        assert response.headers["Content-Disposition"].endswith(f'.{kind}"')
+        assert response.data == pack["bytes"][kind]
+    with app.server.extensions["lcjp"].session_factory() as session:
+        logged = [
+            json.loads(detail)
+            for detail in session.scalars(
+                sa.select(AuditEvent.detail).where(
+                    AuditEvent.event == "download", AuditEvent.username == TEST_USERS["analyst"][0]
+                )
+            )
+        ]
+    assert {(d.get("snapshot"), d.get("kind")) for d in logged} >= {
+        (pack["id"], kind) for kind in packs.FORMATS
+    }
+
+
+def test_anonymous_downloads_get_401(client, built):
+    response = client.get(f"/packs/{built['lcjp-board']['id']}.pdf")
+    assert response.status_code == 401
+
+
+def test_a_chair_generates_only_their_subgroups_report_and_opens_only_its_packs(
+    app, client, auth, as_user, built
+):
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        before = session.scalar(sa.select(sa.func.count()).select_from(PackSnapshot))
+    with as_user("chair"):
+        assert [r.id for r in packs.generatable_reports(flask_login.current_user)] == [
+            "effectiveness-efficiency"
+        ]
+        refused, done = packs_page.generate(1, "executive-board", "")
+        listed = text_of(packs_page.update_list(None))
+    assert "You may not generate this report's pack" in text_of(refused)
+    assert done is packs_page.dash.no_update
+    with factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(PackSnapshot)) == before
+    assert REPORTS["effectiveness-efficiency"].title in listed
+    assert REPORTS["executive-board"].title not in listed
+    auth.login("chair")
+    for kind in packs.FORMATS:
+        assert client.get(f"/packs/{built['executive-board']['id']}.{kind}").status_code == 403
+    # The E&E pack withholds small counts, so its own chair may open it.
+    response = client.get(f"/packs/{built['effectiveness-efficiency']['id']}.pdf")
+    assert response.status_code == 200
+
+
+def test_a_member_of_another_subgroup_cannot_open_a_pack(client, auth, built):
+    auth.login("member")  # police-demand only
+    assert client.get(f"/packs/{built['lcjp-board']['id']}.xlsx").status_code == 403
+    assert client.get("/packs/999999.pdf").status_code == 404
+
+
+def test_a_forged_report_or_meeting_is_refused_and_nothing_is_stored(app, as_user):
+    factory = app.server.extensions["lcjp"].session_factory
+    meeting_id = meetings.create_meeting(factory, "victim-witness", "2026-12-01", "", "test")
+    with factory() as session:
+        before = session.scalar(sa.select(sa.func.count()).select_from(PackSnapshot))
+    with as_user("analyst") as analyst:
+        for report_id, meeting in (
+            ("no-such-report", None),
+            ("x' OR '1'='1", None),
+            ("lcjp-board", meeting_id),  # a meeting of another body
+            ("lcjp-board", "not-a-number"),
+        ):
+            with pytest.raises(packs.PackError):
+                packs.build_pack(report_id, analyst, meeting)
+        message, done = packs_page.generate(1, "no-such-report", "")
+    assert "There is no report 'no-such-report'" in text_of(message)
+    assert "Nothing was stored" in text_of(message)
+    assert done is packs_page.dash.no_update
+    with factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(PackSnapshot)) == before
+
+
+def test_the_page_offers_the_form_only_to_those_who_may_generate(as_user):
+    with as_user("viewer"):
+        page = packs_page.packs_layout()
+        assert "Generate pack" not in text_of(page)
+        options, _value = packs_page.update_meetings("lcjp-board")
+        assert [o["value"] for o in options] == [""]
+    with as_user("analyst"):
+        page = packs_page.packs_layout()
+        assert "Generate pack" in text_of(page)
+
+
+def test_long_commentary_and_many_actions_continue_rather_than_being_cut(built):
+    """4,000 characters of commentary and eight actions: every word reaches the PDF and slides."""
+    content = copy.deepcopy(built["female-offender"]["content"])
+    measure = shown(content)[0]
+    sentence = "The rate rose as remand use grew across the region while courts caught up. "
+    long_text = (sentence * 60)[:4000]
+    measure["commentary"] = {
+        "text": long_text,
+        "by": "chair-user",
+        "at": "20 Nov 2026 10:00",
+        "version": 3,
+        "period_end": "2022-12-31",
+    }
+    measure["actions"] = [
+        {
+            "title": f"Action number {n} on remand",
+            "owner": "Probation",
+            "due": "2026-01-05",
+            "overdue": n % 2 == 0,
+            "closed": False,
+            "status_label": "Open",
+            "line": f"{'OVERDUE: was due' if n % 2 == 0 else 'Due'} 05 Jan 2026 (Open). "
+            f"Action number {n} on remand. Owner: Probation.",
+        }
+        for n in range(8)
+    ]
+    png = built["female-offender"]["pptx"]
+    charts = {}
+    for slide in png.slides:
+        for shape in slide.shapes:
+            if shape.shape_type == 13:
+                charts[measure["id"]] = shape.image.blob
+    found = pdf_text(PdfReader(io.BytesIO(pack_pdf(content, charts))))
+    assert words(long_text) in found
+    assert "Action number 7 on remand" in found
+    deck = Presentation(io.BytesIO(pack_pptx(content, charts)))
+    titles = [s.shapes.title.text for s in deck.slides]
+    assert f"{measure['title']} (continued)" in titles
+    all_text = " ".join(slide_texts(deck))
+    assert words(long_text) in all_text
+    assert "Action number 7 on remand" in all_text
+    assert len(deck.slides) == len(slide_outline(content))
+
+
+# --- As presented: a pack keeps its figures and commentary after both change -----------------------
+
+
+@pytest.fixture(scope="module")
+def meeting_app(databases, tmp_path_factory, public_data_dir):
+    """An app of its own (these tests revise its figures), loaded from a copy of the MoJ release."""
+    from app import create_app
+    from config import Settings
+
+    folder = tmp_path_factory.mktemp("public") / CCSQ.folder
+    shutil.copytree(public_data_dir / CCSQ.folder, folder)
+    settings = Settings(
+        database_url=databases.new(),
+        secret_key="test-secret-key",
+        public_data_dir=folder.parent,
+        instance_dir=tmp_path_factory.mktemp("instance"),
+        refresh_on_start=False,
+        testing=True,
+    ).resolved()
+    dash_app = create_app(settings)
+    factory = dash_app.server.extensions["lcjp"].session_factory
+    users.create_user(
+        factory, "packs-analyst", "packs-analyst-password", role="analyst", organisation="opcc"
+    )
+    outcome = refresh.refresh_dataset(factory, CCSQ, folder, today=TODAY)
+    assert outcome.status == "success", outcome.error
+    dash_app.release = folder
+    return dash_app
+
+
+def _generate(dash_app, report_id: str, meeting_id=None) -> tuple[dict, dict]:
+    with signed_in(dash_app, "packs-analyst") as analyst:
+        snapshot_id = packs.build_pack(report_id, analyst, meeting_id)
+    factory = dash_app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        files = {k: meetings.snapshot_file(session, snapshot_id, k)[1] for k in packs.FORMATS}
+        content = session.get(PackSnapshot, snapshot_id).content
+    return content, files
+
+
+def test_a_pack_keeps_its_figures_and_commentary_after_both_are_revised(
+    meeting_app, chart_renderer
+):
+    factory = meeting_app.server.extensions["lcjp"].session_factory
+    quarter = date(2025, 12, 31)
+    meetings.publish(
+        factory,
+        "crown_open_cases",
+        quarter,
+        "ee-chair",
+        "hmcts",
+        text="Receipts outpaced disposals.",
+    )
+    overdue = meetings.raise_action(
+        factory,
+        measure_id="crown_open_cases",
+        title="Ask for extra sitting days",
+        owner="HMCTS",
+        due_date=TODAY - timedelta(days=30),
+        by="analyst",
+    )
+    later = meetings.raise_action(
+        factory,
+        measure_id="crown_open_cases",
+        title="Report on listing",
+        owner="Judiciary liaison",
+        due_date="2099-01-31",
+        by="analyst",
+    )
+    closed = meetings.raise_action(
+        factory,
+        measure_id="crown_open_cases",
+        title="Share the court data",
+        owner="OPCC",
+        due_date="2026-02-01",
+        by="analyst",
+    )
+    meetings.update_action(factory, closed, status="done", by="analyst")
+    meeting_id = meetings.create_meeting(factory, "lcjp-board", "2026-12-10", "", "analyst")
+
+    before, before_files = _generate(meeting_app, "lcjp-board", meeting_id)
+    measure = next(m for m in before["measures"] if m["id"] == "crown_open_cases")
+    assert measure["tile"]["value"] == "80,203"
+    assert measure["commentary"]["text"] == "Receipts outpaced disposals."
+    assert [a["id"] for a in measure["actions"]] == [overdue, later]
+    assert [a["id"] for a in before["actions"]] == [overdue, later, closed]  # open ones first
+    assert before["actions"][0]["overdue"] and not before["actions"][1]["overdue"]
+    assert (
+        before["meeting"]["id"] == meeting_id
+        and before["period_label"] == "2026 Q3 (July to September 2026)"
+    )
+    old_pdf = pdf_text(PdfReader(io.BytesIO(before_files["pdf"])))
+    assert "Receipts outpaced disposals." in old_pdf and "ee-chair" in old_pdf
+    assert "OVERDUE: was due" in old_pdf and "Ask for extra sitting days" in old_pdf
+    old_book = openpyxl.load_workbook(io.BytesIO(before_files["xlsx"]))
+    actions_sheet = list(old_book["Actions"].iter_rows(values_only=True))
+    assert actions_sheet[1][1] == "Ask for extra sitting days" and actions_sheet[1][5] == "OVERDUE"
+
+    # MoJ revises the quarter; the partner rewrites the commentary; the action is closed.
+    revise_q4_open_cases(meeting_app.release, 25)
+    outcome = refresh.refresh_dataset(factory, CCSQ, meeting_app.release, today=TODAY)
+    assert outcome.status == "success", outcome.error
+    meetings.publish(
+        factory,
+        "crown_open_cases",
+        quarter,
+        "ee-chair",
+        "hmcts",
+        text="Revised after MoJ's restatement.",
+    )
+    meetings.update_action(factory, overdue, status="done", by="analyst")
+
+    after, after_files = _generate(meeting_app, "lcjp-board", meeting_id)
+    revised = next(m for m in after["measures"] if m["id"] == "crown_open_cases")
+    assert revised["tile"]["value"] == "80,228"  # the new pack shows the revision (control)
+    assert revised["source"]["vintage_id"] != measure["source"]["vintage_id"]
+    assert "Revised after MoJ's restatement." in pdf_text(PdfReader(io.BytesIO(after_files["pdf"])))
+
+    # The first pack, read back from the database, is exactly as presented.
+    with factory() as session:
+        stored = meetings.snapshots(session, ["lcjp-board"])[-1]
+        files = {k: meetings.snapshot_file(session, stored.id, k)[1] for k in packs.FORMATS}
+    assert stored.content == before and files == before_files
+    kept = pdf_text(PdfReader(io.BytesIO(files["pdf"])))
+    assert "80,203" in kept and "80,228" not in kept
+    assert "Receipts outpaced disposals." in kept and "Revised after" not in kept
+    book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    values = {row[0]: row[1] for row in sheet_rows(book, measure["sheet"])}
+    assert values["2025 Q4"] == 80203
+    slides = " ".join(slide_texts(Presentation(io.BytesIO(files["pptx"]))))
+    assert "Receipts outpaced disposals." in slides and "80,228" not in slides
+    assert measure["source"]["content_hash"] in {
+        p["content_hash"] for p in stored.content["provenance"]
+    }

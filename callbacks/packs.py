@@ -441,6 +441,7 @@ _PNG_CACHE: OrderedDict[str, bytes] = OrderedDict()
 _PNG_CACHE_SIZE = 256
 _SERVER_LOCK = threading.Lock()  # guards the count of packs using the chart server
 _RENDER_LOCK = threading.Lock()  # kaleido's sync server answers one caller at a time
+_CACHE_LOCK = threading.Lock()
 _server_users = 0
 
 
@@ -474,28 +475,32 @@ def chart_pngs(figures: dict[str, go.Figure]) -> dict[str, bytes]:
     for measure_id, figure in figures.items():
         printed = _print_ready(figure)
         keyed[measure_id] = (hashlib.sha256(printed.to_json().encode()).hexdigest(), printed)
-    missing = {key: fig for key, fig in keyed.values() if key not in _PNG_CACHE}
+    pngs: dict[str, bytes] = {}
+    with _CACHE_LOCK:
+        for key, _figure in keyed.values():
+            if key in _PNG_CACHE:
+                _PNG_CACHE.move_to_end(key)
+                pngs[key] = _PNG_CACHE[key]
+    missing = {key: fig for key, fig in keyed.values() if key not in pngs}
     if missing:
         with chart_server():
             for key, figure in missing.items():
                 with _RENDER_LOCK, warnings.catch_warnings():
                     # plotly passes options the shared server ignores; it says so on every call
                     warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-                    png = pio.to_image(
+                    pngs[key] = pio.to_image(
                         figure,
                         format="png",
                         width=CHART_WIDTH,
                         height=CHART_HEIGHT,
                         scale=CHART_SCALE,
                     )
-                _PNG_CACHE[key] = png
-                while len(_PNG_CACHE) > _PNG_CACHE_SIZE:
-                    _PNG_CACHE.popitem(last=False)
-    found = {}
-    for measure_id, (key, _figure) in keyed.items():
-        _PNG_CACHE.move_to_end(key)
-        found[measure_id] = _PNG_CACHE[key]
-    return found
+        with _CACHE_LOCK:
+            for key in missing:
+                _PNG_CACHE[key] = pngs[key]
+            while len(_PNG_CACHE) > _PNG_CACHE_SIZE:
+                _PNG_CACHE.popitem(last=False)
+    return {measure_id: pngs[key] for measure_id, (key, _figure) in keyed.items()}
 
 
 # --- Generating and freezing ----------------------------------------------------------------------

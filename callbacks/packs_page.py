@@ -24,7 +24,8 @@ from loaders.models import PackSnapshot
 from loaders.reports import REPORTS
 
 log = logging.getLogger(__name__)
-DOWNLOAD_ROUTE = "/packs/<int:snapshot_id>.<any(pdf, pptx, xlsx):kind>"
+# Any id reaches this route (never Dash's catch-all page), so a bad one gets a plain 404.
+DOWNLOAD_ROUTE = "/packs/<snapshot_id>.<any(pdf, pptx, xlsx):kind>"
 LIST_LIMIT = 200
 
 
@@ -95,22 +96,24 @@ def generate(n_clicks, report_id, meeting_id):
     return layout.generated(row, services().settings.timezone), snapshot_id
 
 
-def download_pack(snapshot_id: int, kind: str):
+def download_pack(snapshot_id: str, kind: str):
     """GET a stored pack file as presented; the login guard runs first, rights are checked here."""
     user = flask_login.current_user
     if not getattr(user, "is_authenticated", False):
         return flask.jsonify(error="authentication required"), 401
+    if not (snapshot_id.isascii() and snapshot_id.isdigit()) or len(snapshot_id) > 12:
+        flask.abort(404)
     with services().session_factory() as session:
-        found = meetings.snapshot_file(session, snapshot_id, kind)
+        found = meetings.snapshot_file(session, int(snapshot_id), kind)
     if found is None:
         flask.abort(404)
     snapshot, body = found
     if not packs.may_open_snapshot(user, snapshot):
-        audit("access_denied", {"route": "pack download", "snapshot": snapshot_id, "kind": kind})
+        audit("access_denied", {"route": "pack download", "snapshot": snapshot.id, "kind": kind})
         return flask.Response("You do not have access to this pack.", 403, mimetype="text/plain")
     audit(
         "download",
-        {"what": "board pack", "snapshot": snapshot_id, "report": snapshot.report_id, "kind": kind},
+        {"what": "board pack", "snapshot": snapshot.id, "report": snapshot.report_id, "kind": kind},
     )
     return flask.Response(
         body,

@@ -22,6 +22,7 @@ PAGES = [
     "/police-demand",
     "/force-performance",
     "/actions",
+    "/packs",
 ]
 
 
@@ -54,7 +55,9 @@ def test_brb001_every_board_page_passes_axe_core(browser):
         browser.driver.get(browser.base + path)
         browser.wait_for_element("#page-heading", timeout=30)
         browser.wait_for_element(
-            ".tile-value, .chart-summary:not(:empty), #actions-summary:not(:empty)", timeout=30
+            ".tile-value, .chart-summary:not(:empty), #actions-summary:not(:empty), "
+            "#packs-list > *",
+            timeout=30,
         )
         problems = serious_violations(browser.driver)
         if problems:

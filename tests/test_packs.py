@@ -151,7 +151,12 @@ def test_the_slides_have_a_titled_slide_per_measure_and_alt_text_on_every_chart(
     for picture in pictures:
         alt = picture._element.nvPicPr.cNvPr.get("descr")
         assert alt and alt.startswith("Statistical process control chart of")
-    assert deck.slide_width > deck.slide_height  # 16:9 landscape
+    assert abs(deck.slide_width / deck.slide_height - 16 / 9) < 0.01
+    for number, slide in enumerate(slides, start=1):  # nothing placed off the slide's edge
+        for shape in slide.shapes:
+            assert shape.left >= 0 and shape.top >= 0, (number, shape.name)
+            assert shape.left + shape.width <= deck.slide_width, (number, shape.name)
+            assert shape.top + shape.height <= deck.slide_height, (number, shape.name)
 
 
 @pytest.mark.parametrize("report_id", list(REPORTS))
@@ -472,6 +477,7 @@ def test_a_pack_keeps_its_figures_and_commentary_after_both_are_revised(
         by="analyst",
     )
     meetings.update_action(factory, closed, status="done", by="analyst")
+    meetings.create_meeting(factory, "lcjp-board", "2026-09-10", "September board", "analyst")
     meeting_id = meetings.create_meeting(factory, "lcjp-board", "2026-12-10", "", "analyst")
 
     before, before_files = _generate(meeting_app, "lcjp-board", meeting_id)
@@ -488,6 +494,7 @@ def test_a_pack_keeps_its_figures_and_commentary_after_both_are_revised(
     old_pdf = pdf_text(PdfReader(io.BytesIO(before_files["pdf"])))
     assert "Receipts outpaced disposals." in old_pdf and "ee-chair" in old_pdf
     assert "OVERDUE: was due" in old_pdf and "Ask for extra sitting days" in old_pdf
+    assert "Previous meeting: September board (10 Sep 2026)" in old_pdf
     old_book = openpyxl.load_workbook(io.BytesIO(before_files["xlsx"]))
     actions_sheet = list(old_book["Actions"].iter_rows(values_only=True))
     assert actions_sheet[1][1] == "Ask for extra sitting days" and actions_sheet[1][5] == "OVERDUE"

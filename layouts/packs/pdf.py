@@ -129,7 +129,7 @@ def _contents(content: dict) -> str:
             )
     if len(shown) < len(content["measures"]):
         items.append(_link("awaiting", "Measures awaiting data"))
-    items.append(_link("actions", "Actions from the previous meeting"))
+    items.append(_link("actions", text.ACTIONS_TITLE))
     return (
         '<nav class="contents" aria-labelledby="contents-heading">'
         f'<h2 id="contents-heading">Contents</h2><ol class="toc">{"".join(items)}</ol>'
@@ -260,11 +260,10 @@ def _actions(content: dict) -> str:
             [18, 32, 14, 10, 12, 14],
         )
         if rows
-        else "<p>No actions have been raised on this report's measures.</p>"
+        else f"<p>{_e(text.NO_ACTIONS_RAISED)}</p>"
     )
     return (
         '<section class="page" id="actions" aria-labelledby="actions-heading">'
-        '<h2 id="actions-heading">Actions from the previous meeting</h2>'
-        "<p>Every action on this report's measures: open ones first, by due date; overdue ones "
-        f"are marked {text.OVERDUE}.</p>{body}</section>"
+        f'<h2 id="actions-heading">{_e(text.ACTIONS_TITLE)}</h2>'
+        f"<p>{_e(text.actions_intro(content))}</p>{body}</section>"
     )

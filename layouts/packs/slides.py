@@ -168,12 +168,17 @@ def slide_outline(content: dict) -> list[Slide]:
     )
     actions = _list_slides(
         "actions",
-        "Actions from the previous meeting",
+        text.ACTIONS_TITLE,
         [
-            Para(f"{a['measure_title']}: {a['line']}", LIST_SIZE - 1, a["overdue"])
-            for a in content["actions"]
-        ],
-        "No actions have been raised on this report's measures.",
+            Para(text.actions_intro(content), LIST_SIZE - 2),
+            *(
+                Para(f"{a['measure_title']}: {a['line']}", LIST_SIZE - 1, a["overdue"])
+                for a in content["actions"]
+            ),
+        ]
+        if content["actions"]
+        else [],
+        text.NO_ACTIONS_RAISED,
     )
 
     def contents_paras(numbers: dict[str, int]) -> list[Para]:
@@ -192,9 +197,7 @@ def slide_outline(content: dict) -> list[Slide]:
                 ]
         if awaiting:
             paras.append(Para(f"Measures awaiting data · slide {numbers['awaiting']}", LIST_SIZE))
-        paras.append(
-            Para(f"Actions from the previous meeting · slide {numbers['actions']}", LIST_SIZE)
-        )
+        paras.append(Para(f"{text.ACTIONS_TITLE} · slide {numbers['actions']}", LIST_SIZE))
         return paras
 
     def numbering(contents_count: int) -> dict[str, int]:

@@ -155,6 +155,22 @@ def headline_lines(measure: dict) -> list[str]:
     return [t for t in (tile.get("change"), tile.get("comparison"), tile.get("spc")) if t]
 
 
+ACTIONS_TITLE = "Actions from the previous meeting"
+NO_ACTIONS_RAISED = "No actions have been raised on this report's measures."
+
+
+def actions_intro(content: dict) -> str:
+    """What the action log holds, and which meeting it follows on from."""
+    words = (
+        "Every action on this report's measures: open ones first, by due date; overdue ones "
+        f"are marked {OVERDUE}."
+    )
+    previous = content.get("previous_meeting")
+    if previous:
+        words += f" Previous meeting: {previous['title']} ({day_text(previous['date'])})."
+    return words
+
+
 def no_commentary() -> str:
     return "No commentary has been published for this measure."
 

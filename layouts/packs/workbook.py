@@ -54,10 +54,11 @@ def _widths(sheet, widths: list[int]) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
-def _header(sheet, row: int, names: list[str]) -> None:
+def _header(sheet, row: int, names: list[str], *, freeze: bool = True) -> None:
     for column, name in enumerate(names, start=1):
         sheet.cell(row=row, column=column, value=name).font = BOLD
-    sheet.freeze_panes = sheet.cell(row=row + 1, column=1)
+    if freeze:  # keep the column names in view while scrolling the figures
+        sheet.freeze_panes = sheet.cell(row=row + 1, column=1)
 
 
 def _table(sheet, name: str, first_row: int, columns: int, rows: int) -> None:
@@ -81,7 +82,7 @@ def _contents(sheet, content: dict) -> None:
         row += 1
     row += 1
     columns = ["Measure", "Section", "Area", "Period", "Latest figure", "Reading", "Sheet"]
-    _header(sheet, row, columns)
+    _header(sheet, row, columns, freeze=False)
     first = row
     for measure in content["measures"]:
         row += 1

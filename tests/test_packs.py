@@ -402,23 +402,14 @@ def test_long_commentary_and_many_actions_continue_rather_than_being_cut(built):
 # --- As presented: a pack keeps its figures and commentary after both change -----------------------
 
 
-@pytest.fixture(scope="module")
-def meeting_app(databases, tmp_path_factory, public_data_dir):
-    """An app of its own (these tests revise its figures), loaded from a copy of the MoJ release."""
+@pytest.fixture
+def meeting_app(make_settings, tmp_path, public_data_dir):
+    """An app of its own (this test revises its figures), loaded from a copy of the MoJ release."""
     from app import create_app
-    from config import Settings
 
-    folder = tmp_path_factory.mktemp("public") / CCSQ.folder
+    folder = tmp_path / "public" / CCSQ.folder
     shutil.copytree(public_data_dir / CCSQ.folder, folder)
-    settings = Settings(
-        database_url=databases.new(),
-        secret_key="test-secret-key",
-        public_data_dir=folder.parent,
-        instance_dir=tmp_path_factory.mktemp("instance"),
-        refresh_on_start=False,
-        testing=True,
-    ).resolved()
-    dash_app = create_app(settings)
+    dash_app = create_app(make_settings(public_data_dir=folder.parent))
     factory = dash_app.server.extensions["lcjp"].session_factory
     users.create_user(
         factory, "packs-analyst", "packs-analyst-password", role="analyst", organisation="opcc"
@@ -443,38 +434,27 @@ def test_a_pack_keeps_its_figures_and_commentary_after_both_are_revised(
     meeting_app, chart_renderer
 ):
     factory = meeting_app.server.extensions["lcjp"].session_factory
-    quarter = date(2025, 12, 31)
-    meetings.publish(
-        factory,
-        "crown_open_cases",
-        quarter,
-        "ee-chair",
-        "hmcts",
-        text="Receipts outpaced disposals.",
-    )
-    overdue = meetings.raise_action(
-        factory,
-        measure_id="crown_open_cases",
-        title="Ask for extra sitting days",
-        owner="HMCTS",
-        due_date=TODAY - timedelta(days=30),
-        by="analyst",
-    )
-    later = meetings.raise_action(
-        factory,
-        measure_id="crown_open_cases",
-        title="Report on listing",
-        owner="Judiciary liaison",
-        due_date="2099-01-31",
-        by="analyst",
-    )
-    closed = meetings.raise_action(
-        factory,
-        measure_id="crown_open_cases",
-        title="Share the court data",
-        owner="OPCC",
-        due_date="2026-02-01",
-        by="analyst",
+
+    def comment(words: str) -> None:
+        meetings.publish(
+            factory, "crown_open_cases", date(2025, 12, 31), "ee-chair", "hmcts", text=words
+        )
+
+    comment("Receipts outpaced disposals.")
+    overdue, later, closed = (
+        meetings.raise_action(
+            factory,
+            measure_id="crown_open_cases",
+            title=title,
+            owner=owner,
+            due_date=due,
+            by="analyst",
+        )
+        for title, owner, due in (
+            ("Ask for extra sitting days", "HMCTS", TODAY - timedelta(days=30)),
+            ("Report on listing", "Judiciary liaison", "2099-01-31"),
+            ("Share the court data", "OPCC", "2026-02-01"),
+        )
     )
     meetings.update_action(factory, closed, status="done", by="analyst")
     meetings.create_meeting(factory, "lcjp-board", "2026-09-10", "September board", "analyst")
@@ -503,14 +483,7 @@ def test_a_pack_keeps_its_figures_and_commentary_after_both_are_revised(
     revise_q4_open_cases(meeting_app.release, 25)
     outcome = refresh.refresh_dataset(factory, CCSQ, meeting_app.release, today=TODAY)
     assert outcome.status == "success", outcome.error
-    meetings.publish(
-        factory,
-        "crown_open_cases",
-        quarter,
-        "ee-chair",
-        "hmcts",
-        text="Revised after MoJ's restatement.",
-    )
+    comment("Revised after MoJ's restatement.")
     meetings.update_action(factory, overdue, status="done", by="analyst")
 
     after, after_files = _generate(meeting_app, "lcjp-board", meeting_id)

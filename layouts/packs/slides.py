@@ -22,7 +22,7 @@ from layouts.packs import text
 SLIDE_WIDTH, SLIDE_HEIGHT = Inches(13.333), Inches(7.5)
 MARGIN = 0.4  # inches
 FULL_WIDTH = 13.333 - 2 * MARGIN
-CHART_WIDTH = 7.9  # inches; the picture keeps the PNG's own proportions
+CHART_WIDTH = 7.6  # inches; the picture keeps the PNG's own proportions
 LIST_BOX = (MARGIN, 1.25, FULL_WIDTH, 5.85)  # left, top, width, height in inches
 LIST_SIZE = 15  # points: lists (contents, exceptions, actions) are chunked to fit at this size
 TITLE_ONLY = 5  # the default template's "Title Only" layout
@@ -116,9 +116,10 @@ def _side_paras(measure: dict) -> list[Para]:
     return paras
 
 
-SIDE_BOX = (8.55, 4.05, 4.38, 2.6)
-HEADLINE_BOX = (8.55, 1.5, 4.38, 2.45)
-READING_BOX = (MARGIN, 5.7, CHART_WIDTH, 0.95)
+SIDE_BOX = (8.2, 4.05, 4.73, 2.6)
+HEADLINE_BOX = (8.2, 1.5, 4.73, 2.45)
+READING_BOX = (MARGIN, 5.55, CHART_WIDTH, 1.12)
+CHART_HEIGHT = 4.0  # the most a chart may take, so it stops above the reading
 FOOTER_BOX = (MARGIN, 6.72, FULL_WIDTH, 0.6)
 CONTINUED_BOX = (MARGIN, 1.25, FULL_WIDTH, 5.4)
 
@@ -271,9 +272,9 @@ def _picture(slide, png: bytes, alt: str, name: str) -> None:
     picture = slide.shapes.add_picture(
         io.BytesIO(png), Inches(MARGIN), Inches(1.5), width=Inches(CHART_WIDTH)
     )
-    if picture.height > Inches(4.15):  # a taller chart than planned still stops above the reading
-        ratio = Inches(4.15) / picture.height
-        picture.height = Inches(4.15)
+    if picture.height > Inches(CHART_HEIGHT):  # a taller chart than planned still fits
+        ratio = Inches(CHART_HEIGHT) / picture.height
+        picture.height = Inches(CHART_HEIGHT)
         picture.width = Emu(int(picture.width * ratio))
     picture.name = name[:250]
     picture._element.nvPicPr.cNvPr.set("descr", alt)
@@ -286,7 +287,7 @@ def _draw_measure(slide, measure: dict, png: bytes | None) -> None:
     else:
         _box(
             slide,
-            (MARGIN, 1.5, CHART_WIDTH, 4.1),
+            (MARGIN, 1.5, CHART_WIDTH, CHART_HEIGHT),
             [Para(measure["chart_note"] or measure["summary"], 16)],
         )
     _box(slide, READING_BOX, [Para(f"SPC reading: {measure['reading']}", 12)], 0.7)
@@ -321,12 +322,8 @@ def pack_pptx(content: dict, charts: dict[str, bytes]) -> bytes:
     """The slides; `charts` maps measure ids to PNG bytes."""
     deck = Presentation()
     deck.slide_width, deck.slide_height = SLIDE_WIDTH, SLIDE_HEIGHT
-    properties = deck.core_properties
-    properties.title = f"{content['report']['title']}, {content['period_label']}"
-    properties.author = content["generated_by"]
-    properties.subject = content["report"]["audience"]
-    properties.identifier = content["reference"]
-    properties.language = "en-GB"
+    for name, value in text.document_properties(content).items():
+        setattr(deck.core_properties, name, value)
     for planned in slide_outline(content):
         slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY])
         _title(slide, planned.title)

@@ -12,6 +12,17 @@ FIXED_SHEETS = ("Contents", "Actions")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
+def document_properties(content: dict, what: str = "") -> dict[str, str]:
+    """Title, author, subject, identifier and language for a file's own properties."""
+    return {
+        "title": f"{content['report']['title']}, {content['period_label']}{what}",
+        "author": content["generated_by"],
+        "subject": content["report"]["audience"],
+        "identifier": content["reference"],
+        "language": "en-GB",
+    }
+
+
 def day_text(day: date | str | None) -> str:
     """'03 Nov 2026': the day first, as UK readers expect, with the month in words."""
     if day is None:

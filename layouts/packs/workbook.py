@@ -34,12 +34,10 @@ ACTION_COLUMNS = [
 
 def pack_xlsx(content: dict) -> bytes:
     book = Workbook()
-    properties = book.properties
-    properties.title = f"{content['report']['title']}, {content['period_label']}: data appendix"
-    properties.creator = content["generated_by"]
-    properties.subject = content["report"]["audience"]
-    properties.identifier = content["reference"]
-    properties.language = "en-GB"
+    properties = text.document_properties(content, ": data appendix")
+    properties["creator"] = properties.pop("author")
+    for name, value in properties.items():
+        setattr(book.properties, name, value)
     _contents(book.active, content)
     for number, measure in enumerate(m for m in content["measures"] if m["has_figures"]):
         _measure(book.create_sheet(measure["sheet"]), measure, content, number)

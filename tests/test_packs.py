@@ -26,6 +26,7 @@ from test_revisions import revise_q4_open_cases, signed_in
 from callbacks import packs, packs_page
 from callbacks.subgroup import _view
 from layouts.formatting import format_value
+from layouts.packs import text
 from layouts.packs.pdf import pack_pdf
 from layouts.packs.slides import pack_pptx, slide_outline
 from loaders import meetings, refresh, users
@@ -387,8 +388,10 @@ def test_long_commentary_and_many_actions_continue_rather_than_being_cut(built):
         for shape in slide.shapes:
             if shape.shape_type == 13:
                 charts[measure["id"]] = shape.image.blob
+    content["demo"] = True
     found = pdf_text(PdfReader(io.BytesIO(pack_pdf(content, charts))))
     assert words(long_text) in found
+    assert "Demo data Some figures in this pack are generated demonstration data" in found
     assert "Action number 7 on remand" in found
     deck = Presentation(io.BytesIO(pack_pptx(content, charts)))
     titles = [s.shapes.title.text for s in deck.slides]
@@ -508,3 +511,26 @@ def test_a_pack_keeps_its_figures_and_commentary_after_both_are_revised(
     assert measure["source"]["content_hash"] in {
         p["content_hash"] for p in stored.content["provenance"]
     }
+
+
+def test_sheet_names_are_valid_unique_and_readable():
+    long = "Crown Court waiting time by offence group and court centre, mean weeks"
+    names = text.sheet_names([long, long + " (median)", "Rate: a/b [raw]?", "Contents", "History"])
+    assert names[0] == long[:31].rstrip()
+    assert names[1] != names[0] and len(names[1]) <= 31 and names[1].endswith("(2)")
+    assert names[2] == "Rate a b raw"
+    assert names[3].lower() != "contents" and names[4].lower() != "history"
+    assert all(len(n) <= 31 for n in names) and len({n.lower() for n in names}) == 5
+
+
+@pytest.mark.parametrize(
+    ("cadence", "day", "expected"),
+    [
+        ("monthly", date(2026, 11, 26), "October 2026"),
+        ("monthly", date(2026, 1, 5), "December 2025"),
+        ("quarterly", date(2026, 11, 26), "2026 Q3 (July to September 2026)"),
+        ("quarterly", date(2026, 2, 1), "2025 Q4 (October to December 2025)"),
+    ],
+)
+def test_the_reporting_period_is_the_latest_complete_month_or_quarter(cadence, day, expected):
+    assert text.reporting_period(cadence, day) == expected

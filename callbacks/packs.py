@@ -308,7 +308,8 @@ def assemble(report_id: str, user, meeting_id: int | None = None) -> tuple[dict,
     with factory() as session:
         meeting = _meeting(session, report, meeting_id)
         register = {e.dataset_id: e for e in sharing.entries(session)}
-        titles = {m.id: m.title for m in meetings.meetings(session, [report.id])}
+        # Actions name the meeting that raised them, whichever body it was.
+        titles = {m.id: m.title for m in meetings.meetings(session)}
         previous = meetings.previous_meeting(session, meeting) if meeting else None
     measure_ids, excluded = pack_measure_ids(report, user, register)
     if not measure_ids:

@@ -21,6 +21,7 @@ from callbacks.admin_sharing import register_sharing_page
 from callbacks.auth import AuthSettings, register_auth
 from callbacks.context import services
 from callbacks.force_page import register_force_page
+from callbacks.meeting_mode import register_meeting_pages
 from callbacks.navigation import register_home_redirect, serve_layout
 from callbacks.packs_page import register_packs_page
 from callbacks.page_guard import register_page_guard
@@ -116,7 +117,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         use_pages=True,
         pages_folder="",
         assets_folder=str(ROOT / "assets"),
-        assets_ignore=r"vendor/.*",
+        # Dash matches file names, not paths: Bootstrap comes once, first, as an external sheet.
+        assets_ignore=r"^bootstrap\.min\.css$",
         external_stylesheets=["/assets/vendor/bootstrap.min.css"],
         title="LCJP Performance Board",
         update_title=None,
@@ -132,6 +134,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_sharing_page()
     register_action_log_page()
     register_packs_page()
+    register_meeting_pages()
     register_admin_pages()
     app.layout = serve_layout
     register_callbacks(app)

@@ -36,3 +36,6 @@ def register_callbacks(app: dash.Dash) -> None:
     from callbacks import packs_page
 
     packs_page.register(app)
+    from callbacks import meeting_mode
+
+    meeting_mode.register(app)

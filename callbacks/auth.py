@@ -8,6 +8,7 @@ address, and every sign-in, refusal and sign-out is audited.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -56,7 +57,22 @@ def is_page_path(path: str) -> bool:
     path = path.rstrip("/") or "/"
     if path == "/":
         return True
-    return any(path == (page.get("path") or "").rstrip("/") for page in dash.page_registry.values())
+    return any(
+        path == (page.get("path") or "").rstrip("/") or _fits_template(path, page)
+        for page in dash.page_registry.values()
+    )
+
+
+def _fits_template(path: str, page: dict) -> bool:
+    """A page with a path template (/meeting/<meeting_id>/<screen>): one path segment a variable."""
+    template = page.get("path_template")
+    if not template:
+        return False
+    pattern = "/".join(
+        "[^/]+" if re.fullmatch(r"<\w+>", part) else re.escape(part)
+        for part in template.rstrip("/").split("/")
+    )
+    return re.fullmatch(pattern, path) is not None
 
 
 def client_ip() -> str:

@@ -17,9 +17,10 @@ from loaders.models import Dataset, Vintage
 
 def visible_pages(user) -> list[dict]:
     """The pages this user may open, in menu order. Hiding the others is a courtesy, not the
-    control: every page layout and callback checks again (callbacks/page_guard.py)."""
+    control: every page layout and callback checks again (callbacks/page_guard.py). Pages marked
+    `in_navigation=False` (a meeting's screens, reached from /meetings) are never listed."""
     pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order") or 0)
-    return [page for page in pages if may_open_page(user, page)]
+    return [page for page in pages if page.get("in_navigation", True) and may_open_page(user, page)]
 
 
 def any_demo_data() -> bool:

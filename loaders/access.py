@@ -322,3 +322,13 @@ def can_comment(rights: Rights, measure_id: str) -> bool:
     if rights.role not in SUBGROUP_ROLES or spec.subgroup not in rights.subgroups:
         return False
     return rights.organisation_kind in DATASET_OWNERS.get(spec.dataset_id, frozenset())
+
+
+def can_schedule_meeting(rights: Rights, report) -> bool:
+    """The OPCC schedules any board's or group's meetings; a subgroup chair only those of a report
+    made wholly of subgroups they chair (their own group). Members and viewers never schedule."""
+    if rights.sees_all_data:
+        return True
+    if rights.role != "chair" or not report.sections:
+        return False
+    return all(section.subgroup in rights.subgroups for section in report.sections)

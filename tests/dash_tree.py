@@ -26,3 +26,15 @@ def find_by_id(component, component_id):
         return component
     children = getattr(component, "children", None)
     return find_by_id(children, component_id) if children is not None else None
+
+
+def walk(component):
+    """Every component in the tree, depth first, in document order."""
+    if isinstance(component, list | tuple):
+        for child in component:
+            yield from walk(child)
+        return
+    if component is None or isinstance(component, str | int | float):
+        return
+    yield component
+    yield from walk(getattr(component, "children", None))

@@ -1,0 +1,228 @@
+/* Meeting mode (layouts/meeting.py): page through a meeting's screens from the keyboard and show
+   it full screen. Right arrow / Page Down: next screen; Left arrow / Page Up: previous; Home: the
+   agenda; End: the last screen; a screen number then Enter: that screen; F: full screen.
+   Every screen has its own URL: navigation pushes it onto the history and tells Dash's router
+   (dcc.Location listens to popstate), so Back, Forward and shared links all work. Keys typed into
+   a form field, or with Ctrl, Alt or Meta held, are left alone. Without this script the screens'
+   links still work as ordinary links. */
+(function () {
+  "use strict";
+
+  var typed = "";
+  var typedTimer = null;
+
+  function meetingRoot() {
+    return document.querySelector(".meeting-mode[data-meeting-base]");
+  }
+
+  function isTyping(target) {
+    if (!target || !target.tagName) {
+      return false;
+    }
+    var tag = target.tagName.toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+  }
+
+  function say(text) {
+    var status = document.getElementById("meeting-goto");
+    if (status) {
+      status.textContent = text;
+    }
+  }
+
+  function clearTyped() {
+    typed = "";
+    if (typedTimer) {
+      window.clearTimeout(typedTimer);
+      typedTimer = null;
+    }
+  }
+
+  /* The screen the URL names now: after a quick second key press the page may not have redrawn
+     yet, so the URL, not the drawn page, says where we are. */
+  function currentScreen(root) {
+    var base = root.getAttribute("data-meeting-base");
+    var path = window.location.pathname;
+    if (path.indexOf(base) === 0) {
+      var number = parseInt(path.slice(base.length), 10);
+      if (!isNaN(number)) {
+        return number;
+      }
+    }
+    return parseInt(root.getAttribute("data-screen"), 10);
+  }
+
+  /* Once Dash has drawn the new screen, move focus to its heading so screen readers announce it. */
+  function focusHeadingOf(path) {
+    var tries = 0;
+    var timer = window.setInterval(function () {
+      var root = meetingRoot();
+      tries += 1;
+      if (root && root.getAttribute("data-meeting-base") + root.getAttribute("data-screen") === path) {
+        window.clearInterval(timer);
+        var heading = document.getElementById("page-heading");
+        if (heading) {
+          heading.focus({ preventScroll: true });
+        }
+      } else if (tries > 200) {
+        window.clearInterval(timer);
+      }
+    }, 50);
+  }
+
+  function navigate(path) {
+    if (path === window.location.pathname) {
+      return;
+    }
+    window.history.pushState({}, "", path);
+    window.dispatchEvent(new PopStateEvent("popstate", { state: {} }));
+    window.scrollTo(0, 0);
+    focusHeadingOf(path);
+  }
+
+  function goToScreen(root, number) {
+    var total = parseInt(root.getAttribute("data-screens"), 10);
+    if (isNaN(number) || number < 1 || number > total) {
+      say("There is no screen " + number + ": this meeting has screens 1 to " + total + ".");
+      return;
+    }
+    say("");
+    navigate(root.getAttribute("data-meeting-base") + number);
+  }
+
+  function toggleFullScreen() {
+    if (document.fullscreenElement) {
+      document.exitFullscreen();
+    } else if (document.documentElement.requestFullscreen) {
+      document.documentElement.requestFullscreen().catch(function () {
+        say("This browser did not allow full screen here.");
+      });
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var root = meetingRoot();
+    if (!root || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) {
+      return;
+    }
+    if (isTyping(event.target)) {
+      return;
+    }
+    var screen = currentScreen(root);
+    var total = parseInt(root.getAttribute("data-screens"), 10);
+    var target = null;
+    switch (event.key) {
+      case "ArrowRight":
+      case "PageDown":
+        target = Math.min(screen + 1, total);
+        break;
+      case "ArrowLeft":
+      case "PageUp":
+        target = Math.max(screen - 1, 1);
+        break;
+      case "Home":
+        target = 1;
+        break;
+      case "End":
+        target = total;
+        break;
+      case "Enter":
+        if (!typed) {
+          return; // Enter on a link or button keeps its usual meaning
+        }
+        target = parseInt(typed, 10);
+        clearTyped();
+        break;
+      case "Escape":
+        if (typed) {
+          clearTyped();
+          say("");
+        }
+        return;
+      case "f":
+      case "F":
+        event.preventDefault();
+        toggleFullScreen();
+        return;
+      default:
+        if (/^[0-9]$/.test(event.key)) {
+          event.preventDefault();
+          typed = (typed + event.key).slice(-4);
+          say("Go to screen " + typed + ": press Enter.");
+          if (typedTimer) {
+            window.clearTimeout(typedTimer);
+          }
+          typedTimer = window.setTimeout(function () {
+            clearTyped();
+            say("");
+          }, 4000);
+        }
+        return;
+    }
+    event.preventDefault();
+    goToScreen(root, target);
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-meeting-fullscreen]") : null;
+    if (button) {
+      toggleFullScreen();
+      return;
+    }
+    var link = event.target.closest ? event.target.closest("a[data-meeting-nav]") : null;
+    if (!link || event.button !== 0 || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) {
+      return;
+    }
+    event.preventDefault();
+    clearTyped();
+    navigate(link.getAttribute("href"));
+  });
+
+  /* Printing: Plotly draws at the screen's width, so redraw each chart at its share of the
+     printed page's width (its Bootstrap column, as laid out on a page that wide) while printing,
+     and let it fill its container again afterwards. */
+  var PAGE_WIDTH = 1030; // CSS pixels across A4 landscape inside 12 mm margins (assets/print.css)
+  var MEETING_CHART_HEIGHT = 283; // 75 mm (assets/print.css): room left for the words
+
+  function printedWidth(graph) {
+    var column = graph.closest("[class*='col-lg-'], [class*='col-md-']");
+    var match = column ? column.className.match(/col-(?:lg|md)-(\d+)/) : null;
+    var share = match ? parseInt(match[1], 10) / 12 : 1;
+    return Math.floor(PAGE_WIDTH * share) - 24;
+  }
+
+  /* The chart takes its printed size from its element (Plotly's autosize), so a resize Chrome
+     triggers on entering print layout cannot put the screen size back. */
+  window.addEventListener("beforeprint", function () {
+    if (!window.Plotly) {
+      return;
+    }
+    document.querySelectorAll(".js-plotly-plot").forEach(function (graph) {
+      var update = { autosize: true };
+      graph.setAttribute("data-printing", graph.getAttribute("style") || "");
+      graph.style.width = printedWidth(graph) + "px";
+      if (graph.closest(".meeting-graph")) {
+        // Projector-sized lettering would crowd a printed chart: print it at the usual size.
+        graph.setAttribute("data-font-size", String(graph.layout.font.size || ""));
+        graph.style.height = MEETING_CHART_HEIGHT + "px";
+        update["font.size"] = 12;
+      }
+      window.Plotly.relayout(graph, update);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    if (!window.Plotly) {
+      return;
+    }
+    document.querySelectorAll(".js-plotly-plot[data-printing]").forEach(function (graph) {
+      var update = { autosize: true };
+      if (graph.hasAttribute("data-font-size")) {
+        update["font.size"] = parseFloat(graph.getAttribute("data-font-size")) || null;
+        graph.removeAttribute("data-font-size");
+      }
+      graph.setAttribute("style", graph.getAttribute("data-printing"));
+      graph.removeAttribute("data-printing");
+      window.Plotly.relayout(graph, update);
+    });
+  });
+})();

@@ -1,0 +1,582 @@
+"""Meeting mode and the Meetings page: pure builders, one measure per screen in agenda order.
+
+Every screen of a meeting has its own URL (/meeting/<id>/<n>), so a chair can share the screen
+the board is looking at. Links carry `data-meeting-nav`, which assets/meeting.js turns into
+in-app navigation; without the script they are ordinary links. The figures come from
+callbacks/briefs.py, the same brief a board pack prints, so screen and paper agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from layouts.actions import overdue_marker
+from layouts.commentary import published_block
+from layouts.components import GRAPH_CONFIG, data_table, form_field, provenance_text
+from loaders.meetings import ACTION_STATUSES
+
+MEETINGS_PATH = "/meetings"
+SCREEN_TEMPLATE = "/meeting/<meeting_id>/<screen>"
+
+# The Meetings page
+MEETINGS_REPORT = "meetings-report"
+EVERY_REPORT = "all"  # the board picker's "All boards and groups"
+MEETINGS_LIST = "meetings-list"
+MEETINGS_VERSION = "meetings-version"
+SCHEDULE_REPORT = "schedule-report"
+SCHEDULE_DATE = "schedule-date"
+SCHEDULE_TITLE = "schedule-title"
+SCHEDULE_SUBMIT = "schedule-submit"
+SCHEDULE_STATUS = "schedule-status"
+# Meeting mode
+MEETING_ROOT = "meeting-mode"
+MEETING_PAGER = "meeting-pager"
+MEETING_POSITION = "meeting-position"
+MEETING_PREVIOUS = "meeting-previous"
+MEETING_NEXT = "meeting-next"
+MEETING_FULLSCREEN = "meeting-fullscreen"
+MEETING_GOTO = "meeting-goto"
+MEETING_MESSAGE = "meeting-message"
+MEETING_CHART = "meeting-chart"
+MEETING_VALUE = "meeting-value"
+MEETING_READING = "meeting-reading"
+MEETING_SUMMARY = "meeting-summary"
+MEETING_COMMENTARY = "meeting-commentary"
+MEETING_ACTIONS = "meeting-actions"
+MEETING_AGENDA = "meeting-agenda"
+MEETING_EXCEPTIONS = "meeting-exceptions"
+
+KEY_HELP = (
+    "Keys: Right arrow or Page Down for the next screen, Left arrow or Page Up for the previous, "
+    "Home for the agenda, End for the last screen; type a screen number and press Enter to jump."
+)
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    measure_id: str
+    title: str
+    exception: str = ""  # the SPC reading's label when the latest point is a special-cause signal
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """A meeting as one user may present it: only the measures they may see, in agenda order."""
+
+    meeting_id: int
+    title: str
+    meeting_date: date
+    body: str  # the board or group that meets
+    report_title: str
+    audience: str
+    items: tuple[AgendaItem, ...]
+
+    @property
+    def screens(self) -> int:
+        return len(self.items) + 1  # the agenda, then one screen per measure
+
+    def screen_title(self, screen: int) -> str:
+        return "Agenda" if screen == 1 else self.items[screen - 2].title
+
+
+def screen_path(meeting_id: int, screen: int) -> str:
+    return f"/meeting/{meeting_id}/{screen}"
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _nav_link(text, href: str, **props):
+    """An ordinary link that assets/meeting.js follows inside the app (no page reload)."""
+    return html.A(text, href=href, **{"data-meeting-nav": "true"}, **props)
+
+
+def _toolbar(agenda: Agenda, screen: int):
+    previous = (
+        _nav_link(
+            "← Previous",
+            screen_path(agenda.meeting_id, screen - 1),
+            id=MEETING_PREVIOUS,
+            className="btn btn-outline-dark",
+            rel="prev",
+        )
+        if screen > 1
+        else html.Span(
+            "← Previous", className="btn btn-outline-dark disabled", **{"aria-disabled": "true"}
+        )
+    )
+    following = (
+        _nav_link(
+            "Next →",
+            screen_path(agenda.meeting_id, screen + 1),
+            id=MEETING_NEXT,
+            className="btn btn-dark",
+            rel="next",
+        )
+        if screen < agenda.screens
+        else html.Span("Next →", className="btn btn-dark disabled", **{"aria-disabled": "true"})
+    )
+    return [
+        previous,
+        _pager(agenda, screen),
+        following,
+        html.P(
+            f"Screen {screen} of {agenda.screens}",
+            id=MEETING_POSITION,
+            className="meeting-position mb-0",
+        ),
+        html.Button(
+            [
+                html.Span("Full screen", className="when-windowed"),
+                html.Span("Leave full screen", className="when-fullscreen"),
+            ],
+            id=MEETING_FULLSCREEN,
+            type="button",
+            className="btn btn-outline-dark meeting-fullscreen",
+            **{"data-meeting-fullscreen": "true"},
+        ),
+        dcc.Link("All meetings", href=MEETINGS_PATH, className="btn btn-link"),
+    ]
+
+
+def _pager(agenda: Agenda, screen: int):
+    """Numbered links to every screen; the current one is marked in words and aria-current."""
+    items = []
+    for number in range(1, agenda.screens + 1):
+        current = number == screen
+        label = f"Screen {number}: {agenda.screen_title(number)}"
+        items.append(
+            html.Li(
+                _nav_link(
+                    [
+                        html.Span("Screen ", className="visually-hidden"),
+                        str(number),
+                        html.Span(f": {agenda.screen_title(number)}", className="visually-hidden"),
+                    ],
+                    screen_path(agenda.meeting_id, number),
+                    className="page-link",
+                    title=label + (" (this screen)" if current else ""),
+                    id=f"meeting-page-{number}",
+                    **({"aria-current": "page"} if current else {}),
+                ),
+                className="page-item active" if current else "page-item",
+            )
+        )
+    return html.Nav(
+        html.Ul(items, className="pagination mb-0"),
+        id=MEETING_PAGER,
+        className="meeting-pager",
+        **{"aria-label": "Meeting screens"},
+    )
+
+
+def _context(agenda: Agenda) -> str:
+    """The meeting's title, then its body and date unless the title already says them."""
+    parts = [agenda.title]
+    parts += [p for p in (agenda.body, long_date(agenda.meeting_date)) if p not in agenda.title]
+    return " · ".join(parts)
+
+
+def meeting_frame(agenda: Agenda, screen: int, heading: str, body: list):
+    """The frame every screen shares: where we are, how to move, then the screen itself."""
+    return html.Div(
+        [
+            html.P(_context(agenda), className="meeting-context mb-1"),
+            html.Div(_toolbar(agenda, screen), className="meeting-toolbar mb-2"),
+            html.P(id=MEETING_GOTO, className="meeting-goto mb-0", role="status"),
+            html.Section(
+                [html.H1(heading, id="page-heading", tabIndex="-1"), *body],
+                className="meeting-screen",
+                **{"aria-label": f"Screen {screen} of {agenda.screens}"},
+            ),
+            html.P(KEY_HELP, className="meeting-keys small mt-3 mb-0"),
+        ],
+        id=MEETING_ROOT,
+        className="meeting-mode",
+        **{
+            "data-meeting-base": f"/meeting/{agenda.meeting_id}/",
+            "data-screen": str(screen),
+            "data-screens": str(agenda.screens),
+        },
+    )
+
+
+def agenda_screen(agenda: Agenda):
+    """Screen 1: the meeting, its exceptions in words, and the agenda as numbered links."""
+    exceptions = [item for item in agenda.items if item.exception]
+    entries = [
+        html.Li(
+            [
+                _nav_link(item.title, screen_path(agenda.meeting_id, position)),
+                html.Strong(f" Exception: {item.exception}.", className="meeting-exception")
+                if item.exception
+                else None,
+            ]
+        )
+        for position, item in enumerate(agenda.items, start=2)
+    ]
+    if exceptions:
+        exception_block = [
+            html.P(
+                f"{len(exceptions)} of {len(agenda.items)} measures show a special-cause signal "
+                "at their latest point:"
+            ),
+            html.Ul([html.Li(f"{item.title}: {item.exception}") for item in exceptions]),
+        ]
+    else:
+        exception_block = [
+            html.P("No measure on this agenda shows a special-cause signal at its latest point.")
+        ]
+    body = [
+        html.P(
+            f"{agenda.report_title}, {long_date(agenda.meeting_date)}. {agenda.audience}",
+            className="meeting-lead",
+        ),
+        html.H2("Exceptions", className="h3"),
+        html.Div(exception_block, id=MEETING_EXCEPTIONS),
+        html.H2("Agenda", className="h3"),
+        html.P(
+            f"One measure per screen, screens 2 to {agenda.screens}."
+            if agenda.items
+            else "No measures on this agenda."
+        ),
+        html.Ol(entries, start="2", id=MEETING_AGENDA, className="meeting-agenda"),
+    ]
+    return meeting_frame(agenda, 1, agenda.title, body)
+
+
+def _value_panel(brief):
+    texts = brief.texts
+    return html.Div(
+        [
+            html.P(texts.get("label", ""), className="meeting-label mb-1"),
+            html.P(texts.get("value", ""), id=MEETING_VALUE, className="meeting-value mb-1"),
+            html.P(texts.get("period", ""), className="mb-1"),
+            html.P(texts.get("change", ""), className="mb-1"),
+            html.P(texts.get("comparison", ""), className="mb-2")
+            if texts.get("comparison")
+            else None,
+            html.H2("SPC reading", className="h4"),
+            html.P(
+                [
+                    html.Strong(
+                        ("Exception: " if brief.signal else "") + texts.get("spc", "") + ". "
+                    ),
+                    brief.reading,
+                ],
+                id=MEETING_READING,
+            ),
+        ],
+        className="meeting-figures",
+    )
+
+
+def commentary_block(commentary, period_end: date | None, timezone: str):
+    """The commentary as the measure's own panel shows it (layouts/commentary.py): this period's
+    published text, or a plain statement that there is none and the newest earlier one."""
+    if commentary is not None and commentary.period_end == period_end:
+        view, earlier = commentary, None
+    else:
+        view, earlier = None, commentary
+    period_text = f"the period ending {period_end:%d %b %Y}" if period_end else "this period"
+    earlier_text = f"the period ending {earlier.period_end:%d %b %Y}" if earlier else ""
+    return html.Div(
+        [
+            html.H2("Commentary", className="h4"),
+            published_block(view, period_text, timezone, earlier, earlier_text),
+        ],
+        id=MEETING_COMMENTARY,
+        className="meeting-commentary",
+    )
+
+
+def actions_block(actions: list, today: date):
+    """Open actions by due date; an overdue one says so, and by how long, in words (marked as on
+    the action log)."""
+    if not actions:
+        return html.Div(
+            [html.H2("Open actions", className="h4"), html.P("No open actions.")],
+            id=MEETING_ACTIONS,
+        )
+    rows = []
+    for action in actions:
+        late = (today - action.due_date).days
+        status = ACTION_STATUSES.get(action.status, action.status)
+        if late > 0:
+            status_cell = html.Td(
+                [
+                    overdue_marker(),
+                    f": {late} day{'s' if late != 1 else ''} past its due date ({status})",
+                ]
+            )
+        else:
+            status_cell = html.Td(status)
+        rows.append(
+            html.Tr(
+                [
+                    html.Th(
+                        [
+                            action.title,
+                            html.Span(f" Prompted by: {action.signal}", className="small d-block")
+                            if action.signal
+                            else None,
+                        ],
+                        scope="row",
+                    ),
+                    html.Td(action.owner),
+                    html.Td(long_date(action.due_date)),
+                    status_cell,
+                ],
+                className="action-overdue" if late > 0 else None,
+            )
+        )
+    table = dbc.Table(
+        [
+            html.Caption(f"Open actions on this measure ({len(actions)})"),
+            html.Thead(
+                html.Tr(
+                    [html.Th(c, scope="col") for c in ("Action", "Owner", "Due date", "Status")]
+                )
+            ),
+            html.Tbody(rows),
+        ],
+        bordered=True,
+        size="sm",
+        responsive=True,
+        class_name="data-table meeting-actions",
+    )
+    return html.Div([html.H2("Open actions", className="h4"), table], id=MEETING_ACTIONS)
+
+
+def measure_screen(agenda: Agenda, screen: int, brief, *, today: date, timezone: str):
+    """Screens 2…N: the one-line summary, the SPC chart, the reading, commentary and actions."""
+    spec = brief.spec
+    if brief.has_figures:
+        figure = brief.figure
+        # Projector lettering; the legend sits at the chart's foot, clear of the period labels.
+        figure.update_layout(
+            font={"size": 17},
+            autosize=True,
+            height=None,
+            legend={"yref": "container", "y": 0, "yanchor": "bottom"},
+        )
+        chart = [
+            html.P(brief.summary, id=MEETING_SUMMARY, className="chart-summary meeting-summary"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        html.Figure(
+                            [
+                                dcc.Graph(
+                                    id=MEETING_CHART,
+                                    figure=figure,
+                                    config=GRAPH_CONFIG,
+                                    className="meeting-graph",
+                                    # Inline, as dcc.Graph's own height would win over a class.
+                                    style={"height": "58vh", "minHeight": "360px"},
+                                ),
+                                html.Figcaption(
+                                    f"SPC chart: {spec.title}, {brief.area_name}. The same figures "
+                                    "are in the table below the chart.",
+                                    className="small",
+                                ),
+                            ],
+                            className="meeting-chart mb-2",
+                        ),
+                        lg=8,
+                    ),
+                    dbc.Col(_value_panel(brief), lg=4),
+                ]
+            ),
+            html.Details(
+                [
+                    html.Summary("Show the data behind this chart"),
+                    data_table(
+                        brief.table,
+                        f"{spec.title}, {brief.area_name}: values, mean, process limits and signals",
+                    ),
+                ],
+                className="meeting-data mb-2",
+            ),
+        ]
+    else:
+        chart = [
+            html.P(
+                "No figures are loaded for this measure yet, so there is no chart.",
+                id=MEETING_SUMMARY,
+                className="chart-summary meeting-summary",
+            )
+        ]
+    source = (
+        html.Div(
+            provenance_text(brief.provenance, timezone, brief.texts.get("period", "")),
+            className="small meeting-source mb-2",
+        )
+        if brief.provenance is not None and brief.has_figures
+        else None
+    )
+    body = [
+        html.P(
+            html.Strong(f"Exception: {brief.texts.get('spc', 'special-cause signal')}."),
+            className="meeting-exception",
+        )
+        if brief.signal
+        else None,
+        *chart,
+        source,
+        dbc.Row(
+            [
+                dbc.Col(commentary_block(brief.commentary, brief.period_end, timezone), lg=6),
+                dbc.Col(actions_block(brief.actions, today), lg=6),
+            ]
+        ),
+    ]
+    return meeting_frame(agenda, screen, spec.title, body)
+
+
+def meeting_message(heading: str, text: str, links: list[tuple[str, str]] | None = None):
+    """A screen that cannot be shown: a heading, one sentence, and where to go. No data."""
+    return html.Div(
+        [
+            html.H1(heading, id="page-heading"),
+            dbc.Alert(text, color="secondary"),
+            html.Ul([html.Li(dcc.Link(label, href=href)) for label, href in links or []])
+            if links
+            else None,
+        ],
+        id=MEETING_MESSAGE,
+    )
+
+
+# --- The Meetings page ---------------------------------------------------------------------------
+
+
+def meetings_page(
+    report_options: list[dict], selected: str, schedule_options: list[dict], today: date
+):
+    """Choose a board or group and present one of its meetings; schedule one if allowed."""
+    finder = dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2("Present a meeting", className="h4"),
+                form_field(
+                    "Board or group",
+                    dbc.Select(
+                        id=MEETINGS_REPORT,
+                        options=[
+                            {"label": "All boards and groups", "value": EVERY_REPORT},
+                            *report_options,
+                        ],
+                        value=selected,
+                    ),
+                    MEETINGS_REPORT,
+                ),
+                dcc.Loading(html.Div(id=MEETINGS_LIST, **{"aria-live": "polite"})),
+            ]
+        ),
+        class_name="mb-4",
+    )
+    schedule = _schedule_form(schedule_options, selected, today) if schedule_options else None
+    return html.Div(
+        [
+            html.H1("Meetings", id="page-heading"),
+            html.P(
+                "Choose a board or group, then present one of its meetings on screen: the agenda "
+                "first, then one measure per screen with its chart, SPC reading, commentary and "
+                "open actions. Each screen has its own link to share."
+            ),
+            dcc.Store(id=MEETINGS_VERSION, data=0),
+            finder,
+            schedule,
+        ]
+    )
+
+
+def _field(label: str, control, width: int):
+    return dbc.Col(form_field(label, control, control.id), md=width)
+
+
+def _schedule_form(options: list[dict], selected: str, today: date):
+    """For those who may schedule: which board (the one being browsed, if theirs), when, title."""
+    chosen = selected if any(o["value"] == selected for o in options) else options[0]["value"]
+    fields = [
+        _field("Board or group", dbc.Select(id=SCHEDULE_REPORT, options=options, value=chosen), 4),
+        _field(
+            "Meeting date",
+            dbc.Input(id=SCHEDULE_DATE, type="date", value=today.isoformat(), required=True),
+            3,
+        ),
+        _field(
+            "Title (optional)",
+            dbc.Input(
+                id=SCHEDULE_TITLE,
+                type="text",
+                maxLength=200,
+                placeholder="The board's name and the date",
+            ),
+            5,
+        ),
+    ]
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H2("Schedule a meeting", className="h4"),
+                dbc.Row(fields),
+                dbc.Button("Schedule meeting", id=SCHEDULE_SUBMIT, color="primary"),
+                html.Div(id=SCHEDULE_STATUS, className="mt-3", role="status"),
+            ]
+        ),
+        class_name="mb-4",
+    )
+
+
+def meetings_table(rows: list[tuple]):
+    """(meeting, report, screens) rows, newest first, each with a link to present it."""
+    if not rows:
+        return html.P("No meetings are scheduled for this board or group yet.", id="no-meetings")
+    body = []
+    for meeting, report, screens in rows:
+        body.append(
+            html.Tr(
+                [
+                    html.Td(long_date(meeting.meeting_date)),
+                    html.Th(meeting.title, scope="row"),
+                    html.Td(report.meeting),
+                    html.Td(str(screens)),
+                    html.Td(
+                        dcc.Link(
+                            [
+                                "Present",
+                                html.Span(f" {meeting.title}", className="visually-hidden"),
+                            ],
+                            href=screen_path(meeting.id, 1),
+                            id=f"present-{meeting.id}",
+                        )
+                    ),
+                ]
+            )
+        )
+    return dbc.Table(
+        [
+            html.Caption("Meetings, newest first"),
+            html.Thead(
+                html.Tr(
+                    [
+                        html.Th(c, scope="col")
+                        for c in ("Date", "Meeting", "Board or group", "Screens", "Present")
+                    ]
+                )
+            ),
+            html.Tbody(body),
+        ],
+        striped=True,
+        size="sm",
+        responsive=True,
+        class_name="data-table",
+        id="meetings-table",
+    )

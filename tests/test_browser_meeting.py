@@ -1,0 +1,136 @@
+"""In the browser: page through a meeting from the keyboard, and print without controls."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from pypdf import PdfReader
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+from test_browser_boards import serious_violations
+
+from loaders import meetings
+from loaders.measures import MEASURES
+from loaders.reports import REPORTS
+
+pytestmark = pytest.mark.browser
+WAIT = 30
+
+
+@pytest.fixture
+def presenter(sign_in, app):
+    """The analyst signed in on screen 1 of a meeting of the LCJP Board made for this test."""
+    factory = app.server.extensions["lcjp"].session_factory
+    meeting_id = meetings.create_meeting(factory, "lcjp-board", "2026-01-15", "", "test-analyst")
+    browser = sign_in(f"/meeting/{meeting_id}/1", role="analyst")
+    browser.wait_for_text_to_equal("#meeting-position", "Screen 1 of 10", timeout=WAIT)
+    browser.meeting = f"/meeting/{meeting_id}/"
+    browser.meeting_id = meeting_id
+    return browser
+
+
+def _press(browser, key) -> None:
+    """A key pressed with focus on the page itself, as a presenter would."""
+    ActionChains(browser.driver).send_keys(key).perform()
+
+
+def _on_screen(browser, number: int, heading: str) -> None:
+    WebDriverWait(browser.driver, WAIT).until(
+        lambda d: d.current_url.endswith(f"{browser.meeting}{number}")
+    )
+    browser.wait_for_text_to_equal("#meeting-position", f"Screen {number} of 10", timeout=WAIT)
+    browser.wait_for_text_to_equal("#page-heading", heading, timeout=WAIT)
+
+
+def test_brm001_page_through_a_meeting_by_keyboard_then_print(presenter):
+    titles = [MEASURES[m].title for m in REPORTS["lcjp-board"].measure_ids()]
+    assert len(titles) == 9  # the analyst sees every measure: agenda + 9 screens
+    browser = presenter
+    agenda_heading = "Local Criminal Justice Partnership Board, 15 January 2026"
+    browser.wait_for_text_to_equal("#page-heading", agenda_heading, timeout=WAIT)
+    assert serious_violations(browser.driver) == []
+
+    _press(browser, Keys.ARROW_RIGHT)
+    _on_screen(browser, 2, titles[0])
+    browser.wait_for_element("#meeting-chart .js-plotly-plot", timeout=WAIT)
+
+    _press(browser, Keys.END)
+    _on_screen(browser, 10, titles[-1])
+    _press(browser, Keys.ARROW_LEFT)
+    _on_screen(browser, 9, titles[-2])
+    _press(browser, Keys.PAGE_UP)
+    _on_screen(browser, 8, titles[-3])
+    _press(browser, Keys.HOME)
+    _on_screen(browser, 1, agenda_heading)
+    assert "show a special-cause signal" in browser.find_element("#meeting-exceptions").text
+    assert "Exception: " in browser.find_element("#meeting-agenda").text
+
+    # A screen number typed then Enter jumps to it.
+    _press(browser, "4")
+    browser.wait_for_contains_text("#meeting-goto", "Go to screen 4", timeout=WAIT)
+    _press(browser, Keys.ENTER)
+    _on_screen(browser, 4, titles[2])
+
+    # The pager by keyboard: Tab from screen 4's link to screen 5's, then Enter.
+    browser.driver.execute_script("document.getElementById('meeting-page-4').focus()")
+    _press(browser, Keys.TAB)
+    focused = browser.driver.switch_to.active_element
+    assert focused.get_attribute("id") == "meeting-page-5"
+    focused.send_keys(Keys.ENTER)
+    _on_screen(browser, 5, titles[3])
+    current = browser.find_element("#meeting-page-5")
+    assert current.get_attribute("aria-current") == "page"
+    # Focus follows the new screen's heading, so a screen reader announces it.
+    assert browser.driver.switch_to.active_element.get_attribute("id") == "page-heading"
+
+    # A shared screen URL opens that screen directly.
+    browser.driver.get(browser.driver.current_url.rsplit("/", 1)[0] + "/3")
+    _on_screen(browser, 3, titles[1])
+    browser.wait_for_element("#meeting-chart .js-plotly-plot", timeout=WAIT)
+    assert serious_violations(browser.driver) == []
+
+    # Printed: no navigation bar, buttons, pager or chart toolbar; the chart itself stays.
+    def shown(selector: str) -> list[str]:
+        return browser.driver.execute_script(
+            "return Array.from(document.querySelectorAll(arguments[0]))"
+            ".map(e => getComputedStyle(e).display);",
+            selector,
+        )
+
+    assert shown(".navbar") == ["flex"] and "none" not in shown("#meeting-fullscreen")
+    browser.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        for selector in (".navbar", "button", ".btn", "#meeting-pager", ".modebar-container"):
+            assert set(shown(selector)) <= {"none"}, selector
+        assert shown(".navbar") and shown("#meeting-fullscreen")
+        assert shown("#meeting-chart .js-plotly-plot") == ["block"]
+        assert "none" not in shown(".meeting-screen")
+        width = browser.driver.execute_script(
+            "return document.querySelector('#meeting-chart .main-svg').getBoundingClientRect().width"
+        )
+        assert width > 300
+    finally:
+        browser.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+    # Printed for real (A4 landscape from the stylesheet): the measure on one page, without the
+    # site's navigation or the meeting's controls.
+    printed = browser.driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})
+    pdf = PdfReader(io.BytesIO(base64.b64decode(printed["data"])))
+    page = pdf.pages[0]
+    assert len(pdf.pages) == 1
+    assert round(float(page.mediabox.width)) == 842 and round(float(page.mediabox.height)) == 595
+    text = page.extract_text()
+    assert titles[1] in text and "SPC reading" in text and "Commentary" in text
+    for control in ("Previous", "Next", "Full screen", "Sign out", "Skip to main content"):
+        assert control not in text, control
+    assert browser.get_logs() == []
+
+    # The Meetings page lists the meeting; its Present link opens screen 1.
+    browser.driver.get(f"{browser.base}/meetings?report=lcjp-board")
+    present = browser.wait_for_element(f"#present-{browser.meeting_id}", timeout=WAIT)
+    assert serious_violations(browser.driver) == []
+    present.send_keys(Keys.ENTER)  # by keyboard; a loading overlay may sit over it
+    _on_screen(browser, 1, agenda_heading)

@@ -24,7 +24,7 @@ CPS = "cps_conviction_rate"  # CPS's figures, Effectiveness & Efficiency
 POLICE_EE = "police_charged_share"  # police figures, Effectiveness & Efficiency
 POLICE_DEMAND = "police_crimes"  # police figures, Police demand
 VICTIM_WITNESS = "police_unable_to_prosecute_share"  # police figures, Victim & Witness
-NO_FIGURES = "wcu_needs_assessment_rate"  # a partner return nobody has submitted in these tests
+NO_FIGURES = "vcop_updates_in_time"  # a partner return no test submits to the shared app
 REOFFENDING = "reoffending_rate"
 
 

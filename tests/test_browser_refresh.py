@@ -12,7 +12,7 @@ def test_br101_admin_refreshes_all_and_watches_the_ledger(sign_in):
     dash_duo = sign_in("/admin/refresh", "admin")
     dash_duo.wait_for_text_to_equal("#page-heading", "Data refresh", timeout=30)
     dash_duo.wait_for_contains_text(
-        "#ledger-moj_ccsq_crown", "Criminal court statistics", timeout=15
+        "#ledger-moj_ccsq_crown", "Criminal court statistics", timeout=30
     )
     # Pressed from the keyboard: a loading overlay can sit over the button while the ledger polls.
     dash_duo.find_element("#admin-refresh-all").send_keys(Keys.ENTER)

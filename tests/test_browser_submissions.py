@@ -22,8 +22,8 @@ def _choose(dash_br, path) -> None:
 
 def test_br101_a_broken_return_is_explained_and_the_corrected_one_loads(sign_in, tmp_path):
     dash_br = sign_in("/submit?dataset=wcu_witness_care", "analyst")
-    dash_br.wait_for_text_to_equal("#page-heading", "Submit partner data", timeout=15)
-    dash_br.wait_for_contains_text("#submit-template", "Witness Care Unit return", timeout=15)
+    dash_br.wait_for_text_to_equal("#page-heading", "Submit partner data", timeout=30)
+    dash_br.wait_for_contains_text("#submit-template", "Witness Care Unit return", timeout=30)
     assert "Submit partner data" in dash_br.find_element(".navbar").text
 
     # The drop zone's button is a real button: it takes focus from the keyboard.
@@ -35,7 +35,7 @@ def test_br101_a_broken_return_is_explained_and_the_corrected_one_loads(sign_in,
     broken = tmp_path / "wcu-may.csv"
     broken.write_text(f"{HEADER}\nE23000008,2023-05,420,three,610,548,\n")
     _choose(dash_br, broken)
-    dash_br.wait_for_contains_text("#submit-file", "Chosen: wcu-may.csv", timeout=15)
+    dash_br.wait_for_contains_text("#submit-file", "Chosen: wcu-may.csv", timeout=30)
     dash_br.find_element("#submit-button").send_keys(Keys.ENTER)
     dash_br.wait_for_contains_text("#submit-problems", "wcu-may.csv was not loaded", timeout=20)
     cells = [
@@ -51,7 +51,7 @@ def test_br101_a_broken_return_is_explained_and_the_corrected_one_loads(sign_in,
     fixed = tmp_path / "fixed" / "wcu-may.csv"
     fixed.write_text(f"{HEADER}\nE23000008,2023-05,420,390,610,548,\n")
     _choose(dash_br, fixed)
-    dash_br.wait_for_contains_text("#submit-file", "Chosen: wcu-may.csv", timeout=15)
+    dash_br.wait_for_contains_text("#submit-file", "Chosen: wcu-may.csv", timeout=30)
     dash_br.find_element("#submit-button").send_keys(Keys.ENTER)
     dash_br.wait_for_contains_text("#submit-success", "wcu-may.csv was loaded", timeout=20)
     dash_br.wait_for_contains_text("#submit-success", "1 row gave 2 figures", timeout=5)

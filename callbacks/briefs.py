@@ -13,16 +13,16 @@ import plotly.graph_objects as go
 
 from callbacks import data
 from callbacks.subgroup import (
-    _events,
-    _period_labeller,
-    _summary,
-    _suppress,
-    _view,
     comparison_text,
     default_focus,
     label_periods,
+    period_labeller,
     plan,
     run_spc,
+    summary_text,
+    suppress_small,
+    timeline_events,
+    view_for,
 )
 from layouts import measure as grammar
 from layouts import spc_chart
@@ -57,6 +57,35 @@ class MeasureBrief:
         return self.figure is not None
 
 
+def focus_reading(spec: MeasureSpec, all_events) -> tuple | None:
+    """(view, focus area, SPC result, rows, events) for the series a brief follows, or None when
+    nothing is loaded: the one place that decides which series a meeting or pack reads."""
+    view = view_for(spec)
+    focus = default_focus(view)
+    if view.totals.empty or focus is None:
+        return None
+    measure_events = events.events_for(spec.id, all_events)
+    result, rows = run_spc(view, focus, measure_events)
+    return view, focus, result, rows, measure_events
+
+
+def is_signal(result) -> bool:
+    """The latest point is a special-cause signal: the measure is an exception."""
+    return result.variation not in (None, "common_cause")
+
+
+def exception_labels(measure_ids: list[str]) -> dict[str, str]:
+    """Measure → its SPC reading's label, for measures whose latest point is a signal. Decided as
+    measure_brief decides `signal`, without drawing charts, so a long agenda stays quick."""
+    all_events = timeline_events()
+    found = {}
+    for measure_id in measure_ids:
+        reading = focus_reading(MEASURES[measure_id], all_events)
+        if reading is not None and is_signal(reading[2]):
+            found[measure_id] = reading[2].variation_label
+    return found
+
+
 def measure_brief(
     measure_id: str,
     *,
@@ -67,18 +96,16 @@ def measure_brief(
 ) -> MeasureBrief:
     """The brief for a measure the caller has already checked the user may see."""
     spec = MEASURES[measure_id]
-    all_events = _events() if all_events is None else all_events
+    all_events = timeline_events() if all_events is None else all_events
     brief = MeasureBrief(spec=spec, provenance=data.provenance(spec.dataset_id))
     with data.session_factory()() as session:
         brief.commentary = meetings.latest_published(session, [spec.id], up_to=up_to).get(spec.id)
         brief.actions = meetings.actions(session, [spec.id], open_only=True)
-    view = _view(spec)
-    focus = default_focus(view)
-    if view.totals.empty or focus is None:
+    reading = focus_reading(spec, all_events)
+    if reading is None:
         return brief
-    measure_events = events.events_for(spec.id, all_events)
-    result, rows = run_spc(view, focus, measure_events)
-    labeller = _period_labeller(rows)
+    view, focus, result, rows, measure_events = reading
+    labeller = period_labeller(rows)
     headline = view.headlines[focus]
     figure = spc_chart.create_figure(
         result, y_title=spec.unit, events=measure_events, period_label=labeller
@@ -102,13 +129,13 @@ def measure_brief(
     brief.area_code, brief.area_name = focus, headline.area_name
     brief.period_end = headline.period_end
     brief.texts = texts
-    brief.summary = brief.summary or _summary(view, focus, result)
+    brief.summary = brief.summary or summary_text(view, focus, result)
     brief.reading = result.reading()
     brief.variation = result.variation
-    brief.signal = result.variation not in (None, "common_cause")
+    brief.signal = is_signal(result)
     brief.figure = figure
     table = spc_chart.spc_table(result, events=measure_events, period_label=labeller)
     if hide_small_numbers and spec.unit in board.SUMMABLE_UNITS:
-        table = _suppress(table, spec.unit, threshold, True)
+        table = suppress_small(table, spec.unit, threshold, True)
     brief.table = table
     return brief

@@ -23,7 +23,7 @@ from callbacks.permissions import (
     require_measure,
     rights_of,
 )
-from callbacks.subgroup import _view, default_focus
+from callbacks.subgroup import default_focus, view_for
 from layouts import commentary as layout
 from layouts.formatting import period_label
 from layouts.measure import section_id
@@ -37,7 +37,7 @@ NO_ACCESS = "You do not have access to this information."
 
 def commentary_period(measure_id: str) -> tuple[date, str] | None:
     """(period end, its label) of the newest figure in the measure's focus series, or None."""
-    view = _view(MEASURES[measure_id])
+    view = view_for(MEASURES[measure_id])
     focus = default_focus(view)
     if focus is None:
         return None

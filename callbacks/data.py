@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 
@@ -10,13 +11,14 @@ import sqlalchemy as sa
 
 from callbacks import permissions
 from callbacks.context import services
-from loaders import queries, staleness
+from layouts.measure import outlines
+from loaders import board, queries, staleness
 from loaders import revisions as loader_revisions
 from loaders.models import Dataset
 
 _CACHE: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
-_MAX_ENTRIES = 128  # a board pack reads every measure of a report
+_MAX_ENTRIES = 512  # a board pack reads every measure of a report; views come per set of rows
 
 
 def current_vintages() -> tuple:
@@ -46,15 +48,32 @@ def _cached(name: str, build):
     return value
 
 
-def observations(measure_id: str, **filters) -> pd.DataFrame:
-    """queries.observations through a small LRU cache, cut down to the rows the signed-in user may
-    see (NotAuthorised if none of the measure); callers get a copy they may change."""
+def _permitted_observations(measure_id: str, **filters) -> pd.DataFrame:
+    """The cached frame cut down to the rows the signed-in user may see (NotAuthorised if none)."""
     permissions.require_measure(measure_id)
     cached = _cached(
         ("observations", measure_id, _filters_key(filters)),
         lambda session: queries.observations(session, measure_id, **filters),
     )
-    return permissions.permitted_rows(measure_id, cached).copy()
+    return permissions.permitted_rows(measure_id, cached)
+
+
+def observations(measure_id: str, **filters) -> pd.DataFrame:
+    """queries.observations through a small LRU cache, cut down to the rows the signed-in user may
+    see (NotAuthorised if none of the measure); callers get a copy they may change."""
+    return _permitted_observations(measure_id, **filters).copy()
+
+
+def measure_view(spec, plan: board.AreaPlan) -> board.MeasureView:
+    """board.build_view over the rows the signed-in user may see, built once per vintage and per
+    set of rows: users who may see the same rows share it, and a user who may see fewer rows gets
+    a view of their own. Callers read it and never change it in place (pandas copy-on-write keeps
+    the frames they derive from it apart)."""
+    permitted = _permitted_observations(spec.id)
+    rows = hashlib.blake2b(permitted.index.to_numpy().tobytes(), digest_size=16).hexdigest()
+    return _cached(
+        ("view", spec.id, rows, plan), lambda _session: board.build_view(spec, permitted, plan)
+    )
 
 
 def provenance(dataset_id: str) -> queries.Provenance:
@@ -105,6 +124,7 @@ def suppression_threshold() -> int:
     return services().settings.suppression_threshold
 
 
-def boundaries() -> dict:
-    """Force-area outlines as GeoJSON, cached with the figures (they change with their vintage)."""
-    return _cached(("boundaries",), queries.boundaries)
+def map_outlines() -> dict[str, tuple[list, list]]:
+    """Each force area's outline as x and y lists for a map, worked out once per vintage of the
+    boundaries (they change with their vintage, like the figures)."""
+    return _cached(("map_outlines",), lambda session: outlines(queries.boundaries(session)))

@@ -78,13 +78,13 @@ def _view_switch(view: str):
     return html.Nav(
         [
             html.Span("Board period: ", className="me-2"),
+            # Links within the app: the page redraws for the period without reloading the app.
             *(
-                html.A(
+                dcc.Link(
                     label + (" (shown)" if key == view else ""),
                     href=f"{FORCE_PAGE_PATH}?view={key}",
                     className="btn btn-sm me-2 "
                     + ("btn-primary" if key == view else "btn-outline-primary"),
-                    **({"aria-current": "page"} if key == view else {}),
                 )
                 for key, label in VIEWS.items()
             ),

@@ -19,7 +19,7 @@ import flask_login
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks import data
+from callbacks import briefs, data
 from callbacks.briefs import measure_brief
 from callbacks.permissions import (
     can_view_measure,
@@ -28,10 +28,9 @@ from callbacks.permissions import (
     rights_of,
     sees_small_numbers,
 )
-from callbacks.subgroup import _events, _view, default_focus, run_spc
 from layouts import meeting as screens
 from layouts.components import not_authorised
-from loaders import events, meetings
+from loaders import meetings
 from loaders.access import can_schedule_meeting
 from loaders.audit import audit
 from loaders.measures import MEASURES
@@ -66,24 +65,6 @@ def schedulable_reports(user) -> list[ReportSpec]:
 
 def _today() -> date:
     return datetime.now(ZoneInfo(data.timezone())).date()
-
-
-def exception_labels(measure_ids: list[str]) -> dict[str, str]:
-    """Measure → its SPC reading's label, for measures whose latest point is a special-cause signal.
-
-    Decided exactly as measure_brief decides `signal` (same series, same events), without drawing
-    every chart, so the agenda stays quick for a long report."""
-    all_events = _events()
-    found = {}
-    for measure_id in measure_ids:
-        view = _view(MEASURES[measure_id])
-        focus = default_focus(view)
-        if view.totals.empty or focus is None:
-            continue
-        result, _rows = run_spc(view, focus, events.events_for(measure_id, all_events))
-        if result.variation not in (None, "common_cause"):
-            found[measure_id] = result.variation_label
-    return found
 
 
 def load_agenda(user, meeting_id) -> screens.Agenda | None:
@@ -135,7 +116,7 @@ def meeting_screen_layout(meeting_id=None, screen=None, **_query):
             ],
         )
     if number == 1:
-        labels = exception_labels([item.measure_id for item in agenda.items])
+        labels = briefs.exception_labels([item.measure_id for item in agenda.items])
         items = tuple(replace(i, exception=labels.get(i.measure_id, "")) for i in agenda.items)
         return screens.agenda_screen(replace(agenda, items=items))
     measure_id = agenda.items[number - 2].measure_id

@@ -31,7 +31,7 @@ from callbacks import data
 from callbacks.briefs import MeasureBrief, measure_brief
 from callbacks.context import services
 from callbacks.permissions import NotAuthorised, can_view_measure, rights_of, sees_small_numbers
-from callbacks.subgroup import _events
+from callbacks.subgroup import timeline_events
 from layouts.formatting import local_time
 from layouts.packs import text
 from loaders import access, meetings, sharing
@@ -73,9 +73,9 @@ def may_generate(rights: access.Rights, report: ReportSpec) -> bool:
     are all subgroups they chair (never an OPCC-only report)."""
     if rights.sees_all_data:
         return True
-    if rights.role != "chair" or (opcc_only(report) and not rights.sees_every_force):
+    if opcc_only(report) and not rights.sees_every_force:
         return False
-    return all(section.subgroup in rights.subgroups for section in report.sections)
+    return access.chairs_whole_report(rights, report)
 
 
 def may_read(rights: access.Rights, report: ReportSpec) -> bool:
@@ -324,7 +324,7 @@ def assemble(report_id: str, user, meeting_id: int | None = None) -> tuple[dict,
     hide_small = not sees_small_numbers(user) or not opcc_only(report)
     threshold = data.suppression_threshold()
     today = _today(timezone)
-    all_events = _events()
+    all_events = timeline_events()
     measures, figures = [], {}
     for measure_id in ordered:
         brief = measure_brief(measure_id, hide_small_numbers=hide_small, all_events=all_events)

@@ -65,11 +65,11 @@ def visible_measures(user, subgroup_id: str) -> list:
     return [spec for spec in page_measures(subgroup_id) if can_view_measure(user, spec.id)]
 
 
-def _view(spec) -> board.MeasureView:
-    return board.build_view(spec, data.observations(spec.id), plan())
+def view_for(spec) -> board.MeasureView:
+    return data.measure_view(spec, plan())
 
 
-def _events():
+def timeline_events():
     return events.list_events(data.session_factory(), data.lcjp())
 
 
@@ -86,7 +86,7 @@ def default_focus(view: board.MeasureView, min_points: int = 12) -> str | None:
     return max(candidates, key=lambda c: counts.get(c, 0))
 
 
-def _period_labeller(rows: pd.DataFrame):
+def period_labeller(rows: pd.DataFrame):
     """Quarterly series read '2025 Q4', monthly 'Jan 2025', years '2022'."""
     kind = rows["period_type"].iloc[-1] if not rows.empty else "month"
     if kind == "quarter":
@@ -189,15 +189,15 @@ def section_content(measure_id: str, state: dict | None):
         require_measure(spec.id)
     except NotAuthorised:
         return _empty_section("You do not have access to this information.", not_authorised())
-    view = _view(spec)
+    view = view_for(spec)
     if view.totals.empty:
         return _empty_section("No figures are loaded for this measure yet.", None)
     state = clean_state(spec, view, state)
-    measure_events = events.events_for(spec.id, _events())
+    measure_events = events.events_for(spec.id, timeline_events())
     focus = state["area"] or default_focus(view)
     result, rows = run_spc(view, focus, measure_events)
     focus_name = rows["area_name"].iloc[-1]
-    labeller = _period_labeller(rows)
+    labeller = period_labeller(rows)
     trend = spc_chart.create_figure(
         result, y_title=spec.unit, events=measure_events, period_label=labeller
     )
@@ -210,7 +210,7 @@ def section_content(measure_id: str, state: dict | None):
         dim, breakdown = breakdown_frame(spec, state["area"], state["period"], state["filters"])
     tables = [
         data_table(
-            _suppress(
+            suppress_small(
                 spc_chart.spc_table(result, events=measure_events, period_label=labeller),
                 spec.unit,
                 threshold,
@@ -223,7 +223,7 @@ def section_content(measure_id: str, state: dict | None):
         compare = grammar.breakdown_figure(breakdown, spec.unit, dim)
         tables.append(
             data_table(
-                _suppress(
+                suppress_small(
                     breakdown[["category", "value"]].rename(
                         columns={"category": dim.replace("_", " ").capitalize(), "value": "Value"}
                     ),
@@ -240,7 +240,7 @@ def section_content(measure_id: str, state: dict | None):
         if not ranked.empty:
             tables.append(
                 data_table(
-                    _suppress(
+                    suppress_small(
                         ranked[["area_name", "rank", "value", "denominator"]].rename(
                             columns={
                                 "area_name": "Area",
@@ -257,13 +257,13 @@ def section_content(measure_id: str, state: dict | None):
                 )
             )
     prov = data.provenance(spec.dataset_id)
-    summary = _summary(view, focus, result, state["view"])
+    summary = summary_text(view, focus, result, state["view"])
     map_figure, map_style = {}, HIDDEN
     if view.level == "force" and not dim:
-        geojson = data.boundaries()
+        shapes = data.map_outlines()
         ranked_forces = board.ranking(view.totals, "police_force_area")
-        if geojson.get("features") and not ranked_forces.empty:
-            map_figure = grammar.map_figure(geojson, ranked_forces, set(plan().forces), spec.unit)
+        if shapes and not ranked_forces.empty:
+            map_figure = grammar.map_figure(shapes, ranked_forces, set(plan().forces), spec.unit)
             map_style = {}
     return (
         spc_chart.spc_badges(result),
@@ -317,7 +317,7 @@ def _comparison(view: board.MeasureView):
     return grammar.compare_lines(view, view.focus_codes), pd.DataFrame()
 
 
-def _summary(view: board.MeasureView, focus: str, result, board_period: str = "monthly") -> str:
+def summary_text(view: board.MeasureView, focus: str, result, board_period: str = "monthly") -> str:
     """The focus area's latest figure for the board period (for the Panel, a monthly measure's
     latest complete quarter), its comparison, then the SPC reading of the plotted series."""
     shown, quarterly = board_period_view(view, focus, board_period)
@@ -386,7 +386,7 @@ def _breadcrumb(spec, view, state, focus_name):
     return html.Ol(items, className="breadcrumb")
 
 
-def _suppress(frame: pd.DataFrame, unit: str, threshold: int, hide: bool) -> pd.DataFrame:
+def suppress_small(frame: pd.DataFrame, unit: str, threshold: int, hide: bool) -> pd.DataFrame:
     """Replace small counts with a label for roles that may not see them."""
     if not hide or unit not in board.SUMMABLE_UNITS:
         return frame
@@ -400,8 +400,9 @@ def _suppress(frame: pd.DataFrame, unit: str, threshold: int, hide: bool) -> pd.
     return out
 
 
-def navigate(trend_click, compare_click, state):
-    """Clicks open the next level: an area from the comparison, a period from the trend, a category."""
+def navigate(trend_click, compare_click, map_click, state):
+    """Clicks open the next level: an area from the comparison or the map, a period from the
+    trend, a category."""
     measure_id = ctx.triggered_id["measure"] if isinstance(ctx.triggered_id, dict) else None
     spec = MEASURES.get(measure_id or "")
     if spec is None:
@@ -409,7 +410,7 @@ def navigate(trend_click, compare_click, state):
     state = dict(state or {})
     state.setdefault("filters", {})
     kind = ctx.triggered_id["type"]
-    click = trend_click if kind == "measure-trend" else compare_click
+    click = {"measure-trend": trend_click, "measure-map": map_click}.get(kind, compare_click)
     if not click or not click.get("points"):
         return no_update
     point = click["points"][0]
@@ -431,7 +432,7 @@ def update_tiles(page_state):
     """Headline tiles for the page's subgroup."""
     user = current_user()
     subgroup_id = (page_state or {}).get("subgroup")
-    all_events = _events()
+    all_events = timeline_events()
     from callbacks.pages import EXTRAS
 
     covered = EXTRAS.get(subgroup_id, (None, ()))[1]  # a bespoke block shows these itself
@@ -459,12 +460,12 @@ def measure_table(user, specs: list, caption: str, board_period: str = "monthly"
     """The "Every measure" table for measures the caller has checked the user may see. For the
     Police and Crime Panel (`board_period` quarterly) a monthly measure's latest figure and change
     are its latest complete quarter's; the SPC reading stays on the measure's own series."""
-    all_events = _events()
+    all_events = timeline_events()
     p = plan()
     rows, links = [], {}
     for spec in specs:
         require_measure(spec.id)
-        view = _view(spec)
+        view = view_for(spec)
         code = default_focus(view)
         shown, quarterly = board_period_view(view, code, board_period)
         headline = shown.headlines.get(code) if code else None
@@ -515,7 +516,7 @@ def update_overview(_state):
     from callbacks.pages import BOARD_SUBGROUPS, subgroup_path
 
     user = current_user()
-    all_events = _events()
+    all_events = timeline_events()
     exceptions, by_subgroup = [], []
     for subgroup_id in BOARD_SUBGROUPS:
         subgroup = SUBGROUPS.get(subgroup_id)
@@ -536,7 +537,7 @@ def update_overview(_state):
 
 def headline_tiles(spec, all_events, user, href_base: str = "") -> list[tuple]:
     """(tile, is_signal) per local area of a headline measure, with its SPC reading."""
-    view = _view(spec)
+    view = view_for(spec)
     prov = data.provenance(spec.dataset_id)
     p = plan()
     measure_events = events.events_for(spec.id, all_events)
@@ -582,6 +583,7 @@ def register(app: dash.Dash) -> None:
         Output("url", "search", allow_duplicate=True),
         Input(grammar.section_id("trend", MATCH), "clickData"),
         Input(grammar.section_id("compare", MATCH), "clickData"),
+        Input(grammar.section_id("map", MATCH), "clickData"),
         State(grammar.section_id("state", MATCH), "data"),
         prevent_initial_call=True,
     )(navigate)

@@ -327,8 +327,12 @@ def can_comment(rights: Rights, measure_id: str) -> bool:
 def can_schedule_meeting(rights: Rights, report) -> bool:
     """The OPCC schedules any board's or group's meetings; a subgroup chair only those of a report
     made wholly of subgroups they chair (their own group). Members and viewers never schedule."""
-    if rights.sees_all_data:
-        return True
+    return rights.sees_all_data or chairs_whole_report(rights, report)
+
+
+def chairs_whole_report(rights: Rights, report) -> bool:
+    """The report is a chair's own: every section of it is a subgroup they chair. Decides both who
+    schedules a group's meetings and who generates its packs."""
     if rights.role != "chair" or not report.sections:
         return False
     return all(section.subgroup in rights.subgroups for section in report.sections)

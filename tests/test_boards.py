@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from contextlib import contextmanager
 
 import dash
@@ -117,6 +118,40 @@ def test_women_imprisonment_section_equals_the_prt_table(app, as_user, public_da
     assert ranked["E23000013"] == 46.5 and max(ranked.values()) == 46.5  # highest in 2022
 
 
+def test_the_force_map_shades_every_force_and_outlines_the_partnership(
+    app, as_user, public_data_dir
+):
+    with as_user("viewer"):
+        parts = subgroup.section_content("women_imprisonment_rate", {})
+    compare, map_figure, map_style = parts[4], parts[7], parts[8]
+    assert map_style == {}  # shown
+    ranked = dict(zip(compare.data[0].customdata, compare.data[0].x, strict=True))
+    areas = {t["customdata"][0]: t for t in map_figure["data"] if t.get("customdata")}
+    assert set(areas) == set(ranked)  # every ranked force, nothing else
+    assert areas["E23000013"]["hovertemplate"].startswith("Cleveland: 46.5")
+    widths = {code: t["line"]["width"] for code, t in areas.items()}
+    assert widths["E23000013"] == widths["E23000008"] > widths["E23000007"]  # LCJP outlined
+    # Outlines stay within about a kilometre of the published boundary.
+    with open(public_data_dir / "reference" / "pfa_dec2023_boundaries.geojson") as handle:
+        feature = next(
+            f for f in json.load(handle)["features"] if f["properties"]["PFA23CD"] == "E23000013"
+        )
+    rings = feature["geometry"]["coordinates"]
+    points = [
+        p
+        for ring in (
+            rings
+            if feature["geometry"]["type"] == "Polygon"
+            else [r for poly in rings for r in poly]
+        )
+        for p in ring
+    ]
+    drawn = [x for x in areas["E23000013"]["x"] if x is not None]
+    assert min(p[0] for p in points) - 0.01 <= min(drawn)
+    assert max(drawn) <= max(p[0] for p in points) + 0.01
+    assert len(drawn) < len(points)  # simplified for the screen
+
+
 def test_cps_conviction_rate_drills_from_area_to_offence(app, as_user, public_data_dir):
     state = {"area": "E23000013", "period": "2015-10-31", "filters": {}}
     with as_user("analyst"):
@@ -154,13 +189,18 @@ def test_navigation_from_clicks_builds_shareable_urls():
         token = context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop}]))
         try:
             return subgroup.navigate(
-                click if kind == "trend" else None, click if kind == "compare" else None, state
+                click if kind == "trend" else None,
+                click if kind == "compare" else None,
+                click if kind == "map" else None,
+                state,
             )
         finally:
             context_value.reset(token)
 
     area = clicked("compare", {"points": [{"customdata": "E23000008", "y": "Durham"}]}, {})
     assert area == "?measure=police_charged_share&area=E23000008"
+    on_map = clicked("map", {"points": [{"customdata": "E23000008", "x": -1.6, "y": 54.7}]}, {})
+    assert on_map == "?measure=police_charged_share&area=E23000008"
     period = clicked("trend", {"points": [{"x": "2025-03-31"}]}, {"area": "E23000008"})
     assert period == "?measure=police_charged_share&area=E23000008&period=2025-03-31"
     deeper = clicked(

@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+from browser_waits import PAGE_WAIT
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
@@ -30,7 +31,7 @@ PAGES = [
 def browser(sign_in):
     """An analyst's browser on the app, past the sign-in form."""
     dash_br = sign_in("/", "analyst")
-    dash_br.wait_for_element("#page-heading", timeout=30)
+    dash_br.wait_for_element("#page-heading", timeout=PAGE_WAIT)
     return dash_br
 
 
@@ -53,11 +54,11 @@ def test_brb001_every_board_page_passes_axe_core(browser):
     found = {}
     for path in PAGES:
         browser.driver.get(browser.base + path)
-        browser.wait_for_element("#page-heading", timeout=30)
+        browser.wait_for_element("#page-heading", timeout=PAGE_WAIT)
         browser.wait_for_element(
             ".tile-value, .chart-summary:not(:empty), #actions-summary:not(:empty), "
             "#packs-list > *",
-            timeout=30,
+            timeout=PAGE_WAIT,
         )
         problems = serious_violations(browser.driver)
         if problems:
@@ -68,7 +69,9 @@ def test_brb001_every_board_page_passes_axe_core(browser):
 def test_brb002_click_an_area_then_a_category_and_restore_from_the_url(browser):
     browser.driver.get(browser.base + "/victim-witness")
     section = "#section-police_unable_to_prosecute_share"
-    browser.wait_for_element(f"{section} .js-plotly-plot .trace.bars .point path", timeout=30)
+    browser.wait_for_element(
+        f"{section} .js-plotly-plot .trace.bars .point path", timeout=PAGE_WAIT
+    )
     bars = browser.driver.find_elements(
         By.CSS_SELECTOR, f"{section} .js-plotly-plot .trace.bars .point path"
     )
@@ -80,13 +83,15 @@ def test_brb002_click_an_area_then_a_category_and_restore_from_the_url(browser):
         section,
     )
     ActionChains(browser.driver).move_to_element(bars[codes.index("E23000013")]).click().perform()
-    browser.wait_for_contains_text(f"{section} .breadcrumb", "Cleveland", timeout=30)
+    browser.wait_for_contains_text(f"{section} .breadcrumb", "Cleveland", timeout=PAGE_WAIT)
     assert "area=E23000013" in browser.driver.current_url
 
-    browser.wait_for_element(f"{section} .js-plotly-plot .trace.bars .point path", timeout=30)
+    browser.wait_for_element(
+        f"{section} .js-plotly-plot .trace.bars .point path", timeout=PAGE_WAIT
+    )
     shared = browser.driver.current_url
     browser.driver.get(browser.base + "/board")
-    browser.wait_for_element("#page-heading", timeout=30)
+    browser.wait_for_element("#page-heading", timeout=PAGE_WAIT)
     browser.driver.get(shared)  # a shared link restores the drilled view
-    browser.wait_for_contains_text(f"{section} .breadcrumb", "Cleveland", timeout=30)
-    browser.wait_for_contains_text(f"{section} .chart-summary", "Cleveland", timeout=30)
+    browser.wait_for_contains_text(f"{section} .breadcrumb", "Cleveland", timeout=PAGE_WAIT)
+    browser.wait_for_contains_text(f"{section} .chart-summary", "Cleveland", timeout=PAGE_WAIT)

@@ -6,6 +6,7 @@ import base64
 import io
 
 import pytest
+from browser_waits import PAGE_WAIT
 from pypdf import PdfReader
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
@@ -17,7 +18,6 @@ from loaders.measures import MEASURES
 from loaders.reports import REPORTS
 
 pytestmark = pytest.mark.browser
-WAIT = 30
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def presenter(sign_in, app):
     factory = app.server.extensions["lcjp"].session_factory
     meeting_id = meetings.create_meeting(factory, "lcjp-board", "2026-01-15", "", "test-analyst")
     browser = sign_in(f"/meeting/{meeting_id}/1", role="analyst")
-    browser.wait_for_text_to_equal("#meeting-position", "Screen 1 of 10", timeout=WAIT)
+    browser.wait_for_text_to_equal("#meeting-position", "Screen 1 of 10", timeout=PAGE_WAIT)
     browser.meeting = f"/meeting/{meeting_id}/"
     browser.meeting_id = meeting_id
     return browser
@@ -38,11 +38,11 @@ def _press(browser, key) -> None:
 
 
 def _on_screen(browser, number: int, heading: str) -> None:
-    WebDriverWait(browser.driver, WAIT).until(
+    WebDriverWait(browser.driver, PAGE_WAIT).until(
         lambda d: d.current_url.endswith(f"{browser.meeting}{number}")
     )
-    browser.wait_for_text_to_equal("#meeting-position", f"Screen {number} of 10", timeout=WAIT)
-    browser.wait_for_text_to_equal("#page-heading", heading, timeout=WAIT)
+    browser.wait_for_text_to_equal("#meeting-position", f"Screen {number} of 10", timeout=PAGE_WAIT)
+    browser.wait_for_text_to_equal("#page-heading", heading, timeout=PAGE_WAIT)
 
 
 def test_brm001_page_through_a_meeting_by_keyboard_then_print(presenter):
@@ -50,12 +50,12 @@ def test_brm001_page_through_a_meeting_by_keyboard_then_print(presenter):
     assert len(titles) == 9  # the analyst sees every measure: agenda + 9 screens
     browser = presenter
     agenda_heading = "Local Criminal Justice Partnership Board, 15 January 2026"
-    browser.wait_for_text_to_equal("#page-heading", agenda_heading, timeout=WAIT)
+    browser.wait_for_text_to_equal("#page-heading", agenda_heading, timeout=PAGE_WAIT)
     assert serious_violations(browser.driver) == []
 
     _press(browser, Keys.ARROW_RIGHT)
     _on_screen(browser, 2, titles[0])
-    browser.wait_for_element("#meeting-chart .js-plotly-plot", timeout=WAIT)
+    browser.wait_for_element("#meeting-chart .js-plotly-plot", timeout=PAGE_WAIT)
 
     _press(browser, Keys.END)
     _on_screen(browser, 10, titles[-1])
@@ -70,7 +70,7 @@ def test_brm001_page_through_a_meeting_by_keyboard_then_print(presenter):
 
     # A screen number typed then Enter jumps to it.
     _press(browser, "4")
-    browser.wait_for_contains_text("#meeting-goto", "Go to screen 4", timeout=WAIT)
+    browser.wait_for_contains_text("#meeting-goto", "Go to screen 4", timeout=PAGE_WAIT)
     _press(browser, Keys.ENTER)
     _on_screen(browser, 4, titles[2])
 
@@ -89,7 +89,7 @@ def test_brm001_page_through_a_meeting_by_keyboard_then_print(presenter):
     # A shared screen URL opens that screen directly.
     browser.driver.get(browser.driver.current_url.rsplit("/", 1)[0] + "/3")
     _on_screen(browser, 3, titles[1])
-    browser.wait_for_element("#meeting-chart .js-plotly-plot", timeout=WAIT)
+    browser.wait_for_element("#meeting-chart .js-plotly-plot", timeout=PAGE_WAIT)
     assert serious_violations(browser.driver) == []
 
     # Printed: no navigation bar, buttons, pager or chart toolbar; the chart itself stays.
@@ -130,7 +130,7 @@ def test_brm001_page_through_a_meeting_by_keyboard_then_print(presenter):
 
     # The Meetings page lists the meeting; its Present link opens screen 1.
     browser.driver.get(f"{browser.base}/meetings?report=lcjp-board")
-    present = browser.wait_for_element(f"#present-{browser.meeting_id}", timeout=WAIT)
+    present = browser.wait_for_element(f"#present-{browser.meeting_id}", timeout=PAGE_WAIT)
     assert serious_violations(browser.driver) == []
     present.send_keys(Keys.ENTER)  # by keyboard; a loading overlay may sit over it
     _on_screen(browser, 1, agenda_heading)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from browser_waits import PAGE_WAIT
 from selenium.webdriver.common.keys import Keys
 
 pytestmark = pytest.mark.browser
@@ -10,24 +11,24 @@ pytestmark = pytest.mark.browser
 
 def test_br101_admin_refreshes_all_and_watches_the_ledger(sign_in):
     dash_duo = sign_in("/admin/refresh", "admin")
-    dash_duo.wait_for_text_to_equal("#page-heading", "Data refresh", timeout=30)
+    dash_duo.wait_for_text_to_equal("#page-heading", "Data refresh", timeout=PAGE_WAIT)
     dash_duo.wait_for_contains_text(
-        "#ledger-moj_ccsq_crown", "Criminal court statistics", timeout=30
+        "#ledger-moj_ccsq_crown", "Criminal court statistics", timeout=PAGE_WAIT
     )
     # Pressed from the keyboard: a loading overlay can sit over the button while the ledger polls.
     dash_duo.find_element("#admin-refresh-all").send_keys(Keys.ENTER)
-    dash_duo.wait_for_contains_text("#admin-refresh-message", "started", timeout=30)
+    dash_duo.wait_for_contains_text("#admin-refresh-message", "started", timeout=PAGE_WAIT)
     # The ledger polls: the run appears with the admin as its trigger and its outcome.
-    dash_duo.wait_for_contains_text("#ledger-police_uk_street", "admin", timeout=30)
-    dash_duo.wait_for_contains_text("#ledger-police_uk_street", "Unchanged", timeout=30)
+    dash_duo.wait_for_contains_text("#ledger-police_uk_street", "admin", timeout=PAGE_WAIT)
+    dash_duo.wait_for_contains_text("#ledger-police_uk_street", "Unchanged", timeout=PAGE_WAIT)
     assert dash_duo.get_logs() == []
 
 
 def test_br102_a_viewer_sees_data_sources_but_not_the_refresh_page(sign_in):
     dash_duo = sign_in("/data-sources", "viewer")
-    dash_duo.wait_for_text_to_equal("#page-heading", "Data sources", timeout=30)
-    dash_duo.wait_for_contains_text("#source-moj_ccsq_crown", "2025 Q4", timeout=30)
+    dash_duo.wait_for_text_to_equal("#page-heading", "Data sources", timeout=PAGE_WAIT)
+    dash_duo.wait_for_contains_text("#source-moj_ccsq_crown", "2025 Q4", timeout=PAGE_WAIT)
     assert "Data refresh" not in dash_duo.find_element(".navbar").text
     dash_duo.driver.get(dash_duo.driver.current_url.replace("/data-sources", "/admin/refresh"))
-    dash_duo.wait_for_contains_text("#page-not-authorised", "do not have access", timeout=30)
+    dash_duo.wait_for_contains_text("#page-not-authorised", "do not have access", timeout=PAGE_WAIT)
     assert dash_duo.get_logs() == []

@@ -4,6 +4,7 @@ errors, the policy really blocks an injected inline script, and the admin pages 
 from __future__ import annotations
 
 import pytest
+from browser_waits import PAGE_WAIT
 from selenium.webdriver.common.keys import Keys
 
 pytestmark = pytest.mark.browser
@@ -11,23 +12,23 @@ pytestmark = pytest.mark.browser
 
 def test_brsec001_every_page_runs_under_the_csp_without_console_errors(sign_in):
     browser = sign_in("/police-demand", "admin")
-    browser.wait_for_text_to_equal("#page-heading", "Police demand & outcomes", timeout=30)
-    browser.wait_for_contains_text("#police-crime-summary", "Durham", timeout=30)
-    browser.wait_for_element("#police-outcomes-graph .trace.bars", timeout=30)
+    browser.wait_for_text_to_equal("#page-heading", "Police demand & outcomes", timeout=PAGE_WAIT)
+    browser.wait_for_contains_text("#police-crime-summary", "Durham", timeout=PAGE_WAIT)
+    browser.wait_for_element("#police-outcomes-graph .trace.bars", timeout=PAGE_WAIT)
     for link, heading in (
         ("Effectiveness & Efficiency", "Effectiveness & Efficiency"),
         ("Users and rights", "Users and rights"),
         ("Audit log", "Audit log"),
     ):
         browser.driver.find_element("link text", link).click()
-        browser.wait_for_text_to_equal("#page-heading", heading, timeout=30)
-    browser.wait_for_contains_text("#audit-summary", "events", timeout=30)
+        browser.wait_for_text_to_equal("#page-heading", heading, timeout=PAGE_WAIT)
+    browser.wait_for_contains_text("#audit-summary", "events", timeout=PAGE_WAIT)
     assert browser.get_logs() == []
 
 
 def test_brsec002_the_policy_blocks_an_injected_inline_script(sign_in):
     browser = sign_in("/effectiveness-efficiency", "viewer")
-    browser.wait_for_text_to_equal("#page-heading", "Effectiveness & Efficiency", timeout=30)
+    browser.wait_for_text_to_equal("#page-heading", "Effectiveness & Efficiency", timeout=PAGE_WAIT)
     outcome = browser.driver.execute_async_script(
         """
         const done = arguments[arguments.length - 1];
@@ -49,7 +50,7 @@ def test_brsec002_the_policy_blocks_an_injected_inline_script(sign_in):
 
 def test_brsec003_a_viewer_opening_an_admin_url_sees_only_a_refusal(sign_in):
     browser = sign_in("/admin/users", "viewer")
-    browser.wait_for_text_to_equal("#page-heading", "Not authorised", timeout=30)
+    browser.wait_for_text_to_equal("#page-heading", "Not authorised", timeout=PAGE_WAIT)
     assert not browser.driver.find_elements("css selector", "#admin-users-table")
     nav = browser.find_element(".navbar").text
     assert "Users and rights" not in nav and "Audit log" not in nav
@@ -57,10 +58,10 @@ def test_brsec003_a_viewer_opening_an_admin_url_sees_only_a_refusal(sign_in):
 
 def test_brsec004_audit_filters_work_from_the_keyboard(sign_in):
     browser = sign_in("/admin/audit", "admin")
-    browser.wait_for_contains_text("#audit-summary", "events", timeout=30)
+    browser.wait_for_contains_text("#audit-summary", "events", timeout=PAGE_WAIT)
     field = browser.find_element("#audit-user")
     field.send_keys("test-admin", Keys.ENTER)
-    browser.wait_for_contains_text("#audit-summary", "user test-admin", timeout=30)
+    browser.wait_for_contains_text("#audit-summary", "user test-admin", timeout=PAGE_WAIT)
     link = browser.find_element("#audit-download").get_attribute("href")
     assert link.endswith("/admin/audit.csv?user=test-admin")
     assert browser.get_logs() == []
@@ -70,12 +71,12 @@ def test_brsec005_an_ended_session_sends_the_browser_to_sign_in(sign_in, app, cr
     from loaders import sessions, users
 
     browser = sign_in("/effectiveness-efficiency", "viewer")
-    browser.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=30)
+    browser.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=PAGE_WAIT)
     factory = app.server.extensions["lcjp"].session_factory
     with factory() as session:
         viewer = users.find_user(session, credentials["viewer"][0])
     sessions.end_user_sessions(factory, viewer.id, "ended by test")
-    browser.wait_for_element("#ee-court-picker option[value='CC-DURHAM']", timeout=30)
+    browser.wait_for_element("#ee-court-picker option[value='CC-DURHAM']", timeout=PAGE_WAIT)
     browser.find_element("#ee-court-picker").send_keys("Durham")
-    browser.wait_for_element("#login-submit", timeout=30)
+    browser.wait_for_element("#login-submit", timeout=PAGE_WAIT)
     assert "next=%2Feffectiveness-efficiency" in browser.driver.current_url

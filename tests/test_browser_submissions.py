@@ -4,6 +4,7 @@ its problems by row and column, then sends the corrected file, using the keyboar
 from __future__ import annotations
 
 import pytest
+from browser_waits import PAGE_WAIT
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -22,8 +23,10 @@ def _choose(dash_br, path) -> None:
 
 def test_br101_a_broken_return_is_explained_and_the_corrected_one_loads(sign_in, tmp_path):
     dash_br = sign_in("/submit?dataset=wcu_witness_care", "analyst")
-    dash_br.wait_for_text_to_equal("#page-heading", "Submit partner data", timeout=30)
-    dash_br.wait_for_contains_text("#submit-template", "Witness Care Unit return", timeout=30)
+    dash_br.wait_for_text_to_equal("#page-heading", "Submit partner data", timeout=PAGE_WAIT)
+    dash_br.wait_for_contains_text(
+        "#submit-template", "Witness Care Unit return", timeout=PAGE_WAIT
+    )
     assert "Submit partner data" in dash_br.find_element(".navbar").text
 
     # The drop zone's button is a real button: it takes focus from the keyboard.
@@ -35,9 +38,11 @@ def test_br101_a_broken_return_is_explained_and_the_corrected_one_loads(sign_in,
     broken = tmp_path / "wcu-may.csv"
     broken.write_text(f"{HEADER}\nE23000008,2023-05,420,three,610,548,\n")
     _choose(dash_br, broken)
-    dash_br.wait_for_contains_text("#submit-file", "Chosen: wcu-may.csv", timeout=30)
+    dash_br.wait_for_contains_text("#submit-file", "Chosen: wcu-may.csv", timeout=PAGE_WAIT)
     dash_br.find_element("#submit-button").send_keys(Keys.ENTER)
-    dash_br.wait_for_contains_text("#submit-problems", "wcu-may.csv was not loaded", timeout=20)
+    dash_br.wait_for_contains_text(
+        "#submit-problems", "wcu-may.csv was not loaded", timeout=PAGE_WAIT
+    )
     cells = [
         c.text
         for c in dash_br.driver.find_elements(By.CSS_SELECTOR, "#submit-problems tbody tr > *")
@@ -51,8 +56,8 @@ def test_br101_a_broken_return_is_explained_and_the_corrected_one_loads(sign_in,
     fixed = tmp_path / "fixed" / "wcu-may.csv"
     fixed.write_text(f"{HEADER}\nE23000008,2023-05,420,390,610,548,\n")
     _choose(dash_br, fixed)
-    dash_br.wait_for_contains_text("#submit-file", "Chosen: wcu-may.csv", timeout=30)
+    dash_br.wait_for_contains_text("#submit-file", "Chosen: wcu-may.csv", timeout=PAGE_WAIT)
     dash_br.find_element("#submit-button").send_keys(Keys.ENTER)
-    dash_br.wait_for_contains_text("#submit-success", "wcu-may.csv was loaded", timeout=20)
+    dash_br.wait_for_contains_text("#submit-success", "wcu-may.csv was loaded", timeout=PAGE_WAIT)
     dash_br.wait_for_contains_text("#submit-success", "1 row gave 2 figures", timeout=5)
     assert dash_br.get_logs() == []

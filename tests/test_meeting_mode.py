@@ -20,10 +20,10 @@ from dash import dcc
 from dash_tree import find_by_id as find
 from dash_tree import text_of, walk
 
-from callbacks import meeting_mode
+from callbacks import briefs, meeting_mode
 from callbacks.briefs import measure_brief
 from callbacks.navigation import visible_pages
-from callbacks.subgroup import _view, default_focus
+from callbacks.subgroup import default_focus, view_for
 from layouts import meeting as screens
 from loaders import access, meetings
 from loaders.measures import MEASURES
@@ -131,7 +131,7 @@ def test_a_screen_shows_the_database_figure_and_the_published_file(app, as_user,
     meeting_id, position = _screen_of(app, "analyst", "lcjp-board", "crown_open_cases")
     with as_user("analyst"):
         page = meeting_mode.meeting_screen_layout(meeting_id=str(meeting_id), screen=str(position))
-        view = _view(MEASURES["crown_open_cases"])
+        view = view_for(MEASURES["crown_open_cases"])
         focus = default_focus(view)
         latest = view.headlines[focus]
         series = view.totals[view.totals["area_code"] == focus].sort_values("period_end")
@@ -300,11 +300,11 @@ def test_agenda_exceptions_agree_with_the_briefs(app, as_user):
     measure_ids = REPORTS["lcjp-board"].measure_ids()
     meeting_id = _meeting(app, "lcjp-board")
     with as_user("analyst"):
-        labels = meeting_mode.exception_labels(measure_ids)
-        briefs = {m: measure_brief(m, hide_small_numbers=False) for m in measure_ids}
+        labels = briefs.exception_labels(measure_ids)
+        by_measure = {m: measure_brief(m, hide_small_numbers=False) for m in measure_ids}
         page = meeting_mode.meeting_screen_layout(meeting_id=str(meeting_id), screen="1")
-    assert set(labels) == {m for m, b in briefs.items() if b.signal}
-    assert labels and all(labels[m] == briefs[m].texts["spc"] for m in labels)
+    assert set(labels) == {m for m, b in by_measure.items() if b.signal}
+    assert labels and all(labels[m] == by_measure[m].texts["spc"] for m in labels)
     agenda = find(page, screens.MEETING_AGENDA)
     for item, measure_id in zip(agenda.children, measure_ids, strict=True):
         marked = "Exception:" in text_of(item)

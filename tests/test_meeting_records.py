@@ -160,11 +160,11 @@ def test_every_report_has_measures_in_agenda_order():
 
 def test_a_brief_shows_the_same_figure_as_the_database(app, as_user):
     from callbacks.briefs import measure_brief
-    from callbacks.subgroup import _view, default_focus
+    from callbacks.subgroup import default_focus, view_for
 
     with as_user("analyst"):
         brief = measure_brief("crown_open_cases", hide_small_numbers=False)
-        view = _view(brief.spec)
+        view = view_for(brief.spec)
         latest = view.headlines[default_focus(view)]
     assert brief.has_figures and brief.area_code == latest.area_code
     assert brief.texts["value"] == f"{latest.value:,.0f}"

@@ -24,7 +24,7 @@ from test_revisions import SPEC as CCSQ
 from test_revisions import revise_q4_open_cases, signed_in
 
 from callbacks import packs, packs_page
-from callbacks.subgroup import _view
+from callbacks.subgroup import view_for
 from layouts.formatting import format_value
 from layouts.packs import text
 from layouts.packs.pdf import pack_pdf
@@ -179,7 +179,7 @@ def test_every_measure_sheet_holds_the_figures_in_the_database(app, as_user, bui
             content, book = pack["content"], pack["xlsx"]
             threshold = content["suppression_threshold"]
             for measure in shown(content):
-                view = _view(MEASURES[measure["id"]])
+                view = view_for(MEASURES[measure["id"]])
                 rows = view.totals[view.totals["area_code"] == measure["area_code"]]
                 database = list(rows.sort_values("period_end")["value"])
                 in_sheet = [row[1] for row in sheet_rows(book, measure["sheet"])]

@@ -17,6 +17,7 @@ from pathlib import Path
 import flask_login
 import pytest
 import sqlalchemy as sa
+from browser_waits import PAGE_WAIT
 from dash_tree import find_by_id, text_of
 
 from callbacks import effectiveness
@@ -418,7 +419,7 @@ def test_br_keyboard_user_opens_about_this_figure_on_a_revised_tile(
     dash_br.find_element("#login-submit").click()
     national = revised_app.original["national"]
     dash_br.wait_for_contains_text(
-        "#tile-national-open-revision", f"was {national:,.0f}", timeout=30
+        "#tile-national-open-revision", f"was {national:,.0f}", timeout=PAGE_WAIT
     )
 
     summary = dash_br.find_element("#tile-national-open-about summary")

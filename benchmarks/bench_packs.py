@@ -10,67 +10,48 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import flask_login  # noqa: E402
 
-from app import create_app  # noqa: E402
-from benchmarks.bench_refresh_and_callbacks import fresh_database  # noqa: E402
+from benchmarks.common import DEFAULT_PUBLIC, bench_app, signed_in  # noqa: E402
 from callbacks import data, packs  # noqa: E402
-from config import Settings  # noqa: E402
-from loaders import meetings, users  # noqa: E402
+from loaders import meetings  # noqa: E402
 from loaders.reports import REPORTS  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--public", type=Path, default=ROOT.parent / "shared" / "data" / "public")
+    parser.add_argument("--public", type=Path, default=DEFAULT_PUBLIC)
     parser.add_argument("--reports", default=",".join(REPORTS))
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="lcjp-bench-packs-"))
-    settings = Settings(
-        database_url=fresh_database(workdir),
-        secret_key="bench",
-        public_data_dir=args.public,
-        instance_dir=workdir / "instance",
-        refresh_on_start=True,
-        testing=True,
-    ).resolved()
-    app = create_app(settings)
-    factory = app.server.extensions["lcjp"].session_factory
-    users.create_user(factory, "bench", "bench-password-1", role="analyst")
-    with factory() as session:
-        user = users.find_user(session, "bench")
+    app, factory = bench_app(args.public, "packs")
 
     print(f"Board packs on {args.public} as an OPCC analyst")
     print(
         f"  {'report':<26} {'measures':>8} {'cold s':>7} {'warm s':>7} {'PDF kB':>7} {'PPTX kB':>8}"
     )
-    with app.server.test_request_context("/_dash-update-component", method="POST"):
-        flask_login.login_user(user)
-        with packs.chart_server():
-            for report_id in args.reports.split(","):
-                packs._PNG_CACHE.clear()
-                data._CACHE.clear()
-                start = time.perf_counter()
-                packs.build_pack(report_id, user)
-                cold = time.perf_counter() - start
-                start = time.perf_counter()
-                snapshot_id = packs.build_pack(report_id, user)
-                warm = time.perf_counter() - start
-                with factory() as session:
-                    snapshot, pdf = meetings.snapshot_file(session, snapshot_id, "pdf")
-                    _snapshot, pptx = meetings.snapshot_file(session, snapshot_id, "pptx")
-                    count = len(snapshot.measure_ids)
-                print(
-                    f"  {report_id:<26} {count:>8} {cold:>7.1f} {warm:>7.1f} "
-                    f"{len(pdf) / 1024:>7.0f} {len(pptx) / 1024:>8.0f}"
-                )
+    with signed_in(app, factory) as user, packs.chart_server():
+        for report_id in args.reports.split(","):
+            packs._PNG_CACHE.clear()
+            data._CACHE.clear()
+            start = time.perf_counter()
+            packs.build_pack(report_id, user)
+            cold = time.perf_counter() - start
+            start = time.perf_counter()
+            snapshot_id = packs.build_pack(report_id, user)
+            warm = time.perf_counter() - start
+            with factory() as session:
+                snapshot, pdf = meetings.snapshot_file(session, snapshot_id, "pdf")
+                _snapshot, pptx = meetings.snapshot_file(session, snapshot_id, "pptx")
+                count = len(snapshot.measure_ids)
+            print(
+                f"  {report_id:<26} {count:>8} {cold:>7.1f} {warm:>7.1f} "
+                f"{len(pdf) / 1024:>7.0f} {len(pptx) / 1024:>8.0f}"
+            )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from bench_refresh_and_callbacks import fresh_database, median_ms  # noqa: E402
 
+from benchmarks.common import fresh_database, median_ms  # noqa: E402
 from config import Settings  # noqa: E402
 from loaders.datasets import DATASETS  # noqa: E402
 from loaders.db import make_engine, make_sessionmaker, migrate  # noqa: E402

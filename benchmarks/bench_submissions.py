@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import openpyxl  # noqa: E402
 
-from benchmarks.bench_refresh_and_callbacks import fresh_database  # noqa: E402
+from benchmarks.common import fresh_database  # noqa: E402
 from config import Settings  # noqa: E402
 from loaders.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from loaders.measures import MEASURES  # noqa: E402

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 
 import pandas as pd
 import sqlalchemy as sa
@@ -12,8 +13,9 @@ import sqlalchemy as sa
 from callbacks import permissions
 from callbacks.context import services
 from layouts.measure import outlines
-from loaders import board, queries, staleness
+from loaders import board, queries, sharing, staleness
 from loaders import revisions as loader_revisions
+from loaders.datasets import DATASETS
 from loaders.models import Dataset
 
 _CACHE: OrderedDict = OrderedDict()
@@ -128,3 +130,14 @@ def map_outlines() -> dict[str, tuple[list, list]]:
     """Each force area's outline as x and y lists for a map, worked out once per vintage of the
     boundaries (they change with their vintage, like the figures)."""
     return _cached(("map_outlines",), lambda session: outlines(queries.boundaries(session)))
+
+
+def datasets_as_registered() -> dict:
+    """The dataset registry with each classification as the data-sharing register holds it (an
+    administrator may tighten one): what pages label a figure with."""
+    with services().session_factory() as session:
+        registered = sharing.register_classifications(session)
+    return {
+        dataset_id: replace(spec, classification=registered.get(dataset_id, spec.classification))
+        for dataset_id, spec in DATASETS.items()
+    }

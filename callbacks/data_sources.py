@@ -15,7 +15,7 @@ from callbacks.context import services
 from callbacks.permissions import can_view_dataset, current_user
 from layouts import data_sources as layout
 from layouts.components import not_authorised
-from loaders import queries, staleness
+from loaders import queries, sharing, staleness
 from loaders.datasets import DATASETS
 
 
@@ -24,6 +24,7 @@ def source_rows(user) -> list[layout.SourceRow]:
     rows = []
     with services().session_factory() as session:
         states = staleness.freshness_all(session, grace_days=settings.stale_grace_days)
+        registered = sharing.register_classifications(session)
         for spec in DATASETS.values():
             prov = queries.provenance(session, spec.id)
             row = layout.SourceRow(
@@ -32,7 +33,7 @@ def source_rows(user) -> list[layout.SourceRow]:
                 publisher=prov.publisher,
                 publication_url=prov.publication_url,
                 cadence=spec.cadence,
-                classification=spec.classification,
+                classification=registered.get(spec.id, spec.classification),
                 visible=can_view_dataset(user, spec.id),
                 partner_return=spec.submission,
             )

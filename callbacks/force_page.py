@@ -21,7 +21,6 @@ from layouts.components import data_table, not_authorised
 from layouts.formatting import format_value
 from layouts.subgroup import section_state
 from loaders import board
-from loaders.datasets import DATASETS
 from loaders.measures import MEASURES
 from loaders.plan import VIEWS, PolicePlan, load_plan, period_figures
 
@@ -115,6 +114,7 @@ def force_layout(**query):
             dbc.Row(tiles),
             html.Details([html.Summary(f"Show the figures: {spec.title}"), table]),
         ]
+    datasets = data.datasets_as_registered()
     questions = []
     for question in plan.questions:
         shown = [MEASURES[m] for m in question.measure_ids if m in visible]
@@ -128,9 +128,9 @@ def force_layout(**query):
                 spec,
                 FORCE_SUBGROUP,
                 {**section_state(spec.id, query), "view": view},
-                DATASETS[spec.dataset_id].title,
-                DATASETS[spec.dataset_id].cadence,
-                DATASETS[spec.dataset_id].classification,
+                datasets[spec.dataset_id].title,
+                datasets[spec.dataset_id].cadence,
+                datasets[spec.dataset_id].classification,
             )
             for spec in shown
         ]

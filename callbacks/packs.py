@@ -101,8 +101,7 @@ def may_open_snapshot(user, snapshot: PackSnapshot) -> bool:
         return False
     if not all(can_view_measure(user, m) for m in snapshot.measure_ids or []):
         return False
-    hidden = bool((snapshot.content or {}).get("small_numbers_hidden"))
-    return hidden or sees_small_numbers(user)
+    return snapshot.small_numbers_hidden or sees_small_numbers(user)
 
 
 def generatable_reports(user) -> list[ReportSpec]:
@@ -114,15 +113,17 @@ def generatable_reports(user) -> list[ReportSpec]:
 
 
 def audience_may_see(report: ReportSpec, dataset_id: str, register: dict) -> bool:
-    """By the dataset's classification; a public meeting takes a dataset only if it is public or
-    the data-sharing register says it may be published."""
+    """By the dataset's classification as the data-sharing register holds it (it may tighten the
+    registry's); a public meeting takes a dataset only if it is public or the register says it may
+    be published."""
     dataset = DATASETS.get(dataset_id)
     if dataset is None:
         return False
+    entry = register.get(dataset_id)
+    classification = entry.classification if entry else dataset.classification
     if report.public:
-        entry = register.get(dataset_id)
-        return dataset.classification == "public" or bool(entry and entry.may_publish)
-    return dataset.classification in report.classifications
+        return classification == "public" or bool(entry and entry.may_publish)
+    return classification in report.classifications
 
 
 def pack_measure_ids(report: ReportSpec, user, register: dict) -> tuple[list[str], int]:
@@ -555,5 +556,5 @@ def build_pack(report_id: str, user, meeting_id: int | None = None) -> int:
 
 
 def file_name(snapshot: PackSnapshot, kind: str) -> str:
-    reference = (snapshot.content or {}).get("reference", "")
+    reference = snapshot.reference
     return f"{snapshot.report_id}-pack-{snapshot.id}{'-' + reference if reference else ''}.{kind}"

@@ -38,7 +38,6 @@ def packs_layout(**_query):
 
 
 def _row(snapshot, meeting_titles: dict[int, str]) -> layout.PackRow:
-    content = snapshot.content or {}
     return layout.PackRow(
         snapshot_id=snapshot.id,
         report_title=REPORTS[snapshot.report_id].title,
@@ -46,7 +45,7 @@ def _row(snapshot, meeting_titles: dict[int, str]) -> layout.PackRow:
         period=snapshot.period_label,
         generated_at=snapshot.generated_at,
         generated_by=snapshot.generated_by,
-        reference=content.get("reference", ""),
+        reference=snapshot.reference,
         measures=len(snapshot.measure_ids or []),
     )
 

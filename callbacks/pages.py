@@ -6,11 +6,11 @@ import dash
 import flask_login
 from dash import html
 
+from callbacks.data import datasets_as_registered
 from callbacks.subgroup import visible_measures
 from layouts import subgroup as grammar_pages
 from layouts.components import not_authorised
 from layouts.pages import COURT_BLOCK_MEASURES, court_backlog_block
-from loaders.datasets import DATASETS
 from loaders.measures import SUBGROUPS
 
 BOARD_SUBGROUPS = (
@@ -47,7 +47,9 @@ def subgroup_layout(subgroup_id: str):
         extra_builder, covered = EXTRAS.get(subgroup_id, (None, ()))
         extras = extra_builder(**query) if extra_builder else []
         shown = [m for m in measures if m.id not in covered]
-        return grammar_pages.subgroup_page(SUBGROUPS[subgroup_id], shown, DATASETS, query, extras)
+        return grammar_pages.subgroup_page(
+            SUBGROUPS[subgroup_id], shown, datasets_as_registered(), query, extras
+        )
 
     return layout
 

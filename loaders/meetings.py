@@ -160,23 +160,8 @@ def save_draft(
     body = _text(text, "The commentary", MAX_COMMENTARY)
     with transaction(session_factory) as session:
         row = _commentary_row(session, measure_id, period)
-        if row is None:
-            row = Commentary(measure_id=measure_id, period_end=period, version=0)
-            session.add(row)
-            session.flush()
-        row.version += 1
-        row.draft_text, row.draft_by, row.updated_at = body, by, utcnow()
-        session.add(
-            CommentaryVersion(
-                commentary_id=row.id,
-                version=row.version,
-                status="draft",
-                text=body,
-                saved_by=by,
-                organisation=organisation or "",
-            )
-        )
-        session.flush()
+        row = _add_version(session, row, measure_id, period, "draft", body, by, organisation)
+        row.draft_text, row.draft_by = body, by
         return _view(row)
 
 
@@ -197,27 +182,44 @@ def publish(
         if body is None:
             raise RecordError("There is no draft to publish for this measure and period.")
         body = _text(body, "The commentary", MAX_COMMENTARY)
-        if row is None:
-            row = Commentary(measure_id=measure_id, period_end=period, version=0)
-            session.add(row)
-            session.flush()
-        now = utcnow()
-        row.version += 1
-        row.published_text, row.published_by, row.published_at = body, by, now
-        row.draft_text, row.draft_by, row.updated_at = None, None, now
-        session.add(
-            CommentaryVersion(
-                commentary_id=row.id,
-                version=row.version,
-                status="published",
-                text=body,
-                saved_by=by,
-                organisation=organisation or "",
-                saved_at=now,
-            )
-        )
-        session.flush()
+        row = _add_version(session, row, measure_id, period, "published", body, by, organisation)
+        row.published_text, row.published_by, row.published_at = body, by, row.updated_at
+        row.draft_text, row.draft_by = None, None
         return _view(row)
+
+
+def _add_version(
+    session: Session,
+    row: Commentary | None,
+    measure_id: str,
+    period: date,
+    status: str,
+    body: str,
+    by: str,
+    organisation: str,
+) -> Commentary:
+    """Record the next version of a measure's commentary for a period (creating the commentary
+    on its first save): every draft and publication is kept, never overwritten."""
+    if row is None:
+        row = Commentary(measure_id=measure_id, period_end=period, version=0)
+        session.add(row)
+        session.flush()
+    now = utcnow()
+    row.version += 1
+    row.updated_at = now
+    session.add(
+        CommentaryVersion(
+            commentary_id=row.id,
+            version=row.version,
+            status=status,
+            text=body,
+            saved_by=by,
+            organisation=organisation or "",
+            saved_at=now,
+        )
+    )
+    session.flush()
+    return row
 
 
 def commentary_for(
@@ -356,6 +358,8 @@ def save_snapshot(
             audience=audience[:200],
             measure_ids=list(measure_ids),
             content=content,
+            reference=str(content.get("reference", ""))[:80],
+            small_numbers_hidden=bool(content.get("small_numbers_hidden")),
             pdf=pdf,
             pptx=pptx,
             xlsx=xlsx,

@@ -438,7 +438,10 @@ class PackSnapshot(Base):
     period_label: Mapped[str] = mapped_column(sa.String(80))
     audience: Mapped[str] = mapped_column(sa.String(200))
     measure_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
-    content: Mapped[dict] = mapped_column(sa.JSON)
+    # The record of figures as presented; lists read the two columns below instead.
+    content: Mapped[dict] = mapped_column(sa.JSON, deferred=True)
+    reference: Mapped[str] = mapped_column(sa.String(80), default="", server_default="")
+    small_numbers_hidden: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     pptx: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     xlsx: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)

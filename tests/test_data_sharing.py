@@ -3,19 +3,23 @@ that decides which partners see a force-restricted dataset."""
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import date
 
 import dash
+import dash_bootstrap_components as dbc
 import flask_login
 import pytest
 import sqlalchemy as sa
+from dash_tree import find_by_id, text_of, walk
 
-from callbacks import admin_sharing, force_page, subgroup
+from callbacks import admin_sharing, data_sources, force_page, packs, subgroup
 from callbacks.permissions import can_view_measure
 from loaders import sharing, users
 from loaders.datasets import DATASETS
 from loaders.models import AuditEvent, DataSharingEntry
+from loaders.reports import REPORTS
 
 CPS_VIEWER = ("cps-viewer", "a-cps-password-42")
 # The force extract's provider and classification as seeded, in the form's order.
@@ -24,16 +28,6 @@ FORCE_EXTRACT = (
     DATASETS["police_force_extract"].publisher,
     "force_restricted",
 )
-
-
-def _text(component) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
 
 
 @pytest.fixture
@@ -82,7 +76,7 @@ def test_register_is_seeded_for_every_dataset_restricted_by_default(app):
 def test_the_register_decides_whether_a_partner_sees_the_force_extract(app, cps_viewer):
     with cps_viewer() as user:
         assert not can_view_measure(user, "force_victim_satisfaction")
-        assert "do not have access" in _text(
+        assert "do not have access" in text_of(
             subgroup.section_content("force_victim_satisfaction", {})
         )
         assert "force_victim_satisfaction" not in repr(force_page.force_layout())
@@ -125,7 +119,7 @@ def test_overdue_review_dates_are_flagged_in_words():
             may_publish=False,
         ),
     ]
-    text = _text(admin_sharing.register_table(entries, date(2026, 1, 1)))
+    text = text_of(admin_sharing.register_table(entries, date(2026, 1, 1)))
     assert "01 Jan 2020 – OVERDUE for review" in text
     assert "01 Jan 2099 – OVERDUE" not in text
     assert "1 agreement(s) overdue for review." in text
@@ -148,7 +142,7 @@ def test_register_callbacks_refuse_non_admins_and_store_nothing(app, as_user):
             note, *fields = admin_sharing.fill_form("police_force_extract")
             assert "Only administrators" in note
             assert all(f is dash.no_update for f in fields)
-            assert "do not have access" in _text(admin_sharing.sharing_layout())
+            assert "do not have access" in text_of(admin_sharing.sharing_layout())
     with factory() as session:
         assert session.get(DataSharingEntry, "police_force_extract").shared_with == ""
 
@@ -277,13 +271,36 @@ def test_admin_changes_provider_and_classification_and_the_register_drives_visib
         # Now force-restricted in the register: a viewer with no force no longer sees it.
         with as_user("viewer") as viewer:
             assert not can_view_measure(viewer, "police_street_records")
-            assert "do not have access" in _text(
+            assert "do not have access" in text_of(
                 subgroup.section_content("police_street_records", {})
             )
         with as_user("analyst") as analyst:
             assert can_view_measure(analyst, "police_street_records")
+            # Pages label the figures, and packs choose them, by the register's classification.
+            assert _classification_shown(force_page.force_layout()) == "force restricted"
+            rows = {r.dataset_id: r for r in data_sources.source_rows(analyst)}
+            assert rows[street].classification == "force_restricted"
+            assert not packs.audience_may_see(REPORTS["police-crime-panel"], street, _register(app))
     with as_user("viewer") as viewer:
         assert can_view_measure(viewer, "police_street_records")
+    with as_user("analyst"):
+        assert _classification_shown(force_page.force_layout()) == "public"
+    assert packs.audience_may_see(REPORTS["police-crime-panel"], street, _register(app))
+
+
+def _classification_shown(page, measure_id: str = "police_street_records") -> str:
+    """The classification a measure's card states in its 'About this figure' table."""
+    card = next(
+        c
+        for c in walk(page)
+        if isinstance(c, dbc.Card) and find_by_id(c, f"measure-{measure_id}") is not None
+    )
+    return re.search(r"Classification\s*([a-z ]+?)\s*Agreed target", text_of(card)).group(1)
+
+
+def _register(app) -> dict:
+    with app.server.extensions["lcjp"].session_factory() as session:
+        return {e.dataset_id: e for e in sharing.entries(session)}
 
 
 @pytest.mark.parametrize(

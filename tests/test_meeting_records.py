@@ -170,3 +170,37 @@ def test_a_brief_shows_the_same_figure_as_the_database(app, as_user):
     assert brief.texts["value"] == f"{latest.value:,.0f}"
     assert brief.table.shape[0] == len(brief.figure.data[0].x)
     assert brief.summary.startswith(latest.area_name)
+
+
+def test_packs_stored_before_the_list_columns_get_them_from_their_record(make_settings):
+    """Migration 0010 fills a stored pack's reference and small-number flag from its record."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from loaders.db import alembic_config, make_engine
+
+    engine = make_engine(make_settings().database_url)
+    with engine.connect() as connection:
+        config = alembic_config(engine)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0009")
+        connection.execute(
+            sa.text(
+                "INSERT INTO pack_snapshot (report_id, period_label, audience, measure_ids, "
+                "content, pdf, pptx, xlsx, generated_by, generated_at) VALUES ('lcjp-board', "
+                "'Q3', 'LCJP Board', '[]', :content, :blank, :blank, :blank, 'analyst', "
+                ":when)"
+            ),
+            {
+                "content": '{"reference": "LCJP-2026-Q3-ab12", "small_numbers_hidden": true}',
+                "blank": b"",
+                "when": "2026-10-01 09:00:00+00:00",
+            },
+        )
+        command.upgrade(config, "head")
+        connection.commit()
+        stored = connection.execute(
+            sa.text("SELECT reference, small_numbers_hidden FROM pack_snapshot")
+        ).one()
+    engine.dispose()
+    assert stored[0] == "LCJP-2026-Q3-ab12" and bool(stored[1]) is True

@@ -286,6 +286,21 @@ def test_downloads_return_the_stored_files_as_attachments(app, client, auth, bui
     }
 
 
+def test_the_pack_list_reads_neither_files_nor_records_of_figures(app, built):
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        listed = meetings.snapshots(session)
+        assert len(listed) >= len(built)
+        by_id = {snapshot.id: snapshot for snapshot in listed}
+        for snapshot in listed:
+            assert {"content", "pdf", "pptx", "xlsx"} <= sa.inspect(snapshot).unloaded
+        for pack in built.values():
+            content = pack["content"]
+            listed_as = by_id[pack["id"]]
+            assert listed_as.reference == content["reference"]
+            assert listed_as.small_numbers_hidden == content["small_numbers_hidden"]
+
+
 def test_anonymous_downloads_get_401(client, built):
     response = client.get(f"/packs/{built['lcjp-board']['id']}.pdf")
     assert response.status_code == 401
@@ -499,7 +514,8 @@ def test_a_pack_keeps_its_figures_and_commentary_after_both_are_revised(
     with factory() as session:
         stored = meetings.snapshots(session, ["lcjp-board"])[-1]
         files = {k: meetings.snapshot_file(session, stored.id, k)[1] for k in packs.FORMATS}
-    assert stored.content == before and files == before_files
+        record = stored.content
+    assert record == before and files == before_files
     kept = pdf_text(PdfReader(io.BytesIO(files["pdf"])))
     assert "80,203" in kept and "80,228" not in kept
     assert "Receipts outpaced disposals." in kept and "Revised after" not in kept

@@ -16,8 +16,10 @@ from callbacks.subgroup import (
     comparison_text,
     default_focus,
     label_periods,
+    mark_revisions,
     period_labeller,
     plan,
+    revised_points,
     run_spc,
     summary_text,
     suppress_small,
@@ -129,12 +131,22 @@ def measure_brief(
     brief.area_code, brief.area_name = focus, headline.area_name
     brief.period_end = headline.period_end
     brief.texts = texts
-    brief.summary = brief.summary or summary_text(view, focus, result)
+    revised = revised_points(view, focus, hide_small_numbers)
+    table, revised_sentence = mark_revisions(
+        figure,
+        spc_chart.spc_table(result, events=measure_events, period_label=labeller),
+        revised,
+        headline.area_name,
+        spec.unit,
+    )
+    latest = revised[revised["period_end"] == pd.Timestamp(headline.period_end)]
+    if not brief.suppressed and not latest.empty:
+        texts["revision"] = latest["revision_note"].iloc[0]
+    brief.summary = (brief.summary or summary_text(view, focus, result)) + revised_sentence
     brief.reading = result.reading()
     brief.variation = result.variation
     brief.signal = is_signal(result)
     brief.figure = figure
-    table = spc_chart.spc_table(result, events=measure_events, period_label=labeller)
     if hide_small_numbers and spec.unit in board.SUMMABLE_UNITS:
         table = suppress_small(table, spec.unit, threshold, True)
     brief.table = table

@@ -53,3 +53,66 @@ def observations(measure_id: str, **filters) -> pd.DataFrame:
         MEASURES[measure_id].unit,
         data.timezone(),
     )
+
+
+def series_revisions(view, area_code: str, members: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The revised periods of the series a section or tile reads: period_end, value (now),
+    previous_value and the revision columns, one row per period.
+
+    A published total is read as it stands. A count made by summing (the breakdowns of an area,
+    or the partnership's member forces) was revised when any part was, and its earlier total is
+    the present one less the parts' changes. A rate made by summing has no earlier figure to
+    state, so it is not marked. Only areas in the view (which holds only rows the user may see)
+    are read.
+    """
+    spec = view.spec
+    shown = view.totals[view.totals["area_code"] == area_code]
+    parts = [c for c in (members or (area_code,)) if c in set(view.totals["area_code"])]
+    latest = data.revisions(spec.id)
+    empty = pd.DataFrame(columns=["period_end", "value", *REVISION_COLUMNS])
+    if shown.empty or not parts or latest.empty:
+        return empty
+    latest = latest[latest["area_code"].isin(parts)]
+    published = latest[latest["breakdown_key"] == ""]
+    summed = bool(members) or published.empty
+    if not summed:
+        latest = published
+    elif spec.unit != "count":
+        return empty
+    if latest.empty:
+        return empty
+    change = (latest["previous_value"] - latest["value"]).groupby(latest["period_end"]).sum()
+    earlier = latest.groupby("period_end")["earlier"].first()
+    loaded = latest.groupby("period_end")["previous_loaded_at"].max()
+    vintage = latest.groupby("period_end")["previous_vintage_id"].max()
+    now = shown.set_index("period_end")["value"]
+    rows = []
+    for period_end, delta in change.items():
+        if period_end not in now.index:
+            continue
+        value = float(now[period_end])
+        previous = value + float(delta)
+        if previous == value:
+            continue
+        rows.append(
+            {
+                "period_end": period_end,
+                "value": value,
+                "previous_value": previous,
+                "previous_vintage_id": vintage[period_end],
+                "previous_loaded_at": loaded[period_end],
+                "revision_note": revision_note(
+                    previous, spec.unit, loaded[period_end], data.timezone()
+                ),
+                "previously_published": (
+                    previously_published(earlier[period_end], spec.unit, data.timezone())
+                    if not summed
+                    else previously_published(
+                        [(previous, vintage[period_end], loaded[period_end])],
+                        spec.unit,
+                        data.timezone(),
+                    )
+                ),
+            }
+        )
+    return pd.DataFrame(rows, columns=empty.columns) if rows else empty

@@ -13,7 +13,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import MATCH, Input, Output, State, ctx, dcc, html, no_update
 
-from callbacks import data
+from callbacks import data, revisions
 from callbacks.permissions import (
     NotAuthorised,
     can_view_measure,
@@ -26,6 +26,7 @@ from layouts import spc_chart
 from layouts import subgroup as layout_pages
 from layouts.components import data_table, not_authorised, provenance_text
 from layouts.formatting import format_value, period_label
+from layouts.revisions import add_previously_published, mark_revised_points, revision_sentence
 from loaders import board, events
 from loaders.measures import MEASURES, SUBGROUPS
 from loaders.plan import VIEWS, period_view, quarter_months
@@ -111,6 +112,38 @@ def run_spc(view: board.MeasureView, area_code: str, measure_events):
         exclude=exclude,
         unit=view.spec.unit,
     ), rows
+
+
+def revised_points(view: board.MeasureView, area_code: str, hide_small: bool) -> pd.DataFrame:
+    """The series' revised periods (callbacks/revisions.series_revisions), with a 'label' per
+    period; for a user who may not see small counts, none whose old or new value is small."""
+    p = plan()
+    members = p.forces if area_code == p.lcjp_code else ()
+    frame = revisions.series_revisions(view, area_code, members)
+    if hide_small and not frame.empty:
+        threshold = data.suppression_threshold()
+        small = [
+            board.suppressed(now, view.spec.unit, threshold)
+            or board.suppressed(before, view.spec.unit, threshold)
+            for now, before in zip(frame["value"], frame["previous_value"], strict=True)
+        ]
+        frame = frame[[not s for s in small]]
+    if frame.empty:
+        return frame.assign(label=pd.Series(dtype=str))
+    ends = pd.to_datetime(frame["period_end"])
+    labeller = period_labeller(view.totals[view.totals["area_code"] == area_code])
+    return frame.assign(period_end=ends, label=[labeller(ts) for ts in ends])
+
+
+def mark_revisions(figure, table: pd.DataFrame, revised: pd.DataFrame, where: str, unit: str):
+    """Star the revised points on an SPC chart and add 'Previously published' to its table;
+    returns the table and the sentence a summary ends with ('' when nothing was revised)."""
+    if revised.empty:
+        return table, ""
+    mark_revised_points(figure, revised, x="period_end", y="value")
+    table = add_previously_published(table, revised, table_key="Period", frame_key="label")
+    sentence = revision_sentence(revised, lambda row: f"{where}, {row['label']},", unit)
+    return table, sentence
 
 
 def _search(measure_id: str, state: dict) -> str:
@@ -208,14 +241,16 @@ def section_content(measure_id: str, state: dict | None):
     dim, breakdown = (None, pd.DataFrame())
     if state["area"] and spec.drill:
         dim, breakdown = breakdown_frame(spec, state["area"], state["period"], state["filters"])
+    spc_rows, revised_sentence = mark_revisions(
+        trend,
+        spc_chart.spc_table(result, events=measure_events, period_label=labeller),
+        revised_points(view, focus, hide_small),
+        focus_name,
+        spec.unit,
+    )
     tables = [
         data_table(
-            suppress_small(
-                spc_chart.spc_table(result, events=measure_events, period_label=labeller),
-                spec.unit,
-                threshold,
-                hide_small,
-            ),
+            suppress_small(spc_rows, spec.unit, threshold, hide_small),
             f"{spec.title}, {focus_name}: values, mean, process limits and signals",
         )
     ]
@@ -257,7 +292,7 @@ def section_content(measure_id: str, state: dict | None):
                 )
             )
     prov = data.provenance(spec.dataset_id)
-    summary = summary_text(view, focus, result, state["view"])
+    summary = summary_text(view, focus, result, state["view"]) + revised_sentence
     map_figure, map_style = {}, HIDDEN
     if view.level == "force" and not dim:
         shapes = data.map_outlines()
@@ -555,9 +590,12 @@ def headline_tiles(spec, all_events, user, href_base: str = "") -> list[tuple]:
         result, _rows = run_spc(view, code, measure_events)
         comparison = comparison_text(view, headline)
         texts = grammar.tile_texts(view, headline, national, comparison, result.variation_label)
-        hide = not sees_small_numbers(user) and board.suppressed(
+        hide_small = not sees_small_numbers(user)
+        hide = hide_small and board.suppressed(
             headline.value, spec.unit, data.suppression_threshold()
         )
+        revised = revised_points(view, code, hide_small)
+        latest = revised[revised["period_end"] == pd.Timestamp(headline.period_end)]
         signal = result.variation not in (None, "common_cause")
         tile = grammar.measure_tile(
             f"{spec.id}-{code}".lower(),
@@ -566,6 +604,7 @@ def headline_tiles(spec, all_events, user, href_base: str = "") -> list[tuple]:
             is_demo=prov.is_demo,
             badges=spc_chart.spc_badges(result),
             suppressed=hide,
+            revision="" if hide or latest.empty else latest["revision_note"].iloc[0],
         )
         tiles.append((tile, signal))
     return tiles

@@ -176,9 +176,16 @@ def _start(headline):
 
 
 def measure_tile(
-    tile_id: str, texts: dict, href: str, is_demo: bool, badges=None, suppressed: bool = False
+    tile_id: str,
+    texts: dict,
+    href: str,
+    is_demo: bool,
+    badges=None,
+    suppressed: bool = False,
+    revision: str = "",
 ):
-    """A headline tile that links to its measure's section (keyboard reachable)."""
+    """A headline tile that links to its measure's section (keyboard reachable); a revised
+    figure says so in words under it, with the value first published."""
     value = "Suppressed (fewer than the disclosure threshold)" if suppressed else texts["value"]
     return dbc.Col(
         dbc.Card(
@@ -190,6 +197,13 @@ def measure_tile(
                         className="tile-value mb-1",
                         id=f"tile-{tile_id}-value",
                     ),
+                    html.P(
+                        revision,
+                        className="small revision-note mb-1",
+                        id=f"tile-{tile_id}-revision",
+                    )
+                    if revision
+                    else None,
                     html.P(texts["change"], className="mb-1", id=f"tile-{tile_id}-change"),
                     html.P(texts["period"], className="small mb-1"),
                     html.P(

@@ -42,6 +42,7 @@ MEETING_FULLSCREEN = "meeting-fullscreen"
 MEETING_GOTO = "meeting-goto"
 MEETING_MESSAGE = "meeting-message"
 MEETING_CHART = "meeting-chart"
+MEETING_REVISION = "meeting-revision"
 MEETING_VALUE = "meeting-value"
 MEETING_READING = "meeting-reading"
 MEETING_SUMMARY = "meeting-summary"
@@ -257,6 +258,9 @@ def _value_panel(brief):
             html.P(texts.get("label", ""), className="meeting-label mb-1"),
             html.P(texts.get("value", ""), id=MEETING_VALUE, className="meeting-value mb-1"),
             html.P(texts.get("period", ""), className="mb-1"),
+            html.P(texts["revision"], className="revision-note mb-1", id=MEETING_REVISION)
+            if texts.get("revision")
+            else None,
             html.P(texts.get("change", ""), className="mb-1"),
             html.P(texts.get("comparison", ""), className="mb-2")
             if texts.get("comparison")

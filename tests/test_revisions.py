@@ -475,3 +475,99 @@ def test_many_revisions_are_summarised_and_every_earlier_value_is_tabled():
         add_previously_published(table, unrevised, table_key="Quarter", frame_key="quarter")
         is table
     )
+
+
+# --- the page grammar, meeting screens and packs mark revisions too ---------------------------
+
+
+def test_a_measure_section_stars_the_revised_point_and_says_what_it_was(revised_app):
+    from callbacks import subgroup
+
+    first, _second = _vintages(revised_app.server.extensions["lcjp"].session_factory)
+    national = revised_app.original["national"]
+    with signed_in(revised_app):
+        parts = subgroup.section_content("crown_open_cases", {})
+    _badges, summary, _crumbs, trend, _compare, tables, *_ = parts
+    marked = next(t for t in trend.data if t.name == REVISED_LEGEND)
+    assert list(marked.y) == [national + 25] and marked.marker.symbol == REVISED_SYMBOL
+    assert str(marked.x[0])[:10] == "2025-12-31"
+    assert f"England and Wales, 2025 Q4, is now {national + 25:,.0f}; it was {national:,.0f}" in (
+        summary
+    )
+    spc_table = tables[0]
+    headers = [text_of(th) for th in _of_type(spc_table, "Th") if getattr(th, "scope", "") == "col"]
+    assert headers[-1] == PREVIOUSLY_PUBLISHED
+    rows = {text_of(r.children[0]): text_of(r.children[-1]) for r in _of_type(spc_table, "Tr")[1:]}
+    assert (
+        rows["2025 Q4"]
+        == f"{national:,.0f} (vintage {first.id}, loaded {local_time(first.loaded_at)})"
+    )
+    assert rows["2025 Q3"] == "–"
+
+
+def test_grammar_tiles_and_the_meeting_brief_state_the_earlier_figure(revised_app):
+    from callbacks import briefs, subgroup
+    from loaders import events
+
+    first, _second = _vintages(revised_app.server.extensions["lcjp"].session_factory)
+    loaded = local_time(first.loaded_at)
+    teesside, national = revised_app.original["teesside"], revised_app.original["national"]
+    with signed_in(revised_app) as user:
+        spec = subgroup.MEASURES["crown_open_cases"]
+        tiles = [t for t, _signal in subgroup.headline_tiles(spec, events.builtin_events(), user)]
+        brief = briefs.measure_brief("crown_open_cases", hide_small_numbers=True)
+    revised_tile = text_of(find_by_id(tiles, "tile-crown_open_cases-cc-teesside-revision"))
+    assert revised_tile == f"Revised: was {teesside:,.0f} in the vintage loaded {loaded}"
+    assert find_by_id(tiles, "tile-crown_open_cases-cc-durham-revision") is None  # not revised
+    assert brief.texts["revision"] == f"Revised: was {national:,.0f} in the vintage loaded {loaded}"
+    assert "Revised since an earlier release" in brief.summary
+    assert any(t.name == REVISED_LEGEND for t in brief.figure.data)
+
+
+def test_a_summed_count_was_revised_by_the_change_in_its_parts(app, as_user, monkeypatch):
+    """The partnership's figure is its forces' sum: its earlier value is today's total less the
+    forces' changes; a rate summed from parts is not marked (no earlier figure can be stated)."""
+    import pandas as pd
+
+    from callbacks import data, revisions, subgroup
+    from loaders import board
+    from loaders.areas import CLEVELAND, DURHAM
+
+    with as_user("analyst"):
+        spec = subgroup.MEASURES["police_street_records"]
+        view = subgroup.view_for(spec)
+        plan = subgroup.plan()
+        lcjp = view.totals[view.totals["area_code"] == plan.lcjp_code].iloc[-1]
+        period = lcjp["period_end"]
+        parts = view.totals[
+            (view.totals["period_end"] == period)
+            & view.totals["area_code"].isin([DURHAM, CLEVELAND])
+        ]
+        loaded = pd.Timestamp("2026-01-05 09:30", tz="UTC").to_pydatetime()
+
+        def changed(code, by):
+            now = float(parts.loc[parts["area_code"] == code, "value"].iloc[0])
+            return {
+                "area_code": code,
+                "period_end": period,
+                "breakdown_key": "crime_type=Burglary",
+                "value": now,
+                "previous_value": now + by,
+                "previous_vintage_id": 1,
+                "previous_loaded_at": loaded,
+                "earlier": [(now + by, 1, loaded)],
+            }
+
+        fake = pd.DataFrame([changed(DURHAM, 7), changed(CLEVELAND, -2)])
+        monkeypatch.setattr(data, "revisions", lambda measure_id, **_f: fake)
+        revised = revisions.series_revisions(view, plan.lcjp_code, plan.forces)
+        durham = revisions.series_revisions(view, DURHAM)
+        rate_view = board.MeasureView(
+            spec=subgroup.MEASURES["police_charged_share"], totals=view.totals
+        )
+        rate = revisions.series_revisions(rate_view, plan.lcjp_code, plan.forces)
+    assert len(revised) == 1
+    assert revised.iloc[0]["value"] == lcjp["value"]
+    assert revised.iloc[0]["previous_value"] == lcjp["value"] + 5
+    assert durham.iloc[0]["previous_value"] == durham.iloc[0]["value"] + 7
+    assert rate.empty

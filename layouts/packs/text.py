@@ -161,9 +161,10 @@ def measure_context(measure: dict) -> str:
 
 
 def headline_lines(measure: dict) -> list[str]:
-    """The tile's words under the headline value: change, comparison and SPC reading."""
+    """The tile's words under the headline value: a revision, change, comparison, SPC reading."""
     tile = measure["tile"]
-    return [t for t in (tile.get("change"), tile.get("comparison"), tile.get("spc")) if t]
+    words = (tile.get("revision"), tile.get("change"), tile.get("comparison"), tile.get("spc"))
+    return [t for t in words if t]
 
 
 ACTIONS_TITLE = "Actions from the previous meeting"

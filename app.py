@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +17,7 @@ import flask
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from callbacks import register_callbacks
+from callbacks import data, register_callbacks
 from callbacks.action_log import register_action_log_page
 from callbacks.admin_sharing import register_sharing_page
 from callbacks.auth import AuthSettings, register_auth
@@ -40,6 +42,8 @@ from loaders.refresh import sync_registry
 from loaders.sharing import seed_register
 from scheduler.jobs import refresh_everything, refresh_if_empty, start_background_refresh
 from scheduler.service import start_in_app_scheduler
+
+log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent
 
@@ -139,7 +143,19 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.layout = serve_layout
     register_callbacks(app)
     register_page_guard(server)
+    if settings.warm_cache_on_start:
+        threading.Thread(target=_warm, args=(server,), name="lcjp-warm", daemon=True).start()
     return app
+
+
+def _warm(server: flask.Flask) -> None:
+    """Build the figures cache in the background (callbacks/data.warm); a failure only logs."""
+    try:
+        with server.app_context():
+            count = data.warm()
+        log.info("figures cache warmed for %d measures", count)
+    except Exception:  # the pages still work, only the first one is slower
+        log.exception("warming the figures cache failed")
 
 
 def _auth_settings(settings: Settings) -> AuthSettings:

@@ -94,6 +94,9 @@ class Settings:
     login_throttle_minutes: int = 15
     suppression_threshold: int = 10
     plan_file: Path | None = None  # JSON Police and Crime Plan; None uses loaders.plan.DEFAULT_PLAN
+    # Work out every measure's figures in the background at start, so the first page is quick.
+    # None: yes, except in tests (which warm the one app a browser test serves themselves).
+    warm_cache_on_start: bool | None = None
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -130,6 +133,7 @@ class Settings:
             login_throttle_minutes=_env_number("LOGIN_THROTTLE_MINUTES", 15, int),
             suppression_threshold=_env_number("SUPPRESSION_THRESHOLD", 10, int),
             plan_file=Path(os.environ["PLAN_FILE"]) if os.environ.get("PLAN_FILE") else None,
+            warm_cache_on_start=_env_bool("WARM_CACHE_ON_START", True),
         )
         return replace(settings, **overrides).resolved()
 
@@ -158,6 +162,9 @@ class Settings:
             database_url=database_url,
             secret_key=secret_key,
             submissions_dir=submissions_dir,
+            warm_cache_on_start=(
+                not self.testing if self.warm_cache_on_start is None else self.warm_cache_on_start
+            ),
         )
 
     @property

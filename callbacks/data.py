@@ -16,10 +16,12 @@ from layouts.measure import outlines
 from loaders import board, queries, sharing, staleness
 from loaders import revisions as loader_revisions
 from loaders.datasets import DATASETS
+from loaders.measures import MEASURES
 from loaders.models import Dataset
 
 _CACHE: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
+_BUILDING: dict = {}  # key -> the lock its builder holds
 _MAX_ENTRIES = 512  # a board pack reads every measure of a report; views come per set of rows
 
 
@@ -41,12 +43,20 @@ def _cached(name: str, build):
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    with services().session_factory() as session:
-        value = build(session)
-    with _LOCK:
-        _CACHE[key] = value
-        while len(_CACHE) > _MAX_ENTRIES:
-            _CACHE.popitem(last=False)
+        building = _BUILDING.setdefault(key, threading.Lock())
+    # One thread builds each entry; others asking for it meanwhile wait and share the result.
+    with building:
+        with _LOCK:
+            if key in _CACHE:
+                _CACHE.move_to_end(key)
+                return _CACHE[key]
+        with services().session_factory() as session:
+            value = build(session)
+        with _LOCK:
+            _CACHE[key] = value
+            _BUILDING.pop(key, None)
+            while len(_CACHE) > _MAX_ENTRIES:
+                _CACHE.popitem(last=False)
     return value
 
 
@@ -66,15 +76,38 @@ def observations(measure_id: str, **filters) -> pd.DataFrame:
     return _permitted_observations(measure_id, **filters).copy()
 
 
+def _rows_key(frame: pd.DataFrame) -> str:
+    return hashlib.blake2b(frame.index.to_numpy().tobytes(), digest_size=16).hexdigest()
+
+
+def warm() -> int:
+    """Build every measure's figures and the view of all its rows (the OPCC's), and the map, so
+    the first page after start does not wait for them. Needs an app context, no user: it returns
+    nothing, and each user's views are still cut to their rights when asked for. Returns how many
+    measures were built."""
+    plan = board.AreaPlan.from_config(lcjp())
+    for spec in MEASURES.values():
+        frame = _cached(
+            ("observations", spec.id, ()),
+            lambda session, measure_id=spec.id: queries.observations(session, measure_id),
+        )
+        _cached(
+            ("view", spec.id, _rows_key(frame), plan),
+            lambda _session, spec=spec, frame=frame: board.build_view(spec, frame, plan),
+        )
+    map_outlines()
+    return len(MEASURES)
+
+
 def measure_view(spec, plan: board.AreaPlan) -> board.MeasureView:
     """board.build_view over the rows the signed-in user may see, built once per vintage and per
     set of rows: users who may see the same rows share it, and a user who may see fewer rows gets
     a view of their own. Callers read it and never change it in place (pandas copy-on-write keeps
     the frames they derive from it apart)."""
     permitted = _permitted_observations(spec.id)
-    rows = hashlib.blake2b(permitted.index.to_numpy().tobytes(), digest_size=16).hexdigest()
     return _cached(
-        ("view", spec.id, rows, plan), lambda _session: board.build_view(spec, permitted, plan)
+        ("view", spec.id, _rows_key(permitted), plan),
+        lambda _session: board.build_view(spec, permitted, plan),
     )
 
 

@@ -209,14 +209,25 @@ def as_user(app):
     return signed_in
 
 
+@pytest.fixture(scope="session")
+def warmed_app(app):
+    """The shared app with its figures cache built, as a server that has been up a while has it
+    (the app does this in the background at start; tests turn that off and do it here once)."""
+    from callbacks import data
+
+    with app.server.app_context():
+        data.warm()
+    return app
+
+
 @pytest.fixture
-def sign_in(dash_thread_server, dash_br, app, credentials):
+def sign_in(dash_thread_server, dash_br, warmed_app, credentials):
     """Serve the app and sign in through the real form as a role, landing on `next_url`.
 
     The server is started directly: dash_duo.start_server would wait for a Dash page at '/',
     but an anonymous visitor is (rightly) sent to the plain sign-in page instead.
     """
-    dash_thread_server(app)
+    dash_thread_server(warmed_app)
     dash_br.base = dash_thread_server.url
 
     def go(next_url: str = "/effectiveness-efficiency", role: str = "viewer"):

@@ -218,3 +218,62 @@ def test_overview_lists_every_subgroup_and_puts_exceptions_first(app, as_user):
     assert text.index("Exceptions") < text.index("Effectiveness & Efficiency")
     for subgroup_id in board_pages.BOARD_SUBGROUPS:
         assert SUBGROUPS[subgroup_id].name in text
+
+
+def test_warming_builds_the_views_that_users_who_see_every_row_then_share(app, as_user):
+    from callbacks import data
+
+    with app.server.app_context():
+        data._CACHE.clear()
+        assert data.warm() == len(MEASURES)
+    built = len(data._CACHE)
+    with as_user("analyst"):
+        view = data.measure_view(MEASURES["crown_open_cases"], subgroup.plan())
+        again = data.measure_view(MEASURES["crown_open_cases"], subgroup.plan())
+    assert view is again and len(data._CACHE) == built  # the warmed view, nothing new built
+    # (Users who see fewer rows get views of their own: tests/test_access_enumeration.py.)
+
+
+def test_one_thread_builds_a_cache_entry_while_others_wait_for_it(app):
+    import threading
+    import time
+
+    from callbacks import data
+
+    calls = []
+
+    def slow_build(_session):
+        calls.append(1)
+        time.sleep(0.3)
+        return "figures"
+
+    def ask(results):
+        with app.server.app_context():
+            results.append(data._cached(("test-slow-entry",), slow_build))
+
+    results: list = []
+    threads = [threading.Thread(target=ask, args=(results,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["figures"] * 4 and len(calls) == 1
+
+
+def test_a_served_app_warms_its_figures_in_the_background_and_tests_do_not(make_settings):
+    import threading
+
+    from app import create_app
+    from callbacks import data
+    from config import Settings
+
+    assert make_settings().warm_cache_on_start is False  # testing: off unless asked
+    assert Settings(secret_key="x").resolved().warm_cache_on_start is True
+    settings = make_settings(refresh_on_start=True, warm_cache_on_start=True)
+    served = create_app(settings)
+    for warming in [t for t in threading.enumerate() if t.name == "lcjp-warm"]:
+        warming.join(timeout=120)
+        assert not warming.is_alive()
+    mine = [key for key in data._CACHE if key[0] == settings.database_url]
+    assert len([key for key in mine if key[2][0] == "view"]) == len(MEASURES)
+    served.server.extensions["lcjp"].engine.dispose()

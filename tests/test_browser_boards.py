@@ -38,7 +38,7 @@ def browser(sign_in):
 def serious_violations(driver) -> list[str]:
     """axe-core 4 run on the whole page; serious and critical findings as readable lines."""
     driver.execute_script(AXE.read_text())
-    driver.set_script_timeout(60)
+    driver.set_script_timeout(PAGE_WAIT)
     violations = driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations));"

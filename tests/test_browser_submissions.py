@@ -59,5 +59,5 @@ def test_br101_a_broken_return_is_explained_and_the_corrected_one_loads(sign_in,
     dash_br.wait_for_contains_text("#submit-file", "Chosen: wcu-may.csv", timeout=PAGE_WAIT)
     dash_br.find_element("#submit-button").send_keys(Keys.ENTER)
     dash_br.wait_for_contains_text("#submit-success", "wcu-may.csv was loaded", timeout=PAGE_WAIT)
-    dash_br.wait_for_contains_text("#submit-success", "1 row gave 2 figures", timeout=5)
+    dash_br.wait_for_contains_text("#submit-success", "1 row gave 2 figures", timeout=PAGE_WAIT)
     assert dash_br.get_logs() == []

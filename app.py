@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -42,8 +40,6 @@ from loaders.refresh import sync_registry
 from loaders.sharing import seed_register
 from scheduler.jobs import refresh_everything, refresh_if_empty, start_background_refresh
 from scheduler.service import start_in_app_scheduler
-
-log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent
 
@@ -144,18 +140,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_callbacks(app)
     register_page_guard(server)
     if settings.warm_cache_on_start:
-        threading.Thread(target=_warm, args=(server,), name="lcjp-warm", daemon=True).start()
+        data.start_warming(server)  # and again after each refresh (callbacks/data.py)
     return app
-
-
-def _warm(server: flask.Flask) -> None:
-    """Build the figures cache in the background (callbacks/data.warm); a failure only logs."""
-    try:
-        with server.app_context():
-            count = data.warm()
-        log.info("figures cache warmed for %d measures", count)
-    except Exception:  # the pages still work, only the first one is slower
-        log.exception("warming the figures cache failed")
 
 
 def _auth_settings(settings: Settings) -> AuthSettings:

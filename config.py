@@ -94,7 +94,7 @@ class Settings:
     login_throttle_minutes: int = 15
     suppression_threshold: int = 10
     plan_file: Path | None = None  # JSON Police and Crime Plan; None uses loaders.plan.DEFAULT_PLAN
-    # Work out every measure's figures in the background at start, so the first page is quick.
+    # Work out every measure's figures in the background at start and after each refresh.
     # None: yes, except in tests (which warm the one app a browser test serves themselves).
     warm_cache_on_start: bool | None = None
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import replace
 
+import flask
 import pandas as pd
 import sqlalchemy as sa
 
@@ -22,6 +24,8 @@ from loaders.models import Dataset
 _CACHE: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
 _BUILDING: dict = {}  # key -> the lock its builder holds
+_WARMED: set = set()  # (database, vintages) the cache was warmed for
+log = logging.getLogger(__name__)
 _MAX_ENTRIES = 512  # a board pack reads every measure of a report; views come per set of rows
 
 
@@ -38,7 +42,9 @@ def _filters_key(filters: dict) -> tuple:
 def _cached(name: str, build):
     """`build(session)` once per (database, current vintages, name): any refresh changes the
     vintages and so every key, and earlier vintages never change, so no entry goes stale."""
-    key = (services().settings.database_url, current_vintages(), name)
+    vintages = current_vintages()
+    key = (services().settings.database_url, vintages, name)
+    _warm_if_new(vintages)
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -80,11 +86,43 @@ def _rows_key(frame: pd.DataFrame) -> str:
     return hashlib.blake2b(frame.index.to_numpy().tobytes(), digest_size=16).hexdigest()
 
 
+def start_warming(server: flask.Flask) -> threading.Thread:
+    """Run warm() in the background for this app (a failure only logs: pages still work)."""
+
+    def run():
+        try:
+            with server.app_context():
+                count = warm()
+            log.info("figures cache warmed for %d measures", count)
+        except Exception:
+            log.exception("warming the figures cache failed")
+
+    thread = threading.Thread(target=run, name="lcjp-warm", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_if_new(vintages: tuple) -> None:
+    """After a refresh (new vintages, seen on the first request that follows) warm again in the
+    background, so the next board member to open a page does not wait either."""
+    settings = services().settings
+    if not settings.warm_cache_on_start:
+        return
+    mark = (settings.database_url, vintages)
+    with _LOCK:
+        if mark in _WARMED:
+            return
+        _WARMED.add(mark)
+    start_warming(flask.current_app._get_current_object())
+
+
 def warm() -> int:
     """Build every measure's figures and the view of all its rows (the OPCC's), and the map, so
     the first page after start does not wait for them. Needs an app context, no user: it returns
     nothing, and each user's views are still cut to their rights when asked for. Returns how many
     measures were built."""
+    with _LOCK:
+        _WARMED.add((services().settings.database_url, current_vintages()))
     plan = board.AreaPlan.from_config(lcjp())
     for spec in MEASURES.values():
         frame = _cached(

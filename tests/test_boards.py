@@ -261,7 +261,6 @@ def test_one_thread_builds_a_cache_entry_while_others_wait_for_it(app):
 
 
 def test_a_served_app_warms_its_figures_in_the_background_and_tests_do_not(make_settings):
-    import threading
 
     from app import create_app
     from callbacks import data
@@ -271,9 +270,28 @@ def test_a_served_app_warms_its_figures_in_the_background_and_tests_do_not(make_
     assert Settings(secret_key="x").resolved().warm_cache_on_start is True
     settings = make_settings(refresh_on_start=True, warm_cache_on_start=True)
     served = create_app(settings)
+    _wait_for_warming()
+    mine = [key for key in data._CACHE if key[0] == settings.database_url]
+    assert len([key for key in mine if key[2][0] == "view"]) == len(MEASURES)
+
+    # A refresh elsewhere (the scheduler) changes the vintages: the next request warms again.
+    with served.server.app_context():
+        before = data.current_vintages()
+        changed = tuple((dataset, (vintage or 0) + 1000) for dataset, vintage in before)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(data, "current_vintages", lambda: changed)
+            data.map_outlines()
+            _wait_for_warming()
+    views = [
+        k for k in data._CACHE if k[:2] == (settings.database_url, changed) and k[2][0] == "view"
+    ]
+    assert len(views) == len(MEASURES)
+    served.server.extensions["lcjp"].engine.dispose()
+
+
+def _wait_for_warming() -> None:
+    import threading
+
     for warming in [t for t in threading.enumerate() if t.name == "lcjp-warm"]:
         warming.join(timeout=120)
         assert not warming.is_alive()
-    mine = [key for key in data._CACHE if key[0] == settings.database_url]
-    assert len([key for key in mine if key[2][0] == "view"]) == len(MEASURES)
-    served.server.extensions["lcjp"].engine.dispose()

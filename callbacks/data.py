@@ -118,9 +118,9 @@ def _warm_if_new(vintages: tuple) -> None:
 
 def warm() -> int:
     """Build every measure's figures and the view of all its rows (the OPCC's), and the map, so
-    the first page after start does not wait for them. Needs an app context, no user: it returns
-    nothing, and each user's views are still cut to their rights when asked for. Returns how many
-    measures were built."""
+    the first page after start does not wait for them; returns how many measures it built. Needs
+    an app context and no user: it hands no figures to anyone, and each user's views are still cut
+    to their rights when asked for."""
     with _LOCK:
         _WARMED.add((services().settings.database_url, current_vintages()))
     plan = board.AreaPlan.from_config(lcjp())

@@ -73,11 +73,10 @@ def series_revisions(view, area_code: str, members: tuple[str, ...] = ()) -> pd.
     if shown.empty or not parts or latest.empty:
         return empty
     latest = latest[latest["area_code"].isin(parts)]
-    published = latest[latest["breakdown_key"] == ""]
-    summed = bool(members) or published.empty
-    if not summed:
-        latest = published
-    elif spec.unit != "count":
+    if view.totals_published:
+        latest = latest[latest["breakdown_key"] == ""]
+    summed = bool(members) or not view.totals_published
+    if summed and spec.unit != "count":
         return empty
     if latest.empty:
         return empty

@@ -449,6 +449,9 @@ def navigate(trend_click, compare_click, map_click, state):
     if not click or not click.get("points"):
         return no_update
     point = click["points"][0]
+    if kind == "measure-map":  # a force on the map opens that force, whatever was open before
+        code = point.get("customdata")
+        return _search(spec.id, {"area": code, "view": state.get("view")}) if code else no_update
     if kind == "measure-trend":
         if not state.get("area") or not spec.drill:
             return no_update

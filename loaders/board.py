@@ -69,6 +69,7 @@ class MeasureView:
     headlines: dict[str, Headline] = field(default_factory=dict)
     level: str = "national"  # force, court, region or national: where the local figures live
     focus_codes: list[str] = field(default_factory=list)  # the local areas, then the LCJP, then E&W
+    totals_published: bool = True  # False: each area's figure is the sum of its breakdowns
 
 
 def totals(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
@@ -152,7 +153,10 @@ def build_view(spec: MeasureSpec, frame: pd.DataFrame, plan: AreaPlan) -> Measur
     if plan.national in codes:
         local.append(plan.national)
     view = MeasureView(
-        spec=spec, totals=table.sort_values(["area_code", "period_end"]), level=level
+        spec=spec,
+        totals=table.sort_values(["area_code", "period_end"]),
+        level=level,
+        totals_published=frame.empty or bool(frame["breakdown"].map(lambda b: not b).any()),
     )
     view.focus_codes = local
     view.headlines = {code: h for code in local if (h := headline(view.totals, code))}

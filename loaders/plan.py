@@ -187,7 +187,12 @@ def period_view(view: board.MeasureView, name: str) -> board.MeasureView | None:
     quarterly = quarterly_totals(view.totals, view.spec.unit)
     if quarterly.empty:
         return None
-    shown = board.MeasureView(spec=view.spec, totals=quarterly, level=view.level)
+    shown = board.MeasureView(
+        spec=view.spec,
+        totals=quarterly,
+        level=view.level,
+        totals_published=view.totals_published,
+    )
     shown.focus_codes = list(view.focus_codes)
     shown.headlines = {
         code: h for code in shown.focus_codes if (h := board.headline(quarterly, code))

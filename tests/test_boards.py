@@ -201,6 +201,9 @@ def test_navigation_from_clicks_builds_shareable_urls():
     assert area == "?measure=police_charged_share&area=E23000008"
     on_map = clicked("map", {"points": [{"customdata": "E23000008", "x": -1.6, "y": 54.7}]}, {})
     assert on_map == "?measure=police_charged_share&area=E23000008"
+    elsewhere = {"area": "E23000008", "period": "2025-03-31", "filters": {"crime_type": "Burglary"}}
+    moved = clicked("map", {"points": [{"customdata": "E23000013", "y": 54.6}]}, elsewhere)
+    assert moved == "?measure=police_charged_share&area=E23000013"
     period = clicked("trend", {"points": [{"x": "2025-03-31"}]}, {"area": "E23000008"})
     assert period == "?measure=police_charged_share&area=E23000008&period=2025-03-31"
     deeper = clicked(

@@ -9,6 +9,7 @@ changed, and the folder is reloaded. Expected values come from the CSV text via 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import shutil
 from contextlib import contextmanager
 from datetime import date
@@ -566,6 +567,10 @@ def test_a_summed_count_was_revised_by_the_change_in_its_parts(app, as_user, mon
             spec=subgroup.MEASURES["police_charged_share"], totals=view.totals
         )
         rate = revisions.series_revisions(rate_view, plan.lcjp_code, plan.forces)
+        # Where totals are published, a breakdown's revision does not restate the total.
+        published = dataclasses.replace(view, totals_published=True)
+        breakdown_only = revisions.series_revisions(published, DURHAM)
+    assert not view.totals_published and breakdown_only.empty
     assert len(revised) == 1
     assert revised.iloc[0]["value"] == lcjp["value"]
     assert revised.iloc[0]["previous_value"] == lcjp["value"] + 5

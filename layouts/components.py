@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from html import escape
 
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -230,27 +231,33 @@ def chart_card(
 
 
 def data_table(frame: pd.DataFrame, caption: str, links: dict[str, str] | None = None):
-    """An accessible HTML table; `links` maps a first-column value to a drill-down URL."""
-    header = html.Thead(html.Tr([html.Th(str(c), scope="col") for c in frame.columns]))
+    """An accessible HTML table (caption, column and row headers); `links` maps a first-column
+    value to a drill-down URL.
+
+    Drawn as one block of escaped HTML rather than a Dash component per cell: a page's tables
+    ran to thousands of cells, and Dash's renderer spent most of a page's drawing time on them.
+    Links inside stay within the app (assets/table_links.js)."""
+    head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in frame.columns)
     rows = []
     for record in frame.itertuples(index=False):
         cells = []
         for position, value in enumerate(record):
-            text = value if isinstance(value, str) else _cell(value)
+            text = escape(value if isinstance(value, str) else _cell(value))
             if position == 0 and links and value in links:
-                cells.append(html.Th(dcc.Link(text, href=links[value]), scope="row"))
+                cells.append(f'<th scope="row"><a href="{escape(links[value])}">{text}</a></th>')
             elif position == 0:
-                cells.append(html.Th(text, scope="row"))
+                cells.append(f'<th scope="row">{text}</th>')
             else:
-                cells.append(html.Td(text))
-        rows.append(html.Tr(cells))
-    return dbc.Table(
-        [html.Caption(caption), header, html.Tbody(rows)],
-        bordered=False,
-        striped=True,
-        size="sm",
-        responsive=True,
-        class_name="data-table",
+                cells.append(f"<td>{text}</td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    table = (
+        '<table class="table table-striped table-sm data-table">'
+        f"<caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    return html.Div(
+        dcc.Markdown(table, dangerously_allow_html=True, className="data-table-wrap"),
+        className="table-responsive",
     )
 
 

@@ -1,6 +1,11 @@
-"""Reading Dash component trees in tests: the text a person would read, a component by id."""
+"""Reading Dash component trees in tests: the text a person would read, a component by id, and
+the cells of data tables (drawn as HTML inside a dcc.Markdown, see layouts.components.data_table)."""
 
 from __future__ import annotations
+
+import re
+from html import unescape
+from html.parser import HTMLParser
 
 
 def text_of(component) -> str:
@@ -11,7 +16,55 @@ def text_of(component) -> str:
         return str(component)
     if isinstance(component, list | tuple):
         return " ".join(text_of(c) for c in component)
+    if type(component).__name__ == "Markdown" and getattr(component, "dangerously_allow_html", 0):
+        return " ".join(unescape(re.sub(r"<[^>]+>", " ", str(component.children))).split())
     return text_of(getattr(component, "children", None))
+
+
+class _TableReader(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tables, self._cell = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append({"caption": "", "rows": [], "links": {}})
+        elif tag == "tr":
+            self.tables[-1]["rows"].append([])
+        elif tag in {"th", "td", "caption"}:
+            self._cell = [tag, dict(attrs), ""]
+        elif tag == "a" and self._cell is not None:
+            self._cell[1]["href"] = dict(attrs).get("href")
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[2] += data
+
+    def handle_endtag(self, tag):
+        if tag in {"th", "td", "caption"} and self._cell is not None:
+            kind, attrs, text = self._cell
+            table = self.tables[-1]
+            if kind == "caption":
+                table["caption"] = text
+            else:
+                table["rows"][-1].append(text)
+                if attrs.get("href"):
+                    table["links"][text] = attrs["href"]
+                if kind == "th" and attrs.get("scope"):
+                    table.setdefault("scopes", []).append(attrs["scope"])
+            self._cell = None
+
+
+def tables_in(component) -> list[dict]:
+    """Every data table in a tree: {'caption', 'rows' (header row first, cells as text),
+    'links' (cell text → href), 'scopes'}."""
+    found = []
+    for part in walk(component):
+        if type(part).__name__ == "Markdown" and getattr(part, "dangerously_allow_html", 0):
+            reader = _TableReader()
+            reader.feed(str(part.children))
+            found += reader.tables
+    return found
 
 
 def find_by_id(component, component_id):

@@ -298,3 +298,24 @@ def _wait_for_warming() -> None:
     for warming in [t for t in threading.enumerate() if t.name == "lcjp-warm"]:
         warming.join(timeout=120)
         assert not warming.is_alive()
+
+
+def test_data_tables_are_one_block_of_escaped_accessible_html():
+    import pandas as pd
+    from dash_tree import tables_in
+
+    from layouts.components import data_table
+
+    frame = pd.DataFrame({"Area": ["Durham", "<script>alert(1)</script>"], "Value": [1548.0, None]})
+    table = data_table(frame, "Open cases & more", links={"Durham": "/x?court=CC-DURHAM&a=1"})
+    markup = table.children.children
+    assert "<script>" not in markup and "&lt;script&gt;" in markup
+    (read,) = tables_in(table)
+    assert read["caption"] == "Open cases & more"
+    assert read["rows"] == [
+        ["Area", "Value"],
+        ["Durham", "1,548"],
+        ["<script>alert(1)</script>", "–"],
+    ]
+    assert read["scopes"] == ["col", "col", "row", "row"]
+    assert read["links"] == {"Durham": "/x?court=CC-DURHAM&a=1"}

@@ -8,6 +8,7 @@ import pytest
 from browser_waits import PAGE_WAIT
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 pytestmark = pytest.mark.browser
 
@@ -54,3 +55,23 @@ def test_br003_keyboard_user_drills_down_with_the_court_picker(sign_in):
     picker = dash_duo.find_element("#ee-court-picker")
     picker.send_keys("Newcastle")
     dash_duo.wait_for_contains_text("#tile-drill-open-value", "2,160", timeout=PAGE_WAIT)
+
+
+def test_br004_a_court_in_the_data_table_opens_its_drill_down_without_reloading(sign_in):
+    dash_duo = sign_in()
+    dash_duo.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=PAGE_WAIT)
+    driver = dash_duo.driver
+    driver.execute_script("window.stillThisPage = true;")
+    # The table behind the courts chart: open its disclosure, then follow Teesside's row.
+    link = dash_duo.wait_for_element(
+        "#ee-courts-table .data-table a[href$='court=CC-TEESSIDE']", timeout=PAGE_WAIT
+    )
+    driver.execute_script(
+        "arguments[0].closest('details').open = true; arguments[0].scrollIntoView({block: 'center'});",
+        link,
+    )
+    link.send_keys(Keys.ENTER)  # as a keyboard user follows it
+    dash_duo.wait_for_contains_text("#tile-drill-open-value", "1,548", timeout=PAGE_WAIT)
+    assert driver.current_url.endswith("/effectiveness-efficiency?court=CC-TEESSIDE")
+    assert driver.execute_script("return window.stillThisPage === true;")  # no full reload
+    assert dash_duo.get_logs() == []

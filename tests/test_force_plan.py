@@ -7,6 +7,7 @@ import json
 
 import pandas as pd
 import pytest
+from dash_tree import tables_in
 
 from callbacks import force_page, subgroup
 from loaders import plan as plan_config
@@ -206,8 +207,7 @@ def test_force_page_is_listed_only_for_those_who_may_see_force_data(app, as_user
 
 def _rows(table) -> list[list[str]]:
     """The body rows of a data_table as cell texts."""
-    body = table.children[2]
-    return [[_text(cell) for cell in row.children] for row in body.children]
+    return tables_in(table)[0]["rows"][1:]
 
 
 def test_every_measure_table_and_summaries_follow_the_quarterly_view(app, as_user, public_data_dir):

@@ -146,7 +146,7 @@ def test_a_screen_shows_the_database_figure_and_the_published_file(app, as_user,
     assert latest.area_name == "England and Wales"
     assert plotted == published and published[-1] == 80203
     assert text_of(find(page, screens.MEETING_VALUE)) == "80,203"
-    table = next(c for c in walk(page) if "data-table" in str(getattr(c, "class_name", "")))
+    table = next(c for c in walk(page) if "data-table" in str(getattr(c, "children", "")))
     assert "80,203" in text_of(table) and "2025 Q4" in text_of(table)
     summary = text_of(find(page, screens.MEETING_SUMMARY))
     assert summary.startswith("England and Wales: 80,203 in 2025 Q4.")

@@ -19,7 +19,7 @@ import flask_login
 import pytest
 import sqlalchemy as sa
 from browser_waits import PAGE_WAIT
-from dash_tree import find_by_id, text_of
+from dash_tree import find_by_id, tables_in, text_of
 
 from callbacks import effectiveness
 from config import Settings
@@ -359,10 +359,9 @@ def test_the_trend_chart_marks_the_revised_point_with_both_values(revised_app):
     assert f"was {national:,.0f}" in marked.customdata[0]
 
     assert f"Open cases, 2025 Q4, is now {national + 25:,.0f}; it was {national:,.0f}" in summary
-    headers = [text_of(th) for th in _of_type(table, "Th") if getattr(th, "scope", "") == "col"]
-    assert headers[-1] == PREVIOUSLY_PUBLISHED
-    rows = _of_type(table, "Tr")[1:]
-    by_quarter = {text_of(r.children[0]): text_of(r.children[-1]) for r in rows}
+    (shown,) = tables_in(table)
+    assert shown["rows"][0][-1] == PREVIOUSLY_PUBLISHED
+    by_quarter = {row[0]: row[-1] for row in shown["rows"][1:]}
     assert by_quarter["2025 Q4"] == (
         f"Open cases: {national:,.0f} (vintage {first.id}, loaded {local_time(first.loaded_at)})"
     )
@@ -496,9 +495,9 @@ def test_a_measure_section_stars_the_revised_point_and_says_what_it_was(revised_
         summary
     )
     spc_table = tables[0]
-    headers = [text_of(th) for th in _of_type(spc_table, "Th") if getattr(th, "scope", "") == "col"]
-    assert headers[-1] == PREVIOUSLY_PUBLISHED
-    rows = {text_of(r.children[0]): text_of(r.children[-1]) for r in _of_type(spc_table, "Tr")[1:]}
+    (shown,) = tables_in(spc_table)
+    assert shown["rows"][0][-1] == PREVIOUSLY_PUBLISHED
+    rows = {row[0]: row[-1] for row in shown["rows"][1:]}
     assert (
         rows["2025 Q4"]
         == f"{national:,.0f} (vintage {first.id}, loaded {local_time(first.loaded_at)})"

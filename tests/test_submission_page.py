@@ -10,6 +10,7 @@ import io
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from dash_tree import tables_in
 
 from callbacks import submissions
 from callbacks.navigation import visible_pages
@@ -209,14 +210,7 @@ def test_uploading_a_bad_file_lists_every_problem_and_changes_nothing(app, as_us
         report, cleared, done = submissions.upload_submission(1, WCU, _data_url(data), "wcu.csv")
     text = _text(report)
     assert "wcu.csv was not loaded: 3 problems" in text and "Nothing was saved" in text
-    rows = [
-        [_text(cell) for cell in row.children]
-        for row in _walk(report)
-        if type(row).__name__ == "Tr"
-        and row.children
-        and type(row.children[0]).__name__ == "Th"
-        and _text(row.children[0]) != "Row"
-    ]
+    rows = [row for table in tables_in(report) for row in table["rows"][1:]]
     assert [r[:2] for r in rows] == [
         ["2", "area_code"],
         ["3", "needs_assessments_completed"],

@@ -2,9 +2,8 @@
 
 Long enough for a page's first draw on a slow, shared CI machine running the other test passes
 beside the browser (CI has taken about three times the development machine's time, and the passes
-side by side about twice that again; Dash's renderer takes most of a page's ten seconds here),
-short enough that a page that never arrives fails in minutes. A passing test never waits the
-whole time.
+side by side about twice that again), short enough that a page that never arrives fails in
+minutes. A passing test never waits the whole time: a page draws in a few seconds here.
 """
 
 from __future__ import annotations

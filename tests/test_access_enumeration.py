@@ -53,7 +53,7 @@ from callbacks import data
 from callbacks.page_guard import NOT_AUTHORISED_PAGE_ID, is_guarded
 from config import Settings
 from layouts import ids
-from loaders import access, models, sharing, users
+from loaders import access, meetings, models, sharing, users
 from loaders.areas import CLEVELAND, DURHAM
 from loaders.datasets import DATASETS
 from loaders.measures import MEASURES, SUBGROUPS
@@ -122,6 +122,11 @@ def world(databases, tmp_path_factory, public_data_dir):
             assert signed_in.status_code == 302, key
             clients[key] = client
     layouts = discover_layouts(app, clients["admin"])
+    # A meeting of the LCJP Board (every subgroup's measures): its id joins the forged values, so
+    # meeting screens are probed with one that exists.
+    app.meeting_id = meetings.create_meeting(
+        factory, "lcjp-board", "2026-11-20", "", by="enum-analyst"
+    )
     return app, factory, clients, layouts
 
 
@@ -136,9 +141,11 @@ def _light_scrypt(password: str) -> str:
 
 
 def probes_for(app, layouts, pool) -> list:
-    return (
-        callback_probes(app, layouts, pool) + page_probes(app, pool[:2]) + route_probes(app, pool)
-    )
+    """Every callback and route with each forged value; pages with the first two and, where the
+    pool holds it, the meeting's id (so a meeting's screens open for real)."""
+    meeting = [v for v in pool if v == str(getattr(app, "meeting_id", ""))]
+    pages = list(dict.fromkeys([*pool[:2], *meeting]))
+    return callback_probes(app, layouts, pool) + page_probes(app, pages) + route_probes(app, pool)
 
 
 def run_all(clients: dict, keys, probes, *, legit_only: bool = False) -> dict:
@@ -290,7 +297,7 @@ def test_another_forces_figures_never_reach_a_force_user(world, forged, monkeypa
                 .distinct()
             )
         )
-    pool = forged([CLEVELAND, "CC-TEESSIDE", "CC-DOES-NOT-EXIST", *holding])
+    pool = forged([CLEVELAND, "CC-TEESSIDE", "CC-DOES-NOT-EXIST", *holding, str(app.meeting_id)])
     probes = probes_for(app, layouts, pool)
     before = run_all(clients, denied, probes)
     before.update(run_all(clients, controls, probes, legit_only=True))
@@ -382,7 +389,7 @@ def test_other_subgroups_figures_never_reach_a_subgroup_member(world, forged, su
         theirs = [m for m in MEASURES.values() if m.subgroup == other]
         pool.append(theirs[0].id if theirs else other)
         pool += [m.dataset_id for m in theirs if m.dataset_id not in own_datasets][:1]
-    pool = forged(dict.fromkeys([*pool, "CC-DOES-NOT-EXIST", "x' OR '1'='1"]))
+    pool = forged(dict.fromkeys([*pool, "CC-DOES-NOT-EXIST", "x' OR '1'='1", str(app.meeting_id)]))
     probes = probes_for(app, layouts, pool)
     before = run_all(clients, [user], probes)
     before.update(run_all(clients, ["analyst"], probes, legit_only=True))

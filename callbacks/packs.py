@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import flask
 import flask_login
 import kaleido
 import plotly.graph_objects as go
@@ -38,7 +39,8 @@ from loaders import access, meetings, sharing
 from loaders.audit import audit
 from loaders.datasets import DATASETS
 from loaders.measures import MEASURES, SUBGROUPS
-from loaders.models import Meeting, MeetingAction, PackSnapshot
+from loaders.meetings import RecordError
+from loaders.models import Meeting, MeetingAction, PackSnapshot, User
 from loaders.plan import PolicePlan, load_plan
 from loaders.reports import REPORTS, ReportSpec
 
@@ -289,20 +291,77 @@ def _today(timezone: str) -> date:
     return datetime.now(ZoneInfo(timezone)).date()
 
 
+def check_request(report_id, user, meeting_id=None) -> ReportSpec:
+    """The report, if `user` (signed in) may generate it for that meeting: NotAuthorised or
+    PackError otherwise. Checked when Generate is pressed and again as the pack is built."""
+    report = REPORTS.get(report_id) if isinstance(report_id, str) else None
+    if report is None:
+        raise PackError(f"There is no report {str(report_id)[:60]!r}.")
+    if not may_generate(rights_of(user), report):
+        raise NotAuthorised(f"may not generate the {report.id} pack")
+    signed_in = flask_login.current_user
+    if getattr(signed_in, "id", None) != getattr(user, "id", None):
+        raise NotAuthorised("a pack is generated only as the signed-in user")
+    with data.session_factory()() as session:
+        _meeting(session, report, meeting_id)
+    return report
+
+
+def start_pack_job(report_id, user, meeting_id=None) -> int:
+    """Check the request now (a refusal or a bad choice is said at once), then build the pack in
+    a background thread as the same user; returns the job id the page polls (loaders.meetings)."""
+    report = check_request(report_id, user, meeting_id)
+    meeting = int(meeting_id) if meeting_id not in (None, "") else None
+    job_id = meetings.start_job(data.session_factory(), report.id, meeting, user.id)
+    thread = threading.Thread(
+        target=_run_job,
+        args=(flask.current_app._get_current_object(), job_id, user.id, report.id, meeting),
+        kwargs={"address": flask.request.remote_addr or ""},
+        name=f"lcjp-pack-{job_id}",
+        daemon=True,
+    )
+    thread.start()
+    return job_id
+
+
+def _run_job(server, job_id: int, user_id: int, report_id: str, meeting_id, address: str) -> None:
+    """Build the pack inside a request of its own, signed in as the user who asked (every right
+    is checked again there), and record how it ended."""
+    factory = server.extensions["lcjp"].session_factory
+    try:
+        with server.test_request_context(
+            "/_dash-update-component", method="POST", environ_base={"REMOTE_ADDR": address}
+        ):
+            with factory() as session:
+                user = session.get(User, user_id)
+            if user is None or not user.active:
+                raise NotAuthorised("the user who asked is no longer active")
+            flask_login.login_user(user)
+            snapshot_id = build_pack(report_id, user, meeting_id)
+        meetings.finish_job(factory, job_id, snapshot_id=snapshot_id)
+    except NotAuthorised as refused:
+        log.info("pack job %s refused: %s", job_id, refused)
+        meetings.finish_job(
+            factory, job_id, snapshot_id=None, message="You may not generate this report's pack."
+        )
+    except (PackError, RecordError) as problem:
+        meetings.finish_job(factory, job_id, snapshot_id=None, message=str(problem))
+    except Exception as problem:  # a renderer or the database failing: say so
+        log.exception("pack job %s failed", job_id)
+        meetings.finish_job(
+            factory,
+            job_id,
+            snapshot_id=None,
+            message=f"Something went wrong while drawing it ({str(problem)[:300]}).",
+        )
+
+
 def assemble(report_id: str, user, meeting_id: int | None = None) -> tuple[dict, dict]:
     """The pack's content dict and its figures (measure id → Plotly figure), as `user` sees them.
 
     Runs inside a request signed in as `user`: the figures are read through the same
     rights-filtered cache as every screen."""
-    report = REPORTS.get(report_id) if isinstance(report_id, str) else None
-    if report is None:
-        raise PackError(f"There is no report {str(report_id)[:60]!r}.")
-    rights = rights_of(user)
-    if not may_generate(rights, report):
-        raise NotAuthorised(f"may not generate the {report.id} pack")
-    signed_in = flask_login.current_user
-    if getattr(signed_in, "id", None) != getattr(user, "id", None):
-        raise NotAuthorised("a pack is generated only as the signed-in user")
+    report = check_request(report_id, user, meeting_id)
     settings = services().settings
     timezone = settings.timezone
     factory = data.session_factory()

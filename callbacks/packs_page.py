@@ -4,6 +4,7 @@ callback), list the packs the user may open, and serve each stored file exactly 
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 
 import dash
 import flask
@@ -20,7 +21,7 @@ from layouts.components import not_authorised
 from loaders import meetings
 from loaders.audit import audit
 from loaders.meetings import RecordError
-from loaders.models import PackSnapshot
+from loaders.models import PackSnapshot, utcnow
 from loaders.reports import REPORTS
 
 log = logging.getLogger(__name__)
@@ -74,25 +75,48 @@ def update_list(_done):
 
 
 def generate(n_clicks, report_id, meeting_id):
-    """Generate and store a pack; a refusal or a bad choice says why and stores nothing."""
+    """Start generating a pack in the background; a refusal or a bad choice says why at once and
+    stores nothing. Outputs: the message, the job to poll, the poll's and the button's state."""
     if not n_clicks:
         raise PreventUpdate
     user = current_user()
     try:
-        snapshot_id = packs.build_pack(report_id, user, meeting_id or None)
+        job_id = packs.start_pack_job(report_id, user, meeting_id or None)
     except NotAuthorised as refused:
         audit("access_denied", {"callback": "generate_pack", "reason": str(refused)})
-        return layout.failed("You may not generate this report's pack."), dash.no_update
+        return layout.failed("You may not generate this report's pack."), None, True, False
     except (packs.PackError, RecordError) as problem:
-        return layout.failed(str(problem)), dash.no_update
-    except Exception as problem:  # a renderer or the database failing: say so, keep the page
-        log.exception("pack generation failed")
-        return layout.failed(f"Something went wrong while drawing it ({problem})."), dash.no_update
+        return layout.failed(str(problem)), None, True, False
+    return layout.in_progress(REPORTS[report_id].title), {"job": job_id}, False, True
+
+
+def poll(_intervals, job):
+    """How the user's pack job stands; only the user who started it may ask. Outputs: the
+    message, the snapshot to list, and whether polling (and the button's lock) stops."""
+    user = current_user()
+    job_id = (job or {}).get("job") if isinstance(job, dict) else None
+    if not isinstance(job_id, int) or isinstance(job_id, bool):
+        raise PreventUpdate
     with services().session_factory() as session:
-        snapshot = session.get(PackSnapshot, snapshot_id)
+        state = meetings.job_state(session, job_id)
+        if state is None or state.user_id != getattr(user, "id", None):
+            audit("access_denied", {"callback": "poll_pack", "job": job_id})
+            refused = layout.failed("You may not follow this pack's progress.")
+            return refused, dash.no_update, True, False
+        if state.status == meetings.JOB_RUNNING:
+            seconds = int((utcnow() - _aware(state.started_at)).total_seconds())
+            waiting = layout.in_progress(REPORTS[state.report_id].title, seconds)
+            return waiting, dash.no_update, False, True
+        snapshot = session.get(PackSnapshot, state.snapshot_id) if state.snapshot_id else None
+        if snapshot is None:
+            return layout.failed(state.message), dash.no_update, True, False
         titles = {m.id: m.title for m in meetings.meetings(session, [snapshot.report_id])}
         row = _row(snapshot, titles)
-    return layout.generated(row, services().settings.timezone), snapshot_id
+    return layout.generated(row, services().settings.timezone), row.snapshot_id, True, False
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def download_pack(snapshot_id: str, kind: str):
@@ -148,10 +172,20 @@ def register(app: dash.Dash) -> None:
     app.callback(Output(ids.PACKS_LIST, "children"), Input(ids.PACKS_DONE, "data"))(update_list)
     app.callback(
         Output(ids.PACKS_RESULT, "children"),
-        Output(ids.PACKS_DONE, "data"),
+        Output(ids.PACKS_JOB, "data"),
+        Output(ids.PACKS_POLL, "disabled"),
+        Output(ids.PACKS_GENERATE, "disabled"),
         Input(ids.PACKS_GENERATE, "n_clicks"),
         State(ids.PACKS_REPORT, "value"),
         State(ids.PACKS_MEETING, "value"),
         prevent_initial_call=True,
-        running=[(Output(ids.PACKS_GENERATE, "disabled"), True, False)],
     )(generate)
+    app.callback(
+        Output(ids.PACKS_RESULT, "children", allow_duplicate=True),
+        Output(ids.PACKS_DONE, "data"),
+        Output(ids.PACKS_POLL, "disabled", allow_duplicate=True),
+        Output(ids.PACKS_GENERATE, "disabled", allow_duplicate=True),
+        Input(ids.PACKS_POLL, "n_intervals"),
+        State(ids.PACKS_JOB, "data"),
+        prevent_initial_call=True,
+    )(poll)

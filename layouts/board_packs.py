@@ -84,10 +84,13 @@ def packs_page(report_options: list[dict]):
                     dbc.Button("Generate pack", id=ids.PACKS_GENERATE, color="primary"),
                     html.P(
                         "Generating takes up to a minute: every chart is drawn and the PDF, "
-                        "slides and data appendix are written and stored.",
+                        "slides and data appendix are written and stored. It carries on if you "
+                        "leave this page; the pack then appears in the list below.",
                         className="small text-body-secondary mt-2 mb-0",
                     ),
-                    dcc.Loading(html.Div(id=ids.PACKS_RESULT, className="mt-3", role="status")),
+                    html.Div(id=ids.PACKS_RESULT, className="mt-3", role="status"),
+                    dcc.Store(id=ids.PACKS_JOB),
+                    dcc.Interval(id=ids.PACKS_POLL, interval=2000, disabled=True),
                 ]
             ),
             class_name="mb-4",
@@ -170,6 +173,18 @@ def generated(row: PackRow, timezone: str):
             html.P(["Open it: ", *file_links(row.snapshot_id, subject)], className="mb-0"),
         ],
         color="success",
+    )
+
+
+def in_progress(report_title: str, seconds: int = 0):
+    """Said while the pack is drawn (the region is a live status, so screen readers hear it)."""
+    waited = f" ({seconds} s so far)" if seconds else ""
+    return dbc.Alert(
+        [
+            dbc.Spinner(size="sm", spinner_class_name="me-2"),
+            f"Generating the {report_title} pack{waited}…",
+        ],
+        color="info",
     )
 
 

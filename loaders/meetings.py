@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker, undefer
@@ -23,6 +23,7 @@ from loaders.models import (
     CommentaryVersion,
     Meeting,
     MeetingAction,
+    PackJob,
     PackSnapshot,
     utcnow,
 )
@@ -392,3 +393,44 @@ def snapshot_file(
         .where(PackSnapshot.id == snapshot_id)
     ).first()
     return (snapshot, getattr(snapshot, kind)) if snapshot else None
+
+
+# --- Pack jobs: generation in the background ------------------------------------------------------
+
+JOB_RUNNING, JOB_DONE, JOB_FAILED = "running", "done", "failed"
+# A job still running after this long lost its worker (a restart): it reads as failed.
+JOB_LOST_AFTER = timedelta(minutes=15)
+
+
+def start_job(
+    session_factory: sessionmaker, report_id: str, meeting_id: int | None, user_id: int
+) -> int:
+    with transaction(session_factory) as session:
+        job = PackJob(
+            report_id=report_id, meeting_id=meeting_id, user_id=user_id, status=JOB_RUNNING
+        )
+        session.add(job)
+        session.flush()
+        return job.id
+
+
+def finish_job(
+    session_factory: sessionmaker, job_id: int, *, snapshot_id: int | None, message: str = ""
+) -> None:
+    """Record how a job ended: a stored snapshot, or (snapshot_id None) the reason it failed."""
+    with transaction(session_factory) as session:
+        job = session.get(PackJob, job_id)
+        job.status = JOB_DONE if snapshot_id is not None else JOB_FAILED
+        job.snapshot_id, job.message, job.finished_at = snapshot_id, message[:500], utcnow()
+
+
+def job_state(session: Session, job_id: int) -> PackJob | None:
+    """The job as it stands; one whose worker was lost reads as failed (not stored)."""
+    job = session.get(PackJob, job_id)
+    if job is not None and job.status == JOB_RUNNING:
+        started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)
+        if utcnow() - started > JOB_LOST_AFTER:
+            session.expunge(job)
+            job.status = JOB_FAILED
+            job.message = "It was interrupted (the server restarted); please generate it again."
+    return job

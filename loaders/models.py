@@ -447,3 +447,20 @@ class PackSnapshot(Base):
     xlsx: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     generated_by: Mapped[str] = mapped_column(sa.String(80), default="")
     generated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class PackJob(Base):
+    """A board pack being generated in the background: who asked, and how it ended (the stored
+    snapshot, or why not). The page that started it polls this row, from whichever worker."""
+
+    __tablename__ = "pack_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[str] = mapped_column(sa.String(40))
+    meeting_id: Mapped[int | None] = mapped_column()
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(20))  # running, done or failed
+    snapshot_id: Mapped[int | None] = mapped_column()
+    message: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -1,4 +1,5 @@
-"""In the browser: page through a meeting from the keyboard, and print without controls."""
+"""In the browser: page through a meeting from the keyboard, print without controls, and generate
+a board pack in the background."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from browser_waits import PAGE_WAIT
 from pypdf import PdfReader
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 from test_browser_boards import serious_violations
 
 from loaders import meetings
@@ -134,3 +135,16 @@ def test_brm001_page_through_a_meeting_by_keyboard_then_print(presenter):
     assert serious_violations(browser.driver) == []
     present.send_keys(Keys.ENTER)  # by keyboard; a loading overlay may sit over it
     _on_screen(browser, 1, agenda_heading)
+
+
+def test_brm003_a_pack_is_generated_in_the_background_and_appears_when_ready(sign_in):
+    browser = sign_in("/packs", role="analyst")
+    browser.wait_for_text_to_equal("#page-heading", "Board packs", timeout=PAGE_WAIT)
+    Select(browser.find_element("#packs-report")).select_by_value("female-offender")
+    browser.find_element("#packs-generate").send_keys(Keys.ENTER)
+    # The page polls the background job; the button stays locked until it has ended.
+    browser.wait_for_contains_text("#packs-result", "Pack generated and stored", timeout=PAGE_WAIT)
+    title = REPORTS["female-offender"].title
+    browser.wait_for_contains_text("#packs-list", title, timeout=PAGE_WAIT)
+    assert not browser.find_element("#packs-generate").get_attribute("disabled")
+    assert browser.get_logs() == []

@@ -316,10 +316,10 @@ def test_a_chair_generates_only_their_subgroups_report_and_opens_only_its_packs(
         assert [r.id for r in packs.generatable_reports(flask_login.current_user)] == [
             "effectiveness-efficiency"
         ]
-        refused, done = packs_page.generate(1, "executive-board", "")
+        refused, job, polling_stopped, _locked = packs_page.generate(1, "executive-board", "")
         listed = text_of(packs_page.update_list(None))
     assert "You may not generate this report's pack" in text_of(refused)
-    assert done is packs_page.dash.no_update
+    assert job is None and polling_stopped is True  # no job was started
     with factory() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(PackSnapshot)) == before
     assert REPORTS["effectiveness-efficiency"].title in listed
@@ -352,10 +352,12 @@ def test_a_forged_report_or_meeting_is_refused_and_nothing_is_stored(app, as_use
         ):
             with pytest.raises(packs.PackError):
                 packs.build_pack(report_id, analyst, meeting)
-        message, done = packs_page.generate(1, "no-such-report", "")
+        message, job, _stopped, _locked = packs_page.generate(1, "no-such-report", "")
+        elsewhere, job_too, *_ = packs_page.generate(1, "lcjp-board", str(meeting_id))
     assert "There is no report 'no-such-report'" in text_of(message)
     assert "Nothing was stored" in text_of(message)
-    assert done is packs_page.dash.no_update
+    assert "is not a meeting of the" in text_of(elsewhere)
+    assert job is None and job_too is None
     with factory() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(PackSnapshot)) == before
 
@@ -550,3 +552,75 @@ def test_sheet_names_are_valid_unique_and_readable():
 )
 def test_the_reporting_period_is_the_latest_complete_month_or_quarter(cadence, day, expected):
     assert text.reporting_period(cadence, day) == expected
+
+
+def _wait_for_job(job_id: int) -> None:
+    import threading
+
+    for thread in [t for t in threading.enumerate() if t.name == f"lcjp-pack-{job_id}"]:
+        thread.join(timeout=300)
+        assert not thread.is_alive()
+
+
+def test_a_pack_is_generated_in_the_background_and_only_its_requester_follows_it(
+    app, as_user, chart_renderer
+):
+    factory = app.server.extensions["lcjp"].session_factory
+    with as_user("analyst"):
+        message, job, polling_stopped, locked = packs_page.generate(1, "female-offender", "")
+        assert "Generating the Female Offender" in text_of(message)
+        assert polling_stopped is False and locked is True  # the page polls; no second click
+        _wait_for_job(job["job"])
+        result, listed, stopped, unlocked = packs_page.poll(1, job)
+    assert stopped is True and unlocked is False
+    assert "Pack generated and stored" in text_of(result)
+    with factory() as session:
+        snapshot = session.get(PackSnapshot, listed)
+        assert snapshot.report_id == "female-offender" and snapshot.generated_by == "test-analyst"
+    # Another user cannot follow it, nor a forged job.
+    with as_user("viewer"):
+        refused, _listed, stopped, _unlocked = packs_page.poll(1, job)
+        assert "You may not follow this pack's progress" in text_of(refused) and stopped
+        for forged in ({"job": 999999}, {"job": "1 OR 1=1"}, {"job": True}, "x", None):
+            try:
+                answer = packs_page.poll(1, forged)
+            except packs_page.PreventUpdate:
+                continue
+            assert "You may not follow" in text_of(answer[0])
+
+
+def test_a_failed_background_pack_says_why_and_stores_nothing(app, as_user, monkeypatch):
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        before = session.scalar(sa.select(sa.func.count()).select_from(PackSnapshot))
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the chart renderer crashed")
+
+    monkeypatch.setattr(packs, "build_pack", broken)
+    with as_user("analyst"):
+        _message, job, *_ = packs_page.generate(1, "victim-witness", "")
+        _wait_for_job(job["job"])
+        result, listed, stopped, _unlocked = packs_page.poll(1, job)
+    assert "the chart renderer crashed" in text_of(result) and "Nothing was stored" in text_of(
+        result
+    )
+    assert listed is packs_page.dash.no_update and stopped is True
+    with factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(PackSnapshot)) == before
+
+
+def test_a_job_whose_worker_was_lost_reads_as_failed(app):
+    from datetime import timedelta
+
+    from loaders.models import PackJob, utcnow
+
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        analyst = users.find_user(session, TEST_USERS["analyst"][0])
+    job_id = meetings.start_job(factory, "lcjp-board", None, analyst.id)
+    with factory.begin() as session:
+        session.get(PackJob, job_id).started_at = utcnow() - timedelta(hours=1)
+    with factory() as session:
+        state = meetings.job_state(session, job_id)
+    assert state.status == meetings.JOB_FAILED and "interrupted" in state.message

@@ -133,7 +133,9 @@ class Settings:
             login_throttle_minutes=_env_number("LOGIN_THROTTLE_MINUTES", 15, int),
             suppression_threshold=_env_number("SUPPRESSION_THRESHOLD", 10, int),
             plan_file=Path(os.environ["PLAN_FILE"]) if os.environ.get("PLAN_FILE") else None,
-            warm_cache_on_start=_env_bool("WARM_CACHE_ON_START", True),
+            warm_cache_on_start=(
+                _env_bool("WARM_CACHE_ON_START") if "WARM_CACHE_ON_START" in os.environ else None
+            ),
         )
         return replace(settings, **overrides).resolved()
 

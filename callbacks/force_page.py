@@ -11,11 +11,10 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-import flask_login
 from dash import Input, Output, dcc, html
 
 from callbacks import data, subgroup
-from callbacks.permissions import can_view_measure, current_user, sees_small_numbers
+from callbacks.permissions import can_view_measure, current_user, sees_small_numbers, signed_in_user
 from layouts import measure as grammar
 from layouts.components import data_table, not_authorised
 from layouts.formatting import format_value
@@ -32,11 +31,6 @@ _PLAN: dict[str, PolicePlan] = {}
 
 def current_plan() -> PolicePlan:
     return _PLAN["plan"]
-
-
-def _signed_in_user():
-    user = flask_login.current_user
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def headline_figures(spec, forces: list[str], view: str, user) -> tuple[list, object]:
@@ -95,7 +89,7 @@ def _view_switch(view: str):
 
 def force_layout(**query):
     """Headline figures for the chosen board period, then each Plan question with its measures."""
-    user = _signed_in_user()
+    user = signed_in_user()
     if user is None:
         return html.Div()
     plan = current_plan()

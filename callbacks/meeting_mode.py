@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import dash
 import dash_bootstrap_components as dbc
-import flask_login
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -27,6 +24,7 @@ from callbacks.permissions import (
     require_measure,
     rights_of,
     sees_small_numbers,
+    signed_in_user,
 )
 from layouts import meeting as screens
 from layouts.components import not_authorised
@@ -35,17 +33,13 @@ from loaders.access import can_schedule_meeting
 from loaders.audit import audit
 from loaders.measures import MEASURES
 from loaders.models import Meeting
+from loaders.refresh import london_today
 from loaders.reports import REPORTS, ReportSpec
 
 _NUMBER = re.compile(r"\d{1,9}")
 SCHEDULE_REFUSED = (
     "Only administrators, OPCC analysts and the chair of the group concerned may schedule meetings."
 )
-
-
-def _signed_in_user():
-    user = flask_login.current_user
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 def agenda_measures(user, report: ReportSpec) -> list[str]:
@@ -61,10 +55,6 @@ def visible_reports(user) -> list[ReportSpec]:
 def schedulable_reports(user) -> list[ReportSpec]:
     rights = rights_of(user)
     return [r for r in visible_reports(user) if can_schedule_meeting(rights, r)]
-
-
-def _today() -> date:
-    return datetime.now(ZoneInfo(data.timezone())).date()
 
 
 def load_agenda(user, meeting_id) -> screens.Agenda | None:
@@ -93,7 +83,7 @@ def load_agenda(user, meeting_id) -> screens.Agenda | None:
 
 def meeting_screen_layout(meeting_id=None, screen=None, **_query):
     """One screen of a meeting: 1 is the agenda, 2…N one measure each."""
-    user = _signed_in_user()
+    user = signed_in_user()
     if user is None:
         return html.Div()
     agenda = load_agenda(user, meeting_id)
@@ -124,7 +114,9 @@ def meeting_screen_layout(meeting_id=None, screen=None, **_query):
     brief = measure_brief(
         measure_id, hide_small_numbers=not sees_small_numbers(user), up_to=agenda.meeting_date
     )
-    return screens.measure_screen(agenda, number, brief, today=_today(), timezone=data.timezone())
+    return screens.measure_screen(
+        agenda, number, brief, today=london_today(data.timezone()), timezone=data.timezone()
+    )
 
 
 def screen_title(meeting_id=None, screen=None) -> str:
@@ -135,7 +127,7 @@ def screen_title(meeting_id=None, screen=None) -> str:
 
 def meetings_layout(report=None, **_query):
     """The Meetings page: `?report=<id>` opens one board's list (a shareable link)."""
-    user = _signed_in_user()
+    user = signed_in_user()
     if user is None:
         return html.Div()
     reports = visible_reports(user)
@@ -146,7 +138,7 @@ def meetings_layout(report=None, **_query):
         [_option(r) for r in reports],
         selected,
         [_option(r) for r in schedulable_reports(user)],
-        _today(),
+        london_today(data.timezone()),
     )
 
 

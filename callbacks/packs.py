@@ -20,7 +20,6 @@ import warnings
 from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import flask
 import flask_login
@@ -42,6 +41,7 @@ from loaders.measures import MEASURES, SUBGROUPS
 from loaders.meetings import RecordError
 from loaders.models import Meeting, MeetingAction, PackSnapshot, User
 from loaders.plan import PolicePlan, load_plan
+from loaders.refresh import london_today
 from loaders.reports import REPORTS, ReportSpec
 
 log = logging.getLogger(__name__)
@@ -287,12 +287,8 @@ def measure_entry(
     }
 
 
-def _today(timezone: str) -> date:
-    return datetime.now(ZoneInfo(timezone)).date()
-
-
-def check_request(report_id, user, meeting_id=None) -> ReportSpec:
-    """The report, if `user` (signed in) may generate it for that meeting: NotAuthorised or
+def check_request(report_id, user, meeting_id=None) -> tuple[ReportSpec, Meeting | None]:
+    """The report and meeting, if `user` (signed in) may generate its pack: NotAuthorised or
     PackError otherwise. Checked when Generate is pressed and again as the pack is built."""
     report = REPORTS.get(report_id) if isinstance(report_id, str) else None
     if report is None:
@@ -303,19 +299,19 @@ def check_request(report_id, user, meeting_id=None) -> ReportSpec:
     if getattr(signed_in, "id", None) != getattr(user, "id", None):
         raise NotAuthorised("a pack is generated only as the signed-in user")
     with data.session_factory()() as session:
-        _meeting(session, report, meeting_id)
-    return report
+        meeting = _meeting(session, report, meeting_id)
+    return report, meeting
 
 
 def start_pack_job(report_id, user, meeting_id=None) -> int:
     """Check the request now (a refusal or a bad choice is said at once), then build the pack in
     a background thread as the same user; returns the job id the page polls (loaders.meetings)."""
-    report = check_request(report_id, user, meeting_id)
-    meeting = int(meeting_id) if meeting_id not in (None, "") else None
-    job_id = meetings.start_job(data.session_factory(), report.id, meeting, user.id)
+    report, meeting = check_request(report_id, user, meeting_id)
+    meeting_id = meeting.id if meeting else None
+    job_id = meetings.start_job(data.session_factory(), report.id, meeting_id, user.id)
     thread = threading.Thread(
         target=_run_job,
-        args=(flask.current_app._get_current_object(), job_id, user.id, report.id, meeting),
+        args=(flask.current_app._get_current_object(), job_id, user.id, report.id, meeting_id),
         kwargs={"address": flask.request.remote_addr or ""},
         name=f"lcjp-pack-{job_id}",
         daemon=True,
@@ -361,12 +357,11 @@ def assemble(report_id: str, user, meeting_id: int | None = None) -> tuple[dict,
 
     Runs inside a request signed in as `user`: the figures are read through the same
     rights-filtered cache as every screen."""
-    report = check_request(report_id, user, meeting_id)
+    report, meeting = check_request(report_id, user, meeting_id)
     settings = services().settings
     timezone = settings.timezone
     factory = data.session_factory()
     with factory() as session:
-        meeting = _meeting(session, report, meeting_id)
         register = {e.dataset_id: e for e in sharing.entries(session)}
         # Actions name the meeting that raised them, whichever body it was.
         titles = {m.id: m.title for m in meetings.meetings(session)}
@@ -383,7 +378,7 @@ def assemble(report_id: str, user, meeting_id: int | None = None) -> tuple[dict,
     heading_of = {m: s["heading"] for s in sections for m in s["measure_ids"]}
     hide_small = not sees_small_numbers(user) or not opcc_only(report)
     threshold = data.suppression_threshold()
-    today = _today(timezone)
+    today = london_today(timezone)
     all_events = timeline_events()
     measures, figures = [], {}
     for measure_id in ordered:

@@ -4,7 +4,6 @@ callback), list the packs the user may open, and serve each stored file exactly 
 from __future__ import annotations
 
 import logging
-from datetime import UTC
 
 import dash
 import flask
@@ -21,7 +20,7 @@ from layouts.components import not_authorised
 from loaders import meetings
 from loaders.audit import audit
 from loaders.meetings import RecordError
-from loaders.models import PackSnapshot, utcnow
+from loaders.models import PackSnapshot, as_utc, utcnow
 from loaders.reports import REPORTS
 
 log = logging.getLogger(__name__)
@@ -104,7 +103,7 @@ def poll(_intervals, job):
             refused = layout.failed("You may not follow this pack's progress.")
             return refused, dash.no_update, True, False
         if state.status == meetings.JOB_RUNNING:
-            seconds = int((utcnow() - _aware(state.started_at)).total_seconds())
+            seconds = int((utcnow() - as_utc(state.started_at)).total_seconds())
             waiting = layout.in_progress(REPORTS[state.report_id].title, seconds)
             return waiting, dash.no_update, False, True
         snapshot = session.get(PackSnapshot, state.snapshot_id) if state.snapshot_id else None
@@ -113,10 +112,6 @@ def poll(_intervals, job):
         titles = {m.id: m.title for m in meetings.meetings(session, [snapshot.report_id])}
         row = _row(snapshot, titles)
     return layout.generated(row, services().settings.timezone), row.snapshot_id, True, False
-
-
-def _aware(moment):
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def download_pack(snapshot_id: str, kind: str):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dash
-import flask_login
 from dash import html
 
 from callbacks.data import datasets_as_registered
+from callbacks.permissions import signed_in_user
 from callbacks.subgroup import visible_measures
 from layouts import subgroup as grammar_pages
 from layouts.components import not_authorised
@@ -29,16 +29,11 @@ def subgroup_path(subgroup_id: str) -> str:
     return f"/{subgroup_id}"
 
 
-def _signed_in_user():
-    user = flask_login.current_user
-    return user if getattr(user, "is_authenticated", False) else None
-
-
 def subgroup_layout(subgroup_id: str):
     """The page's layout function: only the measures this user may see, built by the grammar."""
 
     def layout(**query):
-        user = _signed_in_user()
+        user = signed_in_user()
         if user is None:
             return html.Div()
         measures = visible_measures(user, subgroup_id)
@@ -55,7 +50,7 @@ def subgroup_layout(subgroup_id: str):
 
 
 def overview_layout(**_query):
-    user = _signed_in_user()
+    user = signed_in_user()
     if user is None:
         return html.Div()
     from callbacks.data import lcjp

@@ -37,6 +37,13 @@ class NotAuthorised(PermissionError):
     """The signed-in user may not see the data a request asked for."""
 
 
+def signed_in_user():
+    """The signed-in user, or None: for page layouts, which answer an anonymous render with
+    nothing rather than stopping the routing callback."""
+    user = flask_login.current_user
+    return user if getattr(user, "is_authenticated", False) else None
+
+
 def current_user():
     """The signed-in user; a request without one never reaches data."""
     user = flask_login.current_user

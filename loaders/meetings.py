@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker, undefer
@@ -25,6 +25,7 @@ from loaders.models import (
     MeetingAction,
     PackJob,
     PackSnapshot,
+    as_utc,
     utcnow,
 )
 from loaders.reports import REPORTS
@@ -427,10 +428,9 @@ def finish_job(
 def job_state(session: Session, job_id: int) -> PackJob | None:
     """The job as it stands; one whose worker was lost reads as failed (not stored)."""
     job = session.get(PackJob, job_id)
-    if job is not None and job.status == JOB_RUNNING:
-        started = job.started_at if job.started_at.tzinfo else job.started_at.replace(tzinfo=UTC)
-        if utcnow() - started > JOB_LOST_AFTER:
-            session.expunge(job)
-            job.status = JOB_FAILED
-            job.message = "It was interrupted (the server restarted); please generate it again."
+    running = job is not None and job.status == JOB_RUNNING
+    if running and utcnow() - as_utc(job.started_at) > JOB_LOST_AFTER:
+        session.expunge(job)
+        job.status = JOB_FAILED
+        job.message = "It was interrupted (the server restarted); please generate it again."
     return job

@@ -15,6 +15,11 @@ from loaders.db import Base
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as UTC: SQLite hands back naive datetimes, PostgreSQL aware ones."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def utcnow() -> datetime:
     """Timezone-aware now; stored in UTC and shown in Europe/London."""
     return datetime.now(UTC)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from loaders.db import transaction
-from loaders.models import LoginAttempt, UserSession, utcnow
+from loaders.models import LoginAttempt, UserSession, as_utc, utcnow
 
 # Write last-seen at most this often: a page load makes a dozen requests.
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -29,10 +29,6 @@ SESSION_RETENTION = timedelta(days=30)
 def now() -> datetime:
     """The clock every rule here reads (tests move it forward)."""
     return utcnow()
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _digest(token: str) -> str:
@@ -80,8 +76,8 @@ def check_session(
             return "missing"
         if record.ended_at is not None:
             return "ended"
-        idle_for = moment - _aware(record.last_seen_at)
-        age = moment - _aware(record.created_at)
+        idle_for = moment - as_utc(record.last_seen_at)
+        age = moment - as_utc(record.created_at)
     if idle_for > limits.idle or age > limits.absolute:
         _update_session(session_factory, digest, ended_at=moment, end_reason="expired")
         return "expired"
@@ -158,7 +154,7 @@ def throttle_message(
                 LoginAttempt.username == username, LoginAttempt.succeeded.is_(True)
             )
         )
-        account_since = max(since, _aware(last_success)) if last_success else since
+        account_since = max(since, as_utc(last_success)) if last_success else since
         account_failures = list(
             session.scalars(
                 sa.select(LoginAttempt.at)
@@ -197,7 +193,7 @@ def throttle_message(
 
 
 def _minutes_until(oldest_counted: datetime, window: timedelta, moment: datetime) -> str:
-    remaining = _aware(oldest_counted) + window - moment
+    remaining = as_utc(oldest_counted) + window - moment
     minutes = max(1, int(-(-remaining.total_seconds() // 60)))
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 

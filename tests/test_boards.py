@@ -271,6 +271,11 @@ def test_a_served_app_warms_its_figures_in_the_background_and_tests_do_not(make_
 
     assert make_settings().warm_cache_on_start is False  # testing: off unless asked
     assert Settings(secret_key="x").resolved().warm_cache_on_start is True
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("WARM_CACHE_ON_START", raising=False)
+        assert Settings.from_env(testing=True).warm_cache_on_start is False
+        patch.setenv("WARM_CACHE_ON_START", "1")
+        assert Settings.from_env(testing=True).warm_cache_on_start is True
     settings = make_settings(refresh_on_start=True, warm_cache_on_start=True)
     served = create_app(settings)
     _wait_for_warming()

@@ -20,7 +20,7 @@ from dash import dcc
 from dash_tree import find_by_id as find
 from dash_tree import text_of, walk
 
-from callbacks import briefs, meeting_mode
+from callbacks import briefs, data, meeting_mode
 from callbacks.briefs import measure_brief
 from callbacks.navigation import visible_pages
 from callbacks.subgroup import default_focus, view_for
@@ -28,6 +28,7 @@ from layouts import meeting as screens
 from loaders import access, meetings
 from loaders.measures import MEASURES
 from loaders.models import AuditEvent, Meeting
+from loaders.refresh import london_today
 from loaders.reports import REPORTS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -157,7 +158,7 @@ def test_commentary_and_overdue_actions_are_stated_in_words(app, as_user):
     factory = _factory(app)
     with as_user("analyst"):
         period = measure_brief("crown_open_1yr_share", hide_small_numbers=False).period_end
-        today = meeting_mode._today()  # the board's own time zone decides what is overdue
+        today = london_today(data.timezone())  # the board's own time zone decides what is overdue
     text = f"Listing capacity rose in the quarter (meeting-mode test {date.today()})."
     meetings.publish(factory, "crown_open_1yr_share", period, "test-analyst", "opcc", text=text)
     late = meetings.raise_action(

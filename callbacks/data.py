@@ -39,7 +39,7 @@ def _filters_key(filters: dict) -> tuple:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()))
 
 
-def _cached(name: str, build):
+def cached(name, build):
     """`build(session)` once per (database, current vintages, name): any refresh changes the
     vintages and so every key, and earlier vintages never change, so no entry goes stale."""
     vintages = current_vintages()
@@ -69,7 +69,7 @@ def _cached(name: str, build):
 def _permitted_observations(measure_id: str, **filters) -> pd.DataFrame:
     """The cached frame cut down to the rows the signed-in user may see (NotAuthorised if none)."""
     permissions.require_measure(measure_id)
-    cached = _cached(
+    cached = cached(
         ("observations", measure_id, _filters_key(filters)),
         lambda session: queries.observations(session, measure_id, **filters),
     )
@@ -82,7 +82,7 @@ def observations(measure_id: str, **filters) -> pd.DataFrame:
     return _permitted_observations(measure_id, **filters).copy()
 
 
-def _rows_key(frame: pd.DataFrame) -> str:
+def rows_key(frame: pd.DataFrame) -> str:
     return hashlib.blake2b(frame.index.to_numpy().tobytes(), digest_size=16).hexdigest()
 
 
@@ -125,12 +125,12 @@ def warm() -> int:
         _WARMED.add((services().settings.database_url, current_vintages()))
     plan = board.AreaPlan.from_config(lcjp())
     for spec in MEASURES.values():
-        frame = _cached(
+        frame = cached(
             ("observations", spec.id, ()),
             lambda session, measure_id=spec.id: queries.observations(session, measure_id),
         )
-        _cached(
-            ("view", spec.id, _rows_key(frame), plan),
+        cached(
+            ("view", spec.id, rows_key(frame), plan),
             lambda _session, spec=spec, frame=frame: board.build_view(spec, frame, plan),
         )
     map_outlines()
@@ -143,10 +143,22 @@ def measure_view(spec, plan: board.AreaPlan) -> board.MeasureView:
     a view of their own. Callers read it and never change it in place (pandas copy-on-write keeps
     the frames they derive from it apart)."""
     permitted = _permitted_observations(spec.id)
-    return _cached(
-        ("view", spec.id, _rows_key(permitted), plan),
+    return cached(
+        ("view", spec.id, rows_key(permitted), plan),
         lambda _session: board.build_view(spec, permitted, plan),
     )
+
+
+def permitted_key(measure_id: str) -> str:
+    """Which rows of a measure the signed-in user may see, as a key: users who may see the same
+    rows share cached figures."""
+    return rows_key(_permitted_observations(measure_id))
+
+
+def populations() -> tuple[dict[str, float], str]:
+    """Resident population by force area code and the period it describes ('mid-2022'), for
+    comparing counts across forces per 100,000 population; ({}, '') when none is loaded."""
+    return cached(("populations",), queries.populations)
 
 
 def provenance(dataset_id: str) -> queries.Provenance:
@@ -179,7 +191,7 @@ def stale_reason(dataset_id: str) -> str:
 
 def revisions(measure_id: str, **filters) -> pd.DataFrame:
     """Earlier values of the current figures (loaders.revisions), cached like observations."""
-    frame = _cached(
+    frame = cached(
         ("revisions", measure_id, _filters_key(filters)),
         lambda session: loader_revisions.latest_revisions(
             loader_revisions.revisions(session, measure_id, **filters)
@@ -200,7 +212,7 @@ def suppression_threshold() -> int:
 def map_outlines() -> dict[str, tuple[list, list]]:
     """Each force area's outline as x and y lists for a map, worked out once per vintage of the
     boundaries (they change with their vintage, like the figures)."""
-    return _cached(("map_outlines",), lambda session: outlines(queries.boundaries(session)))
+    return cached(("map_outlines",), lambda session: outlines(queries.boundaries(session)))
 
 
 def datasets_as_registered() -> dict:

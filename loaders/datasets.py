@@ -35,6 +35,12 @@ class DatasetSpec:
     schedule: str  # cron expression, Europe/London
     # A partner submission: read from its drop folder (SUBMISSIONS_DIR/<id>/), not the public tree.
     submission: bool = False
+    # Months after a period ends before its figures are usually published: with the cadence it
+    # says when a figure is stale (loaders.staleness.period_age).
+    lag_months: int = 1
+    # The latest periods whose figures are still being recorded (police.uk outcomes): drawn as
+    # provisional and never tested for signals. PROVISIONAL_PERIODS_<ID> overrides it.
+    provisional_periods: int = 0
 
 
 def _partner_submission(
@@ -52,6 +58,7 @@ def _partner_submission(
         loader=DropFolderLoader(dataset_id),
         schedule="30 6 * * *",  # the drop folder is read daily; uploads load at once
         submission=True,
+        lag_months={"weekly": 0, "monthly": 1}.get(cadence, 2),  # partners send soon after
     )
 
 
@@ -68,6 +75,7 @@ DATASETS: dict[str, DatasetSpec] = {
             folder="ccsq_crown_court",
             loader=ccsq.load,
             schedule="0 10 * * 4",  # MoJ publishes on Thursdays at 09:30
+            lag_months=3,  # a quarter is published about three months after it ends
         ),
         DatasetSpec(
             id="police_uk_street",
@@ -79,6 +87,7 @@ DATASETS: dict[str, DatasetSpec] = {
             folder="police_uk_street",
             loader=police_uk.load,
             schedule="0 6 * * *",
+            lag_months=2,
         ),
         DatasetSpec(
             id="police_uk_outcomes",
@@ -90,6 +99,8 @@ DATASETS: dict[str, DatasetSpec] = {
             folder="police_uk_street",  # derived from the same street files
             loader=police_uk_outcomes.load,
             schedule="15 6 * * *",
+            lag_months=2,
+            provisional_periods=3,  # outcomes are still being recorded
         ),
         DatasetSpec(
             id="cps_case_outcomes",
@@ -101,6 +112,7 @@ DATASETS: dict[str, DatasetSpec] = {
             folder="cps_case_outcomes",
             loader=cps.load,
             schedule="30 6 * * *",
+            lag_months=3,
         ),
         DatasetSpec(
             id="moj_proven_reoffending",
@@ -112,6 +124,7 @@ DATASETS: dict[str, DatasetSpec] = {
             folder="reoffending",
             loader=reoffending.load,
             schedule="0 10 * * 4",  # MoJ publishes on Thursdays at 09:30
+            lag_months=22,  # a cohort year: 12 months to reoffend, 6 to be proven, then publication
         ),
         DatasetSpec(
             id="prt_women_imprisonment",
@@ -123,6 +136,7 @@ DATASETS: dict[str, DatasetSpec] = {
             folder="female_offenders",
             loader=prt_women.load,
             schedule="0 7 * * 1",
+            lag_months=12,
         ),
         DatasetSpec(
             id="ons_pfa_boundaries",
@@ -134,6 +148,7 @@ DATASETS: dict[str, DatasetSpec] = {
             folder="reference",
             loader=ons_geography.load,
             schedule="0 5 * * 1",
+            lag_months=12,
         ),
         # Partner submissions: held only by partners, sent through the upload page or dropped
         # into the dataset's drop folder.

@@ -1,14 +1,16 @@
-"""Is a dataset's data older than its publication cadence allows? Shown as Stale on every tile.
+"""Is a figure older than its source's cadence and publication lag allow? Shown as Stale.
 
-A dataset is stale when its current data arrived more than one cadence plus a grace period ago:
-either the refresh has been failing, or the publisher has released nothing new when a release
-was expected. Either way the board should know before it reads the figure.
+Two questions, kept apart. `period_age` asks it of the figures themselves: a figure is stale when
+the period it describes ended longer ago than one cadence, the publisher's usual lag and a grace
+month allow (CPS figures for December 2016 are stale however recently they were loaded). This is
+what every tile, screen, pack page and the API say. `freshness` asks it of the refresh: has the
+source given anything new within its cadence? That tells an administrator a refresh is failing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,6 +22,47 @@ from loaders.models import Dataset, RefreshRun, utcnow
 # How often each cadence brings new data, and how late a release may be before it is overdue.
 CADENCE_DAYS = {"daily": 1, "weekly": 7, "monthly": 31, "quarterly": 92, "annual": 366}
 GRACE_DAYS = {"daily": 1, "weekly": 3, "monthly": 14, "quarterly": 31, "annual": 60}
+
+
+# Months one period spans, and the grace allowed past cadence plus lag before a figure is stale.
+PERIOD_MONTHS = {"week": 0, "month": 1, "quarter": 3, "year": 12, "financial_year": 12}
+GRACE_MONTHS = {"week": 1, "month": 1, "quarter": 1, "year": 2, "financial_year": 2}
+CADENCE_PERIOD = {
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "annual": "year",
+    "daily": "week",
+}
+
+
+@dataclass(frozen=True)
+class PeriodAge:
+    """How old a figure's period is, and whether a newer one should have been published."""
+
+    months_old: int
+    allowed_months: int
+    stale: bool
+    reason: str
+
+
+def months_between(earlier: date, later: date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def period_age(period_type: str, period_end: date, today: date, lag_months: int) -> PeriodAge:
+    """Stale when the period ended more than one period, the usual publication lag and a grace
+    month before today: by then the next period's figures should have been published."""
+    months_old = max(0, months_between(period_end, today))
+    allowed = PERIOD_MONTHS.get(period_type, 1) + lag_months + GRACE_MONTHS.get(period_type, 1)
+    if months_old <= allowed:
+        return PeriodAge(months_old, allowed, False, "")
+    reason = (
+        f"these figures describe a period that ended {months_old} months ago; a newer one was "
+        f"due within {allowed} months (its cadence plus the usual {lag_months}-month publication "
+        "lag)"
+    )
+    return PeriodAge(months_old, allowed, True, reason)
 
 
 @dataclass(frozen=True)

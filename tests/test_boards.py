@@ -252,7 +252,7 @@ def test_one_thread_builds_a_cache_entry_while_others_wait_for_it(app):
 
     def ask(results):
         with app.server.app_context():
-            results.append(data._cached(("test-slow-entry",), slow_build))
+            results.append(data.cached(("test-slow-entry",), slow_build))
 
     results: list = []
     threads = [threading.Thread(target=ask, args=(results,)) for _ in range(4)]

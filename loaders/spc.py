@@ -12,6 +12,11 @@ Method (each choice matches NHSRplotthedots 0.2 unless noted; see docs/spc.md fo
 - Points left out of the baseline (`exclude`, e.g. lockdown months) are still drawn and tested
   against the rules; they only stop shaping the mean and limits. A moving range is only taken
   between two neighbouring points that are both in the baseline, never across a gap.
+- Provisional points (`provisional`, figures still being recorded) are drawn but are out of
+  the baseline, never flagged and invisible to the other points' runs; the icons are read from
+  the latest non-provisional point.
+- Gaps (`frequency`): a missing period breaks the series; no moving range or run crosses it.
+- Units that cannot be negative (`FLOOR_ZERO_UNITS`) have their lower limits floored at zero.
 - Rebasing (`rebase_at`) starts a new segment with its own mean and limits; every rule is
   evaluated within a segment, never across a break.
 - Rules (all evaluated per segment):
@@ -92,6 +97,14 @@ _READING_ORDER = ("beyond_limits", "shift", "trend", "two_of_three")
 
 _UNIT_SUFFIX = {"days": " days", "weeks": " weeks", "hours": " hours"}
 
+# Units whose values cannot be negative: their lower limits are floored at zero, since a limit
+# below zero describes a value the measure can never take.
+FLOOR_ZERO_UNITS = frozenset(
+    {"count", "per_100k", "days", "weeks", "hours", "minutes", "percent", "ratio"}
+)
+# Months per period for gap detection (period ends are the last day of the period).
+FREQUENCY_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
 
 @dataclass(frozen=True)
 class SpcOptions:
@@ -142,6 +155,7 @@ class SpcResult:
     assurance: str | None = None
     warnings: list[str] = field(default_factory=list)
     new_signal: bool = False  # the latest point's signal was not there a period earlier
+    gaps: list[pd.Timestamp] = field(default_factory=list)  # missing period ends, oldest first
 
     @property
     def variation_label(self) -> str:
@@ -161,6 +175,16 @@ class SpcResult:
     @property
     def latest(self) -> pd.Series | None:
         return None if self.points.empty else self.points.iloc[-1]
+
+    @property
+    def latest_assessed(self) -> pd.Series | None:
+        """The latest point that is not provisional: the icons and the reading are read from it."""
+        assessed = self.points[~self.points["provisional"]]
+        return None if assessed.empty else assessed.iloc[-1]
+
+    @property
+    def provisional_points(self) -> pd.DataFrame:
+        return self.points[self.points["provisional"]]
 
     @property
     def latest_signal(self) -> pd.Series | None:
@@ -207,7 +231,10 @@ class SpcResult:
         period_label = period_label or (lambda period: f"{period:%b %Y}")
         if self.points.empty:
             return "No figures yet, so there is no SPC reading."
-        sentences = [self._variation_sentence(fmt)]
+        if self.latest_assessed is None:
+            sentences = ["Every point is provisional, so there is no SPC reading yet."]
+        else:
+            sentences = [self._variation_sentence(fmt)]
         earlier = self.latest_signal
         if self.variation == "common_cause" and earlier is not None:
             sentences.append(
@@ -217,11 +244,50 @@ class SpcResult:
         assurance = self._assurance_sentence(fmt)
         if assurance:
             sentences.append(assurance)
+        provisional = self._provisional_sentence(period_label)
+        if provisional:
+            sentences.append(provisional)
+        gaps = self._gap_sentence(period_label)
+        if gaps:
+            sentences.append(gaps)
         sentences.extend(self.warnings)
         return " ".join(sentences)
 
+    def _provisional_sentence(self, period_label) -> str:
+        periods = list(self.provisional_points.index)
+        if not periods:
+            return ""
+        if len(periods) == 1:
+            return (
+                f"The last point ({period_label(periods[0])}) is provisional: its figure is still "
+                "being recorded, so it is not tested for signals."
+                if periods[0] == self.points.index[-1]
+                else f"The point for {period_label(periods[0])} is provisional: its figure is "
+                "still being recorded, so it is not tested for signals."
+            )
+        trailing = list(self.points.index[-len(periods) :]) == periods
+        if trailing:
+            where = (
+                f"The last {len(periods)} points ({period_label(periods[0])} to "
+                f"{period_label(periods[-1])})"
+            )
+        else:
+            where = f"The points for {_name_list([period_label(p) for p in periods])}"
+        return (
+            f"{where} are provisional: their figures are still being recorded, so they are not "
+            "tested for signals."
+        )
+
+    def _gap_sentence(self, period_label) -> str:
+        if not self.gaps:
+            return ""
+        return (
+            f"No figures for {_name_list([period_label(p) for p in self.gaps])}: the series is "
+            "broken there and no moving range or run is carried across the gap."
+        )
+
     def _variation_sentence(self, fmt) -> str:
-        latest = self.latest
+        latest = self.latest_assessed
         limits = self.current_limits
         if self.variation is None or limits is None or not limits.has_limits:
             since = " since the last series break" if len(self.segments) > 1 else ""
@@ -247,9 +313,15 @@ class SpcResult:
         return text + "."
 
     def _rule_phrase(self, rule: str, fmt) -> str:
-        latest = self.latest
+        latest = self.latest_assessed
         limits = self.current_limits
-        segment = self.points[self.points["segment"] == latest["segment"]]
+        # The stretch the rules ran on: same segment and block, not provisional, up to the point.
+        points = self.points.loc[: latest.name]
+        segment = points[
+            (points["segment"] == latest["segment"])
+            & (points["block"] == latest["block"])
+            & ~points["provisional"]
+        ]
         if rule == "beyond_limits":
             if latest["value"] > limits.ucl:
                 return (
@@ -299,6 +371,13 @@ class SpcResult:
         )
 
 
+def _name_list(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def format_number(value: float, unit: str = "") -> str:
     """A plain number for the engine's own sentences (the UI may pass its own formatter)."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -322,12 +401,20 @@ def spc(
     *,
     unit: str = "",
     options: SpcOptions | None = None,
+    provisional: Iterable = (),
+    frequency: str | None = None,
+    floor_zero_units: Iterable[str] = FLOOR_ZERO_UNITS,
 ) -> SpcResult:
     """XmR chart of `values` (indexed by period end, one value per period, oldest first).
 
     `rebase_at`: dates where limits are recalculated; a new segment starts at the first point on
     or after each date. `exclude`: index labels (period ends) left out of the baseline.
     `min_points` overrides `options.min_points` (12): fewer points in a segment gives a warning.
+    `provisional`: period ends whose figures are still being recorded: drawn, but out of the
+    baseline, never flagged, invisible to the other points' runs, and not read for the icons.
+    `frequency` ("month", "quarter", "year"): missing periods between the first and last point
+    are gaps (`result.gaps`, `gap_before`); no moving range or run crosses one. None: no check.
+    `floor_zero_units`: units that cannot be negative; their lower limits stop at zero.
     """
     if polarity not in POLARITIES:
         raise ValueError(f"unknown polarity '{polarity}'; use one of {', '.join(POLARITIES)}")
@@ -337,25 +424,53 @@ def spc(
     series = _clean(values)
     rebase_at = tuple(pd.Timestamp(d) for d in rebase_at)
     excluded = {pd.Timestamp(d) for d in exclude}
-    result = _compute(series, polarity, target, rebase_at, excluded, unit, options)
+    if frequency is not None and frequency not in FREQUENCY_MONTHS:
+        raise ValueError(
+            f"unknown frequency '{frequency}'; use one of {', '.join(FREQUENCY_MONTHS)} or None"
+        )
+    floor = unit in set(floor_zero_units)
+    compute = _Inputs(
+        polarity, target, rebase_at, excluded, {pd.Timestamp(d) for d in provisional}, unit,
+        options, frequency, floor,
+    )  # fmt: skip
+    result = _compute(series, compute)
     if result.variation not in (None, "common_cause"):
-        # New = the board would not have seen this signal a period ago (same method, one fewer).
-        before = _compute(series.iloc[:-1], polarity, target, rebase_at, excluded, unit, options)
+        # New = the board would not have seen this signal a period ago (same method, one fewer
+        # tested point: the latest non-provisional point and anything after it are left off).
+        before = _compute(series[series.index < result.latest_assessed.name], compute)
         result.new_signal = before.variation != result.variation
     return result
 
 
-def _compute(series, polarity, target, rebase_at, excluded_labels, unit, options) -> SpcResult:
+@dataclass(frozen=True)
+class _Inputs:
+    polarity: str
+    target: float | None
+    rebase_at: tuple
+    excluded: set
+    provisional: set
+    unit: str
+    options: SpcOptions
+    frequency: str | None
+    floor_zero: bool
+
+
+def _compute(series: pd.Series, inputs: _Inputs) -> SpcResult:
+    polarity, target, unit, options = inputs.polarity, inputs.target, inputs.unit, inputs.options
     frame = pd.DataFrame({"value": series.to_numpy(dtype=float)}, index=series.index)
     frame.index.name = "period"
-    frame["excluded"] = frame.index.isin(list(excluded_labels))
-    frame["segment"] = _segments(frame.index, rebase_at)
+    frame["excluded"] = frame.index.isin(list(inputs.excluded))
+    frame["provisional"] = frame.index.isin(list(inputs.provisional))
+    frame["gap_before"], gaps = _gaps(frame.index, inputs.frequency)
+    # Block: a stretch with no missing period in it; runs and moving ranges stay inside one.
+    frame["block"] = np.cumsum(frame["gap_before"].to_numpy())
+    frame["segment"] = _segments(frame.index, inputs.rebase_at)
 
     segments: list[SegmentLimits] = []
     parts = []
     for number, part in frame.groupby("segment", sort=True):
         part = part.copy()
-        limits, in_baseline = _limits(part, number, options)
+        limits, in_baseline = _limits(part, number, options, inputs.floor_zero)
         segments.append(limits)
         part["in_baseline"] = in_baseline
         for column in ("mean", "ucl", "lcl", "upper_near", "lower_near"):
@@ -365,7 +480,7 @@ def _compute(series, polarity, target, rebase_at, excluded_labels, unit, options
     points = pd.concat(parts) if parts else _empty_frame(frame)
     _classify(points, polarity)
 
-    result = SpcResult(points, segments, polarity, target, unit, options)
+    result = SpcResult(points, segments, polarity, target, unit, options, gaps=gaps)
     result.variation = _variation(points, segments)
     result.assurance = _assurance(segments, polarity, target)
     result.warnings = _warnings(segments, options)
@@ -381,6 +496,29 @@ def _clean(values: pd.Series) -> pd.Series:
     return series.sort_index()
 
 
+def _gaps(index: pd.DatetimeIndex, frequency: str | None) -> tuple[np.ndarray, list]:
+    """Which points follow missing periods, and the missing period ends (last day of each).
+
+    Counted in calendar months between period ends, so quarters and years ending in any month
+    (e.g. financial years to March) work."""
+    gap_before = np.zeros(len(index), dtype=bool)
+    missing: list[pd.Timestamp] = []
+    if frequency is None or len(index) < 2:
+        return gap_before, missing
+    step = FREQUENCY_MONTHS[frequency]
+    months = index.year * 12 + index.month
+    for position in range(1, len(index)):
+        skipped = (months[position] - months[position - 1]) // step - 1
+        if skipped > 0:
+            gap_before[position] = True
+            previous = index[position - 1]
+            missing.extend(
+                (previous + pd.offsets.MonthEnd(step * n)).normalize()
+                for n in range(1, skipped + 1)
+            )
+    return gap_before, missing
+
+
 def _segments(index: pd.DatetimeIndex, rebase_at: Iterable) -> np.ndarray:
     """Segment number per point: each rebase date starts a new one at the first point on/after it."""
     starts = sorted({int(index.searchsorted(pd.Timestamp(d))) for d in rebase_at})
@@ -391,9 +529,11 @@ def _segments(index: pd.DatetimeIndex, rebase_at: Iterable) -> np.ndarray:
     return segment
 
 
-def _limits(part: pd.DataFrame, number: int, options: SpcOptions) -> tuple[SegmentLimits, list]:
+def _limits(
+    part: pd.DataFrame, number: int, options: SpcOptions, floor_zero: bool = False
+) -> tuple[SegmentLimits, list]:
     """Mean, screened mean moving range and limits from the segment's baseline points."""
-    baseline = ~part["excluded"].to_numpy()
+    baseline = ~part["excluded"].to_numpy() & ~part["provisional"].to_numpy()
     if options.baseline_period is not None:
         start, end = (pd.Timestamp(d) for d in options.baseline_period)
         in_period = (part.index >= start) & (part.index <= end)
@@ -405,8 +545,8 @@ def _limits(part: pd.DataFrame, number: int, options: SpcOptions) -> tuple[Segme
 
     values = part["value"].to_numpy()
     mean = float(values[baseline].mean()) if baseline.any() else np.nan
-    # Moving ranges only between neighbours that are both in the baseline.
-    pairs = baseline[1:] & baseline[:-1]
+    # Moving ranges only between neighbours that are both in the baseline, never across a gap.
+    pairs = baseline[1:] & baseline[:-1] & ~part["gap_before"].to_numpy()[1:]
     ranges = np.abs(np.diff(values))[pairs]
     screened = 0
     mean_range = float(ranges.mean()) if len(ranges) else np.nan
@@ -415,6 +555,9 @@ def _limits(part: pd.DataFrame, number: int, options: SpcOptions) -> tuple[Segme
         screened = len(ranges) - len(kept)
         mean_range = float(kept.mean())
     spread = LIMIT_SIGMAS * mean_range
+    lcl, lower_near = mean - spread, mean - NEAR_FRACTION * spread
+    if floor_zero:  # a value that cannot be negative: a limit below zero means nothing
+        lcl, lower_near = (max(0.0, x) if not np.isnan(x) else x for x in (lcl, lower_near))
     limits = SegmentLimits(
         number=int(number),
         start=part.index[0],
@@ -424,9 +567,9 @@ def _limits(part: pd.DataFrame, number: int, options: SpcOptions) -> tuple[Segme
         mean=mean,
         mean_moving_range=mean_range,
         ucl=mean + spread,
-        lcl=mean - spread,
+        lcl=lcl,
         upper_near=mean + NEAR_FRACTION * spread,
-        lower_near=mean - NEAR_FRACTION * spread,
+        lower_near=lower_near,
         screened_ranges=screened,
     )
     return limits, list(baseline)
@@ -455,18 +598,30 @@ def _trailing_run(flags: np.ndarray) -> int:
 
 
 def _apply_rules(part: pd.DataFrame, options: SpcOptions, has_limits: bool) -> None:
-    """Set the four rule flags and each flagged point's direction; no limits, no signals."""
-    values = part["value"].to_numpy()
-    size = len(values)
+    """Set the four rule flags and each flagged point's direction; no limits, no signals.
+
+    The rules run on each block (stretch without a missing period) of non-provisional points:
+    provisional points are never flagged and neither extend nor break the others' runs."""
+    size = len(part)
     flags = {rule: np.zeros(size, dtype=bool) for rule in RULES}
     direction = {rule: np.zeros(size, dtype=int) for rule in RULES}
     if has_limits:
         limits = part.iloc[0]
-        side = np.sign(values - limits["mean"])
-        _beyond_limits(values, limits, flags, direction)
-        _two_of_three(values, limits, side, options, flags, direction)
-        _shift(side, options, flags, direction)
-        _trend(values, options, flags, direction)
+        tested = ~part["provisional"].to_numpy()
+        blocks = part["block"].to_numpy()
+        for block in np.unique(blocks[tested]):
+            where = np.flatnonzero(tested & (blocks == block))
+            values = part["value"].to_numpy()[where]
+            side = np.sign(values - limits["mean"])
+            sub_flags = {rule: np.zeros(len(where), dtype=bool) for rule in RULES}
+            sub_direction = {rule: np.zeros(len(where), dtype=int) for rule in RULES}
+            _beyond_limits(values, limits, sub_flags, sub_direction)
+            _two_of_three(values, limits, side, options, sub_flags, sub_direction)
+            _shift(side, options, sub_flags, sub_direction)
+            _trend(values, options, sub_flags, sub_direction)
+            for rule in RULES:
+                flags[rule][where] = sub_flags[rule]
+                direction[rule][where] = sub_direction[rule]
 
     signal = np.zeros(size, dtype=int)
     for rule in reversed(_PRECEDENCE):  # the first rule in precedence order wins
@@ -545,9 +700,13 @@ def _signal_text(row) -> str:
 
 
 def _variation(points: pd.DataFrame, segments: list[SegmentLimits]) -> str | None:
-    if points.empty or not segments[-1].has_limits:
+    """From the latest non-provisional point, against its own segment's limits."""
+    assessed = points[~points["provisional"]]
+    if assessed.empty:
         return None
-    latest = points.iloc[-1]
+    latest = assessed.iloc[-1]
+    if not segments[int(latest["segment"])].has_limits:
+        return None
     if latest["point_type"] == "common":
         return "common_cause"
     return f"{latest['point_type']}_{latest['direction']}"
@@ -597,6 +756,7 @@ def _empty_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("mean", "ucl", "lcl", "upper_near", "lower_near"):
         empty[column] = pd.Series(dtype=float)
     empty["in_baseline"] = pd.Series(dtype=bool)
+    empty["block"] = pd.Series(dtype=int)
     for rule in (*RULES, "special_cause"):
         empty[rule] = pd.Series(dtype=bool)
     empty["direction"] = pd.Series(dtype="str")

@@ -460,3 +460,142 @@ def test_summary_as_plain_data():
     assert summary["latest_signal"]["period"] == pd.Timestamp("2024-01-31")
     assert summary["latest_signal"]["rules"] == ["beyond_limits"]
     assert summary["reading"].startswith("Special cause improvement: the latest value (20)")
+
+
+# Provisional points: Example 1 then three points still being recorded (Jan–Mar 2024).
+def test_provisional_points_are_drawn_but_left_out_of_the_limits_and_the_rules():
+    values = monthly([*EXAMPLE_1, 30, 31, 32])  # would be beyond the limits and a shift start
+    late = values.index[-3:]
+    result = spc(values, "up_good", provisional=late, unit="count")
+    points = result.points
+    assert list(points["provisional"]) == [False] * 12 + [True] * 3
+    # The limits are Example 1's alone: mean 12, UCL 15.627273.
+    limits = result.segments[0]
+    assert limits.mean == pytest.approx(12)
+    assert limits.ucl == pytest.approx(15.627273, abs=1e-6)
+    assert limits.baseline_points == 12 and limits.points == 15
+    assert not points["special_cause"].any()
+    assert set(points["point_type"].iloc[-3:]) == {"common"}
+    assert not points["in_baseline"].iloc[-3:].any()
+    # Read from the latest tested point (Dec 2023, 11), not from the provisional 32.
+    assert result.variation == "common_cause" and not result.new_signal
+    assert result.latest_assessed.name == pd.Timestamp("2023-12-31")
+    assert result.reading() == (
+        "Common cause variation: the latest value (11) is within the process limits (8.4 to "
+        "15.6) and is not part of a special-cause pattern. The last 3 points (Jan 2024 to Mar "
+        "2024) are provisional: their figures are still being recorded, so they are not tested "
+        "for signals."
+    )
+    # Without the flag the same figures are a signal.
+    assert spc(values, "up_good").variation == "improvement_high"
+
+
+def test_provisional_points_neither_extend_nor_break_a_run():
+    # SIX_ABOVE ends 8, 12: six above the mean at the start. Put a provisional 12 after six
+    # points above the mean in the middle: it must not make a run of seven.
+    values = monthly([12] * 6 + [12] + [8, 12, 8, 12, 8, 12, 8])
+    middle = values.index[6]
+    result = spc(values, "up_good", provisional=[middle])
+    # Baseline without point 6: [12]*6 + [8,12,8,12,8,12,8] = 72 + 68 = 140 over 13 → 10.769
+    assert result.segments[0].mean == pytest.approx(140 / 13)
+    assert flagged(result, "shift") == []  # only six tested points in a row above the mean
+    assert spc(values, "up_good").points["shift"].iloc[:7].all()  # seven without the flag
+    # A provisional point below the mean in a run of seven does not break it.
+    values = monthly([12] * 3 + [5] + [12] * 4 + [8, 12, 8, 12, 8])
+    result = spc(values, "up_good", provisional=[values.index[3]])
+    assert flagged(result, "shift") == [0, 1, 2, 4, 5, 6, 7]
+    assert not result.points["special_cause"].iloc[3]
+
+
+def test_a_provisional_point_among_the_last_is_named_by_its_period():
+    values = monthly([*EXAMPLE_1, 12])
+    one = spc(values, "up_good", provisional=[values.index[-1]])
+    assert "The last point (Jan 2024) is provisional: its figure is still being recorded" in (
+        one.reading()
+    )
+    every = spc(monthly([10, 12]), "up_good", provisional=monthly([10, 12]).index)
+    assert every.variation is None
+    assert every.reading().startswith("Every point is provisional")
+
+
+def test_a_new_signal_is_read_from_the_latest_tested_point():
+    # Example 1, 20 (beyond the limits), then a provisional 12: the 20 is still the news.
+    values = monthly([*EXAMPLE_1, 20, 12])
+    result = spc(values, "up_good", provisional=[values.index[-1]])
+    assert result.variation == "improvement_high"
+    assert result.new_signal
+    assert result.reading().startswith(
+        "Special cause improvement: the latest value (20) is above the upper process limit"
+    )
+
+
+def test_missing_periods_are_gaps_no_moving_range_or_run_crosses():
+    # Jan 2016 ... then Feb and Mar 2016 missing. Values 10, 12 alternate; a jump across the gap
+    # (10 → 30) would add a moving range of 20 if it were taken.
+    index = pd.DatetimeIndex(
+        ["2015-10-31", "2015-11-30", "2015-12-31", "2016-01-31", "2016-04-30", "2016-05-31"]
+    )
+    values = pd.Series([10, 12, 10, 12, 30, 28], index=index, dtype=float)
+    result = spc(values, "up_good", frequency="month")
+    assert result.gaps == [pd.Timestamp("2016-02-29"), pd.Timestamp("2016-03-31")]
+    assert list(result.points["gap_before"]) == [False] * 4 + [True, False]
+    # Ranges 2, 2, 2 (before) and 2 (after); |30 − 12| = 18 is not taken. mR̄ = 8/4 = 2.
+    assert result.segments[0].mean_moving_range == pytest.approx(2)
+    assert "No figures for Feb 2016 and Mar 2016: the series is broken there and no moving " in (
+        result.reading()
+    )
+    # Without gap detection the 18 is a moving range: (2+2+2+18+2)/5 = 5.2, then 18 ≥ 3.267 × 5.2
+    # = 16.99 is screened out, leaving 2 again, but 5 ranges were taken.
+    plain = spc(values, "up_good")
+    assert plain.gaps == [] and not plain.points["gap_before"].any()
+    assert plain.segments[0].screened_ranges == 1
+
+
+def test_a_shift_or_trend_never_spans_a_gap():
+    # Four rising points, a missing month, three more rising: seven rising without the gap.
+    index = pd.DatetimeIndex(
+        ["2023-01-31", "2023-02-28", "2023-03-31", "2023-04-30",
+         "2023-06-30", "2023-07-31", "2023-08-31", "2023-09-30", "2023-10-31", "2023-11-30"]
+    )  # fmt: skip
+    values = pd.Series([1, 2, 3, 4, 5, 6, 7, 3, 4, 3], index=index, dtype=float)
+    assert flagged(spc(values, "up_good"), "trend") == [0, 1, 2, 3, 4, 5, 6]
+    result = spc(values, "up_good", frequency="month")
+    assert result.gaps == [pd.Timestamp("2023-05-31")]
+    assert flagged(result, "trend") == []
+    # Seven on one side of the mean across the gap: a shift without detection, none with it.
+    index = pd.date_range("2023-01-31", periods=15, freq="ME").delete(4)
+    values = pd.Series([12] * 7 + [8, 12, 8, 12, 8, 12, 8], index=index, dtype=float)
+    assert flagged(spc(values, "up_good"), "shift") == list(range(7))
+    assert flagged(spc(values, "up_good", frequency="month"), "shift") == []
+
+
+def test_quarter_and_financial_year_gaps():
+    quarters = pd.Series(
+        [1.0, 2.0, 3.0], index=pd.DatetimeIndex(["2023-03-31", "2023-06-30", "2024-03-31"])
+    )
+    result = spc(quarters, "up_good", frequency="quarter")
+    assert result.gaps == [pd.Timestamp("2023-09-30"), pd.Timestamp("2023-12-31")]
+    years = pd.Series(
+        [1.0, 2.0, 3.0], index=pd.DatetimeIndex(["2020-03-31", "2021-03-31", "2023-03-31"])
+    )
+    assert spc(years, "up_good", frequency="year").gaps == [pd.Timestamp("2022-03-31")]
+    assert spc(years, "up_good", frequency="quarter").points["gap_before"].sum() == 2
+    with pytest.raises(ValueError, match="unknown frequency 'week'"):
+        spc(years, "up_good", frequency="week")
+
+
+def test_lower_limits_of_counts_and_rates_never_go_below_zero():
+    # 1, 9 alternating: mean 5, every moving range 8, LCL = 5 − 21.28 < 0, near = 5 − 14.19 < 0.
+    values = monthly([1, 9] * 6)
+    for unit in ("count", "per_100k", "days", "percent", "ratio"):
+        limits = spc(values, "up_good", unit=unit).segments[0]
+        assert (limits.lcl, limits.lower_near) == (0, 0), unit
+        assert limits.ucl == pytest.approx(5 + 21.28)
+        result = spc(values, "up_good", unit=unit)
+        assert (result.points["lcl"] == 0).all() and (result.points["lower_near"] == 0).all()
+    # A unit that may be negative (a change, an index) keeps the arithmetic.
+    free = spc(values, "up_good", unit="").segments[0]
+    assert free.lcl == pytest.approx(5 - 21.28)
+    assert free.lower_near == pytest.approx(5 - 2 / 3 * 21.28)
+    own = spc(values, "up_good", unit="count", floor_zero_units={"percent"}).segments[0]
+    assert own.lcl == pytest.approx(5 - 21.28)

@@ -28,12 +28,12 @@ from callbacks.permissions import (
     sees_small_numbers,
 )
 from layouts import actions as layout
-from layouts.formatting import local_time
 from loaders import meetings
 from loaders.audit import audit
 from loaders.measures import MEASURES, SUBGROUPS
 from loaders.models import MeetingAction
 from loaders.reports import REPORTS
+from presented.words import local_time
 
 RAISE_REFUSED = "You may not raise actions on this measure. Nothing was saved."
 UPDATE_REFUSED = "You may not update this action. Nothing was changed."

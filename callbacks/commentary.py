@@ -25,11 +25,11 @@ from callbacks.permissions import (
 )
 from callbacks.subgroup import default_focus, view_for
 from layouts import commentary as layout
-from layouts.formatting import period_label
 from layouts.measure import section_id
 from loaders import meetings
 from loaders.audit import audit
 from loaders.measures import MEASURES
+from presented.words import period_label
 
 REFUSED = "You may not write commentary on this measure. Nothing was saved."
 NO_ACCESS = "You do not have access to this information."

@@ -69,11 +69,11 @@ def cached(name, build):
 def _permitted_observations(measure_id: str, **filters) -> pd.DataFrame:
     """The cached frame cut down to the rows the signed-in user may see (NotAuthorised if none)."""
     permissions.require_measure(measure_id)
-    cached = cached(
+    frame = cached(
         ("observations", measure_id, _filters_key(filters)),
         lambda session: queries.observations(session, measure_id, **filters),
     )
-    return permissions.permitted_rows(measure_id, cached)
+    return permissions.permitted_rows(measure_id, frame)
 
 
 def observations(measure_id: str, **filters) -> pd.DataFrame:

@@ -20,10 +20,10 @@ from layouts.components import (
     not_authorised,
     provenance_text,
 )
-from layouts.formatting import local_time, quarter_label
 from layouts.pages import EE_PATH
 from layouts.revisions import tile_revision
 from loaders.areas import ENGLAND_AND_WALES
+from presented.words import local_time, quarter_label
 
 DATASET = "moj_ccsq_crown"
 

@@ -17,11 +17,11 @@ from callbacks import data, subgroup
 from callbacks.permissions import can_view_measure, current_user, sees_small_numbers, signed_in_user
 from layouts import measure as grammar
 from layouts.components import data_table, not_authorised
-from layouts.formatting import format_value
 from layouts.subgroup import section_state
 from loaders import board
 from loaders.measures import MEASURES
 from loaders.plan import VIEWS, PolicePlan, load_plan, period_figures
+from presented.words import format_value
 
 FORCE_PAGE_PATH = "/force-performance"
 FORCE_SUBGROUP = "force"

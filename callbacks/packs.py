@@ -32,7 +32,6 @@ from callbacks.briefs import MeasureBrief, measure_brief
 from callbacks.context import services
 from callbacks.permissions import NotAuthorised, can_view_measure, rights_of, sees_small_numbers
 from callbacks.subgroup import timeline_events
-from layouts.formatting import local_time
 from layouts.packs import text
 from loaders import access, meetings, sharing
 from loaders.audit import audit
@@ -43,6 +42,7 @@ from loaders.models import Meeting, MeetingAction, PackSnapshot, User
 from loaders.plan import PolicePlan, load_plan
 from loaders.refresh import london_today
 from loaders.reports import REPORTS, ReportSpec
+from presented.words import local_time
 
 log = logging.getLogger(__name__)
 

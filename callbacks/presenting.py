@@ -51,7 +51,9 @@ def inputs_for(spec, all_events=None) -> FigureInputs:
     """What the model needs for one measure, cut to the rows the signed-in user may see."""
     area_plan = plan()
     view = data.measure_view(spec, area_plan)
-    measure_events = events.events_for(spec.id, timeline_events() if all_events is None else all_events)
+    measure_events = events.events_for(
+        spec.id, timeline_events() if all_events is None else all_events
+    )
 
     def revised(code: str):
         members = area_plan.forces if code == area_plan.lcjp_code else ()

@@ -25,13 +25,13 @@ from layouts import measure as grammar
 from layouts import spc_chart
 from layouts import subgroup as layout_pages
 from layouts.components import data_table, not_authorised, provenance_text
-from layouts.formatting import format_value, period_label
 from layouts.revisions import add_previously_published, mark_revised_points, revision_sentence
 from loaders import board, events
 from loaders.measures import MEASURES, SUBGROUPS
 from loaders.plan import VIEWS, period_view, quarter_months
 from loaders.queries import expand_breakdown
 from loaders.spc import spc
+from presented.words import format_value, period_label
 
 HIDDEN = {"display": "none"}
 SHORT = {"height": "360px"}

@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.formatting import local_time
+from presented.words import local_time
 
 PATH = "/admin/refresh"
 FAST_POLL_MS = 1500  # while a refresh runs, so its progress is visible

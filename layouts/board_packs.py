@@ -10,7 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts import ids
-from layouts.formatting import local_time
+from presented.words import local_time
 
 PACKS_PATH = "/packs"
 PACKS_TITLE = "Board packs"

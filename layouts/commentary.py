@@ -11,8 +11,8 @@ import json
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from layouts.formatting import local_time
 from layouts.measure import COMMENTARY, section_id
+from presented.words import local_time
 
 PANEL = COMMENTARY  # the section part the whole panel fills
 VIEW, TEXT, SAVE, PUBLISH, MESSAGE = (

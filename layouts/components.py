@@ -10,7 +10,7 @@ import pandas as pd
 from dash import dcc, html
 
 from layouts import ids
-from layouts.formatting import local_time
+from presented.words import local_time
 
 DEMO_LABEL = "Demo data"
 GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}

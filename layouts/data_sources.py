@@ -10,7 +10,7 @@ from dash import html
 
 from layouts import ids
 from layouts.components import DEMO_LABEL, STALE_LABEL, demo_badge
-from layouts.formatting import local_time, month_label, quarter_label
+from presented.words import local_time, month_label, quarter_label
 
 PATH = "/data-sources"
 

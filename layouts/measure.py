@@ -14,7 +14,7 @@ from plotly.io import templates
 
 from layouts.components import GRAPH_CONFIG, demo_badge
 from layouts.figures import DASHES, HIGHLIGHT, MARKERS, PALETTE, base_layout, ranked_bars
-from layouts.formatting import change_phrase, format_value, period_label
+from presented.words import change_phrase, format_value, period_label
 
 POLARITY_TEXT = {
     "up_good": "Higher is better",

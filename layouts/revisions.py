@@ -12,7 +12,7 @@ from datetime import datetime
 import pandas as pd
 import plotly.graph_objects as go
 
-from layouts.formatting import format_value, local_time
+from presented.words import format_value, local_time
 
 REVISION_COLUMNS = [
     "previous_value",

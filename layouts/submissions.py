@@ -10,7 +10,7 @@ from dash import dcc, html
 
 from layouts import ids
 from layouts.components import data_table, demo_badge
-from layouts.formatting import local_time
+from presented.words import local_time
 
 SUBMIT_PATH = "/submit"
 SUBMIT_TITLE = "Submit partner data"

@@ -228,7 +228,7 @@ def compare_with_national(local: Headline, national: Headline | None, spec: Meas
         if low <= national.value <= high:
             return (
                 f"Similar to England & Wales ({national.value:.1f}%): the gap of {abs(gap):.1f} "
-                f"points is within noise for n = {local.denominator:,.0f} (95% interval "
+                f"percentage points is within noise for n = {local.denominator:,.0f} (95% interval "
                 f"{low:.1f}% to {high:.1f}%)."
             )
     if spec.unit in SUMMABLE_UNITS:
@@ -249,7 +249,7 @@ UNIT_WORDS = {"days": "days", "weeks": "weeks", "hours": "hours"}
 
 def _gap(value: float, unit: str) -> str:
     if unit == "percent":
-        return f"{value:.1f} points"
+        return f"{value:.1f} percentage points"
     if unit == "ratio":
         return f"{value:.2f}"
     return f"{value:,.0f} {UNIT_WORDS.get(unit, '')}".strip()

@@ -260,7 +260,7 @@ MEASURES: dict[str, MeasureSpec] = {
             "crown_backlog_years",
             "Years to clear the Crown Court backlog",
             "effectiveness-efficiency",
-            "ratio",
+            "years",
             "down_good",
             "Open cases at the end of the latest quarter divided by cases disposed of in the four "
             "quarters to it: how many years the court would take to clear its caseload at its "

@@ -95,12 +95,12 @@ _PRECEDENCE = ("beyond_limits", "trend", "two_of_three", "shift")
 # The order in which a reading names the rules: the plainest story for a board first.
 _READING_ORDER = ("beyond_limits", "shift", "trend", "two_of_three")
 
-_UNIT_SUFFIX = {"days": " days", "weeks": " weeks", "hours": " hours"}
+_UNIT_SUFFIX = {"days": " days", "weeks": " weeks", "hours": " hours", "years": " years"}
 
 # Units whose values cannot be negative: their lower limits are floored at zero, since a limit
 # below zero describes a value the measure can never take.
 FLOOR_ZERO_UNITS = frozenset(
-    {"count", "per_100k", "days", "weeks", "hours", "minutes", "percent", "ratio"}
+    {"count", "per_100k", "days", "weeks", "hours", "minutes", "years", "percent", "ratio"}
 )
 # Months per period for gap detection (period ends are the last day of the period).
 FREQUENCY_MONTHS = {"month": 1, "quarter": 3, "year": 12}

@@ -125,7 +125,7 @@ def present(
 
     # The latest figure, for the board period asked for (the Panel reads complete quarters).
     latest, quarter = _latest(view, safe, focus, audience, board_period)
-    start = latest["period_start"] if "period_start" in latest else None
+    start = latest.get("period_start")
     period_kind = "quarter" if quarter else kind
     figure.period = Period(
         kind=period_kind,
@@ -214,7 +214,9 @@ def run_spc(inputs: FigureInputs, rows: pd.DataFrame, provisional: set) -> SpcRe
     """SPC on the full series (withholding happens after): lockdowns kept out of the baseline,
     series breaks rebased, provisional periods drawn but not tested, gaps never bridged."""
     spec = inputs.spec
-    values = pd.Series(rows["value"].to_numpy(dtype=float), index=pd.to_datetime(rows["period_end"]))
+    values = pd.Series(
+        rows["value"].to_numpy(dtype=float), index=pd.to_datetime(rows["period_end"])
+    )
     rebase_at, exclude = events.spc_options_for(spec.id, rows, inputs.events)
     kind = str(rows["period_type"].iloc[-1])
     return spc(
@@ -413,7 +415,12 @@ def agree(change: Change, reading: Reading | None, spec: MeasureSpec, suppressed
         return f"{higher.capitalize()} than a year ago ({amount}), but within its usual variation."
     pattern = {"low": "lower", "high": "higher"}[side]
     if kind == "neutral" or change.verdict is None:
-        return f"{amount.capitalize()} on a year ago; special-cause variation ({pattern})."
+        if pattern == higher:
+            return f"{amount.capitalize()} on a year ago; special-cause variation ({pattern})."
+        return (
+            f"Special-cause variation (the process is running {pattern}), though {higher} than "
+            f"a year ago ({amount})."
+        )
     spc_good = kind == "improvement"
     if spc_good == (change.verdict == "better"):
         return f"{amount.capitalize()} on a year ago, {change.verdict}: a special-cause {kind}."
@@ -503,7 +510,12 @@ def comparison(view, safe, plan, focus, latest, populations, population_period, 
         if focus == plan.lcjp_code:
             return _pooled_rate_comparison(forces, latest, spec)
         median = float(forces["value"].median())
-        return _against(value, median, spec, f"the median force ({format_value(median, spec.unit)}) of {len(forces)} forces")
+        return _against(
+            value,
+            median,
+            spec,
+            f"the median force ({format_value(median, spec.unit)}) of {len(forces)} forces",
+        )
     return f"No {NATIONAL_NAME} figure for the same period."
 
 
@@ -514,7 +526,10 @@ def _pooled_rate_comparison(forces, latest, spec) -> str:
         pooled = forces["numerator"].sum() / forces["denominator"].sum()
         pooled = pooled * 100 if spec.unit == "percent" else pooled
         return _against(
-            value, pooled, spec, f"all {len(forces)} forces with figures taken together ({format_value(pooled, spec.unit)})"
+            value,
+            pooled,
+            spec,
+            f"all {len(forces)} forces with figures taken together ({format_value(pooled, spec.unit)})",
         )
     median = float(forces["value"].median())
     return _against(value, median, spec, f"the median force ({format_value(median, spec.unit)})")
@@ -561,8 +576,8 @@ def _per_population_comparison(
 
 def _against(value: float, other: float, spec: MeasureSpec, what: str) -> str:
     gap = value - other
-    if gap == 0:
-        return f"The same as {what}."
+    if format_amount(gap, spec.unit) in {format_amount(0, spec.unit), "0.0 percentage points"}:
+        return f"About the same as {what}."
     direction = "above" if gap > 0 else "below"
     verdict = ""
     if spec.polarity in {"up_good", "down_good"}:
@@ -633,8 +648,12 @@ def _mark_revised(points: pd.DataFrame, revised: pd.DataFrame) -> pd.DataFrame:
         )
     }
     points = points.copy()
-    points["revised_from"] = [by_end.get(pd.Timestamp(e), (np.nan, ""))[0] for e in points["period_end"]]
-    points["revision_note"] = [by_end.get(pd.Timestamp(e), (np.nan, ""))[1] for e in points["period_end"]]
+    points["revised_from"] = [
+        by_end.get(pd.Timestamp(e), (np.nan, ""))[0] for e in points["period_end"]
+    ]
+    points["revision_note"] = [
+        by_end.get(pd.Timestamp(e), (np.nan, ""))[1] for e in points["period_end"]
+    ]
     return points
 
 
@@ -649,7 +668,9 @@ def _revision_sentence(revised: pd.DataFrame, where: str, unit: str, limit: int 
     return " Revised since first published: " + "; ".join(parts) + tail + "."
 
 
-def chart_table(points: pd.DataFrame, measure_events, unit: str, audience: Audience) -> pd.DataFrame:
+def chart_table(
+    points: pd.DataFrame, measure_events, unit: str, audience: Audience
+) -> pd.DataFrame:
     """The data behind the chart, oldest first, as every renderer prints it: period, value (or
     '<10 (suppressed)'), mean, limits, signal and notes (provisional, gaps, events, revisions)."""
     columns = ["Period", "Value", "Mean", "Lower limit", "Upper limit", "Signal", "Notes"]

@@ -33,7 +33,9 @@ UNITS: dict[str, Unit] = {
     "minutes": Unit("minute", "minutes", 0, "Minutes"),
     "years": Unit("year", "years", 2, "Years"),
     "ratio": Unit("", "", 2, "Ratio"),
-    "per_100k": Unit("per 100,000 population", "per 100,000 population", 1, "Per 100,000 population"),
+    "per_100k": Unit(
+        "per 100,000 population", "per 100,000 population", 1, "Per 100,000 population"
+    ),
 }
 SUMMABLE_UNITS = {"count"}  # a partnership's figure is the sum of its members' only for counts
 PERCENT_UNITS = {"percent"}
@@ -61,6 +63,8 @@ def format_value(value: float | None, unit: str) -> str:
         return "no data"
     spec = unit_of(unit)
     text = _number(value, spec.decimals, whole_drops_decimals=unit in TIME_UNITS)
+    if unit in TIME_UNITS and "." in text and not text.rstrip("0").split(".")[1]:
+        text = text.split(".")[0]  # 0.98 hours rounds to "1 hour", not "1.0 hours"
     if spec.suffix:
         return text + spec.suffix
     noun = spec.singular if text == "1" else spec.plural
@@ -176,8 +180,14 @@ def change_on_year(current: float, previous: float | None, polarity: str, unit: 
     return Change(previous, delta, direction, verdict, f"{direction} {amount} on a year ago")
 
 
-def change_phrase(current: float, previous: float | None, polarity: str, unit: str = "count") -> str:
+def change_phrase(
+    current: float, previous: float | None, polarity: str, unit: str = "count"
+) -> str:
     """'up 1,200 (+8.1%) on a year ago, worse': the change with its verdict, for a lone figure
     that has no SPC reading beside it (a court's drill-down tile)."""
     change = change_on_year(current, previous, polarity, unit)
     return change.words + (f", {change.verdict}" if change.verdict else "")
+
+
+def month_label(period_start: date) -> str:
+    return f"{period_start:%b %Y}"

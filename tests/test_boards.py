@@ -16,7 +16,7 @@ from loaders.datasets import DATASETS
 from loaders.measures import MEASURES, SUBGROUPS
 from loaders.spc import POLARITIES
 
-UNITS = {"count", "percent", "days", "weeks", "hours", "minutes", "ratio", "per_100k"}
+UNITS = {"count", "percent", "days", "weeks", "hours", "minutes", "years", "ratio", "per_100k"}
 PAGE_SUBGROUPS = {*board_pages.BOARD_SUBGROUPS, "police-demand", "force"}
 PAGE_PENDING: set[str] = set()
 

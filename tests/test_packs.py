@@ -25,7 +25,6 @@ from test_revisions import revise_q4_open_cases, signed_in
 
 from callbacks import packs, packs_page
 from callbacks.subgroup import view_for
-from layouts.formatting import format_value
 from layouts.packs import text
 from layouts.packs.pdf import pack_pdf
 from layouts.packs.slides import pack_pptx, slide_outline
@@ -34,6 +33,7 @@ from loaders.datasets import DATASETS
 from loaders.measures import MEASURES
 from loaders.models import AuditEvent, PackSnapshot
 from loaders.reports import REPORTS
+from presented.words import format_value
 
 TODAY = date(2026, 11, 26)
 

@@ -9,9 +9,9 @@ import dash
 
 from callbacks.data import observations
 from callbacks.navigation import visible_pages
-from layouts.formatting import format_value
 from loaders.datasets import DATASETS
 from loaders.measures import MEASURES, SUBGROUPS
+from presented.words import format_value
 
 PUBLIC = {
     "police_uk_outcomes",

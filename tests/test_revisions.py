@@ -24,7 +24,6 @@ from dash_tree import find_by_id, tables_in, text_of
 from callbacks import effectiveness
 from config import Settings
 from layouts.components import About, about_figure
-from layouts.formatting import local_time
 from layouts.revisions import PREVIOUSLY_PUBLISHED, REVISED_LEGEND, REVISED_SYMBOL
 from loaders import queries, refresh, users
 from loaders.areas import ENGLAND_AND_WALES, crown_court_code
@@ -32,6 +31,7 @@ from loaders.datasets import DATASETS
 from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.models import Observation, Vintage
 from loaders.revisions import latest_revisions, revisions
+from presented.words import local_time
 
 SPEC = DATASETS["moj_ccsq_crown"]
 TODAY = date(2026, 11, 26)

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from layouts import spc_chart
-from layouts.formatting import format_value, quarter_label
 from loaders import queries
 from loaders.areas import ENGLAND_AND_WALES
 from loaders.events import builtin_events, events_for, spc_options_for
 from loaders.spc import POINT_TYPE_LABELS, SpcOptions, spc
+from presented.words import format_value, quarter_label
 
 
 def _text(component) -> str:

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from layouts.components import TileData
 from layouts.figures import line_trend
-from layouts.formatting import change_phrase, format_value, quarter_label
+from presented.words import change_phrase, format_value, quarter_label
 
 
 def court_tiles(
@@ -36,7 +36,7 @@ def court_tiles(
             TileData(
                 "drill-years",
                 "Years to clear at the current pace",
-                format_value(row["value"], "ratio"),
+                format_value(row["value"], "years"),
                 f"{row['numerator']:,.0f} open cases ÷ {row['denominator']:,.0f} disposals in the last four quarters",
                 f"n = {row['denominator']:,.0f} disposals, {quarter_label(row['period_end'])}",
                 source,

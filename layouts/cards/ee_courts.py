@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from layouts.figures import ranked_bars
-from layouts.formatting import quarter_label
+from presented.words import quarter_label
 
 UNKNOWN_PREFIX = "Unknown"
 

@@ -6,13 +6,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from layouts.figures import line_trend
-from layouts.formatting import quarter_label
 from layouts.revisions import (
     REVISION_COLUMNS,
     add_previously_published,
     mark_revised_points,
     revision_sentence,
 )
+from presented.words import quarter_label
 
 SERIES = {
     "crown_receipts": "Receipts",

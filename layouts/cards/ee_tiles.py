@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from layouts.components import About, TileData
-from layouts.formatting import change_phrase, format_value, quarter_label
 from layouts.revisions import tile_revision
+from presented.words import change_phrase, format_value, quarter_label
 
 
 def _latest_and_year_ago(frame: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:

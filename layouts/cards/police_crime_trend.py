@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from layouts.figures import stacked_bars
-from layouts.formatting import month_label
+from presented.words import month_label
 
 
 def process_data(records: pd.DataFrame, crime_type: str | None = None) -> pd.DataFrame:

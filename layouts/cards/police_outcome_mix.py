@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from layouts.figures import ranked_bars
-from layouts.formatting import month_label
+from presented.words import month_label
 
 
 def process_data(records: pd.DataFrame, outcome_group: str, lcjp_codes: list[str]) -> pd.DataFrame:

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, dcc, html
 
-from callbacks import data, subgroup
-from callbacks.permissions import can_view_measure, current_user, sees_small_numbers, signed_in_user
+from callbacks import data, presenting, subgroup
+from callbacks.permissions import can_view_measure, current_user, signed_in_user
 from layouts import measure as grammar
 from layouts.components import data_table, not_authorised
 from layouts.subgroup import section_state
 from loaders import board
 from loaders.measures import MEASURES
-from loaders.plan import VIEWS, PolicePlan, load_plan, period_figures
-from presented.words import format_value
+from loaders.plan import VIEWS, PolicePlan, load_plan
 
 FORCE_PAGE_PATH = "/force-performance"
 FORCE_SUBGROUP = "force"
@@ -34,18 +34,25 @@ def current_plan() -> PolicePlan:
 
 
 def headline_figures(spec, forces: list[str], view: str, user) -> tuple[list, object]:
-    """The board period's figure per force for a count measure, as tiles and as a table."""
-    figures = period_figures(board.totals(data.observations(spec.id), spec.unit), forces, view)
-    hide = not sees_small_numbers(user)
-    threshold = data.suppression_threshold()
-    figures = figures.assign(
-        shown=[
-            "withheld (small number)"
-            if hide and board.suppressed(v, spec.unit, threshold)
-            else format_value(v, spec.unit)
-            for v in figures["value"]
-        ]
-    )
+    """The board period's figure per force for a count measure, as tiles and as a table, each
+    from the force's presented figure (withheld, stale and provisional said in words)."""
+    rows = []
+    for code in forces:
+        figure = presenting.presented_figure(spec.id, code, view)
+        if not figure.has_figures or figure.area_code != code:
+            continue
+        shown = "withheld (small number)" if figure.suppressed else figure.value_text
+        if figure.status_text:
+            shown = f"{shown} ({figure.status_text})"
+        rows.append(
+            {
+                "area_code": code,
+                "area_name": figure.area_name,
+                "period": figure.quarter_note or figure.period.label,
+                "shown": shown,
+            }
+        )
+    figures = pd.DataFrame(rows, columns=["area_code", "area_name", "period", "shown"])
     tiles = [
         dbc.Col(
             dbc.Card(

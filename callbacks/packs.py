@@ -228,17 +228,12 @@ def measure_entry(
     spec = brief.spec
     table = brief.table
     rows = [[_json_value(v) for v in row] for row in table.itertuples(index=False, name=None)]
-    withheld = hide_small and any(
-        isinstance(v, str) and v.startswith("<") for v in table.get("Value", [])
-    )
+    presented = brief.presented
     chart_note = ""
     if not brief.has_figures:
         chart_note = "No figures are loaded for this measure yet."
-    elif withheld:
-        chart_note = (
-            f"Chart withheld: it would show counts below {threshold}, which this pack's "
-            "audience may not see."
-        )
+    elif brief.figure is None:
+        chart_note = presented.chart_withheld
     periods = [r[0] for r in rows if r and r[0]]
     source = _source(brief, timezone)
     commentary = None
@@ -263,13 +258,15 @@ def measure_entry(
         "area_code": brief.area_code,
         "area_name": brief.area_name,
         "period_end": brief.period_end.isoformat() if brief.period_end else None,
+        "period_label": presented.period.label if brief.has_figures else None,
+        "status": presented.status.kind if brief.has_figures else None,
         "tile": dict(brief.texts),
         "summary": summary,
         "reading": brief.reading,
         "variation": brief.variation,
         "signal": brief.signal,
         "suppressed": brief.suppressed,
-        "chart": brief.has_figures and not withheld,
+        "chart": brief.figure is not None,
         "chart_note": chart_note,
         "alt": text.chart_alt(
             spec.title,
@@ -425,9 +422,7 @@ def assemble(report_id: str, user, meeting_id: int | None = None) -> tuple[dict,
             if previous
             else None
         ),
-        "period_label": text.reporting_period(
-            report.cadence, meeting.meeting_date if meeting else today
-        ),
+        "period_label": text.reporting_period(measures),
         "generated_at": generated.isoformat(),
         "generated_at_local": local_time(generated, timezone),
         "generated_by": user.username,

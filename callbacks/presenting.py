@@ -80,12 +80,17 @@ def presented_figure(
     board_period: str = "monthly",
     *,
     all_events=None,
+    hide_small_numbers: bool = False,
 ) -> PresentedFigure:
-    """The figure for the signed-in user (NotAuthorised if they may not see the measure)."""
+    """The figure for the signed-in user (NotAuthorised if they may not see the measure). A
+    pack for a wider audience asks `hide_small_numbers`: the audience is never laxer than the
+    user's own."""
     user = permissions.require_measure(measure_id)
     spec = MEASURES[measure_id]
     board_period = board_period if board_period in BOARD_PERIODS else "monthly"
     audience = audience_of(user)
+    if hide_small_numbers and audience.sees_small_numbers:
+        audience = Audience(sees_small_numbers=False, threshold=audience.threshold)
     inputs = inputs_for(spec, all_events)
     rows_key = data.permitted_key(spec.id)
     events_key = tuple(repr(e) for e in inputs.events)

@@ -11,27 +11,28 @@ from urllib.parse import urlencode
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
+import plotly.graph_objects as go
 from dash import MATCH, Input, Output, State, ctx, dcc, html, no_update
 
-from callbacks import data, revisions
+from callbacks import data, presenting
 from callbacks.permissions import (
     NotAuthorised,
     can_view_measure,
     current_user,
     require_measure,
-    sees_small_numbers,
 )
 from layouts import measure as grammar
 from layouts import spc_chart
 from layouts import subgroup as layout_pages
 from layouts.components import data_table, not_authorised, provenance_text
-from layouts.revisions import add_previously_published, mark_revised_points, revision_sentence
+from layouts.revisions import mark_revised_points
 from loaders import board, events
 from loaders.measures import MEASURES, SUBGROUPS
-from loaders.plan import VIEWS, period_view, quarter_months
+from loaders.plan import VIEWS, period_view
 from loaders.queries import expand_breakdown
-from loaders.spc import spc
-from presented.words import format_value, period_label
+from presented import build
+from presented.model import PresentedFigure, tile_texts
+from presented.words import axis_title
 
 HIDDEN = {"display": "none"}
 SHORT = {"height": "360px"}
@@ -74,76 +75,32 @@ def timeline_events():
     return events.list_events(data.session_factory(), data.lcjp())
 
 
-def default_focus(view: board.MeasureView, min_points: int = 12) -> str | None:
-    """The series a section's SPC chart follows: the LCJP (or first local area) when it has
-    enough points for limits, else whichever focus series is longest (often England & Wales)."""
-    candidates = [c for c in (plan().lcjp_code, *view.focus_codes) if c in view.headlines]
-    if not candidates:
-        return None
-    counts = view.totals.groupby("area_code").size()
-    for code in candidates:
-        if counts.get(code, 0) >= min_points:
-            return code
-    return max(candidates, key=lambda c: counts.get(c, 0))
+def default_focus(view: board.MeasureView) -> str | None:
+    """The series a section's SPC chart follows (presented.build decides; one rule for all)."""
+    return build.default_focus(view, plan())
 
 
 def period_labeller(rows: pd.DataFrame):
-    """Quarterly series read '2025 Q4', monthly 'Jan 2025', years '2022'."""
-    kind = rows["period_type"].iloc[-1] if not rows.empty else "month"
-    if kind == "quarter":
-        return lambda ts: f"{ts.year} Q{(ts.month - 1) // 3 + 1}"
-    if kind in {"year", "financial_year"}:
-        return lambda ts: (
-            f"{ts.year - 1}/{ts.year % 100:02d}" if kind == "financial_year" else str(ts.year)
-        )
-    return lambda ts: ts.strftime("%b %Y")
+    """Quarterly series read '2025 Q4', monthly 'Jan 2025', years '2022', April-March '2023/24'."""
+    kind = str(rows["period_type"].iloc[-1]) if not rows.empty else "month"
+    return build.labeller(kind)
 
 
-def run_spc(view: board.MeasureView, area_code: str, measure_events):
-    """SPC for one area's series, with lockdowns kept out of the baseline and breaks rebased."""
-    rows = view.totals[view.totals["area_code"] == area_code].sort_values("period_end")
-    values = pd.Series(rows["value"].to_numpy(), index=pd.to_datetime(rows["period_end"]))
-    rebase_at, exclude = events.spc_options_for(view.spec.id, rows, measure_events)
-    return spc(
-        values,
-        view.spec.polarity,
-        target=view.spec.target,
-        rebase_at=rebase_at,
-        exclude=exclude,
-        unit=view.spec.unit,
-    ), rows
+def trend_figure(figure: PresentedFigure, measure_events) -> go.Figure:
+    """The SPC chart of a presented figure: its points as its audience may see them, periods
+    labelled for the cadence, revised points starred."""
+    labeller = build.labeller(_series_kind(figure))
+    trend = spc_chart.create_figure(
+        figure.spc, y_title=axis_title(figure.unit), events=measure_events, period_label=labeller
+    )
+    label_periods(trend, figure.points, labeller)
+    mark_revised_points(trend, figure.points, x="period_end", y="value")
+    return trend
 
 
-def revised_points(view: board.MeasureView, area_code: str, hide_small: bool) -> pd.DataFrame:
-    """The series' revised periods (callbacks/revisions.series_revisions), with a 'label' per
-    period; for a user who may not see small counts, none whose old or new value is small."""
-    p = plan()
-    members = p.forces if area_code == p.lcjp_code else ()
-    frame = revisions.series_revisions(view, area_code, members)
-    if hide_small and not frame.empty:
-        threshold = data.suppression_threshold()
-        small = [
-            board.suppressed(now, view.spec.unit, threshold)
-            or board.suppressed(before, view.spec.unit, threshold)
-            for now, before in zip(frame["value"], frame["previous_value"], strict=True)
-        ]
-        frame = frame[[not s for s in small]]
-    if frame.empty:
-        return frame.assign(label=pd.Series(dtype=str))
-    ends = pd.to_datetime(frame["period_end"])
-    labeller = period_labeller(view.totals[view.totals["area_code"] == area_code])
-    return frame.assign(period_end=ends, label=[labeller(ts) for ts in ends])
-
-
-def mark_revisions(figure, table: pd.DataFrame, revised: pd.DataFrame, where: str, unit: str):
-    """Star the revised points on an SPC chart and add 'Previously published' to its table;
-    returns the table and the sentence a summary ends with ('' when nothing was revised)."""
-    if revised.empty:
-        return table, ""
-    mark_revised_points(figure, revised, x="period_end", y="value")
-    table = add_previously_published(table, revised, table_key="Period", frame_key="label")
-    sentence = revision_sentence(revised, lambda row: f"{where}, {row['label']},", unit)
-    return table, sentence
+def _series_kind(figure: PresentedFigure) -> str:
+    """The cadence of the plotted series (a Panel figure is a quarter formed from months)."""
+    return "month" if figure.quarter_note else (figure.period.kind if figure.period else "month")
 
 
 def _search(measure_id: str, state: dict) -> str:
@@ -177,29 +134,10 @@ def clean_state(spec, view: board.MeasureView, state: dict | None) -> dict:
     return {"area": area, "period": period, "filters": filters, "view": view_name}
 
 
-def breakdown_frame(
-    spec, area_code: str, period: str | None, filters: dict
-) -> tuple[str | None, pd.DataFrame]:
-    """The next drill level for an area: values by the next dimension, for one period."""
-    remaining = [d for d in spec.drill if d not in filters]
-    if not remaining:
-        return None, pd.DataFrame()
-    dim = remaining[0]
+def breakdown_frame(spec, area_code: str, period: str | None, filters: dict):
+    """The next drill level for an area, as the signed-in user may see it (presented.build)."""
     raw = expand_breakdown(data.observations(spec.id, area_codes=[area_code]))
-    if raw.empty or dim not in raw.columns:
-        return None, pd.DataFrame()
-    for key, value in filters.items():
-        raw = raw[raw[key].astype(str) == value]
-    end = pd.Timestamp(period).date() if period else raw["period_end"].max()
-    raw = raw[raw["period_end"] == end]
-    grouped = raw.groupby(dim, as_index=False).agg(
-        value=("value", "sum"), numerator=("numerator", "sum"), denominator=("denominator", "sum")
-    )
-    if spec.unit not in board.SUMMABLE_UNITS:
-        grouped["value"] = board._rate(grouped["numerator"], grouped["denominator"], spec.unit)
-    grouped = grouped.rename(columns={dim: "category"}).sort_values("value", ascending=False)
-    grouped.attrs["period_end"] = end
-    return dim, grouped
+    return build.breakdown(spec, raw, period, filters, presenting.audience_of(current_user()))
 
 
 def update_section(state):
@@ -213,10 +151,10 @@ def _empty_section(message: str, table=None) -> tuple:
 
 
 def section_content(measure_id: str, state: dict | None):
-    """Badges, summary, breadcrumb, trend, comparison, tables and source for one measure."""
+    """Badges, summary, breadcrumb, trend, comparison, tables and source for one measure, all
+    drawn from its presented figure (callbacks/presenting.py)."""
     spec = MEASURES.get(measure_id)
     try:
-        user = current_user()
         if spec is None:
             raise NotAuthorised(f"unknown measure {measure_id}")
         require_measure(spec.id)
@@ -226,107 +164,129 @@ def section_content(measure_id: str, state: dict | None):
     if view.totals.empty:
         return _empty_section("No figures are loaded for this measure yet.", None)
     state = clean_state(spec, view, state)
-    measure_events = events.events_for(spec.id, timeline_events())
-    focus = state["area"] or default_focus(view)
-    result, rows = run_spc(view, focus, measure_events)
-    focus_name = rows["area_name"].iloc[-1]
-    labeller = period_labeller(rows)
-    trend = spc_chart.create_figure(
-        result, y_title=spec.unit, events=measure_events, period_label=labeller
+    all_events = timeline_events()
+    figure = presenting.presented_figure(
+        spec.id, state["area"], state["view"], all_events=all_events
     )
-    label_periods(trend, rows, labeller)
-    hide_small = not sees_small_numbers(user)
-    threshold = data.suppression_threshold()
-
+    if not figure.has_figures:
+        return _empty_section(figure.summary, None)
+    measure_events = events.events_for(spec.id, all_events)
+    trend = trend_figure(figure, measure_events)
+    tables = [
+        data_table(
+            figure.table,
+            f"{spec.title}, {figure.area_name}: values, mean, process limits and signals",
+        )
+    ]
     dim, breakdown = (None, pd.DataFrame())
     if state["area"] and spec.drill:
         dim, breakdown = breakdown_frame(spec, state["area"], state["period"], state["filters"])
-    spc_rows, revised_sentence = mark_revisions(
-        trend,
-        spc_chart.spc_table(result, events=measure_events, period_label=labeller),
-        revised_points(view, focus, hide_small),
-        focus_name,
-        spec.unit,
-    )
-    tables = [
-        data_table(
-            suppress_small(spc_rows, spec.unit, threshold, hide_small),
-            f"{spec.title}, {focus_name}: values, mean, process limits and signals",
-        )
-    ]
     if dim:
-        compare = grammar.breakdown_figure(breakdown, spec.unit, dim)
+        compare = grammar.breakdown_figure(breakdown.dropna(subset=["value"]), spec.unit, dim)
         tables.append(
             data_table(
-                suppress_small(
-                    breakdown[["category", "value"]].rename(
+                shown_values(
+                    breakdown[["category", "value", "suppressed"]].rename(
                         columns={"category": dim.replace("_", " ").capitalize(), "value": "Value"}
                     ),
-                    spec.unit,
-                    threshold,
-                    hide_small,
+                    figure.audience,
                 ),
-                f"{spec.title}, {focus_name}, period ending "
-                f"{breakdown.attrs['period_end']:%d %b %Y}: by {dim.replace('_', ' ')}",
+                f"{spec.title}, {figure.area_name}, "
+                f"{period_label_for(breakdown.attrs['period_end'], figure)}: by "
+                f"{dim.replace('_', ' ')}",
             )
         )
     else:
-        compare, ranked = _comparison(view)
-        if not ranked.empty:
-            tables.append(
-                data_table(
-                    suppress_small(
-                        ranked[["area_name", "rank", "value", "denominator"]].rename(
-                            columns={
-                                "area_name": "Area",
-                                "rank": "Rank (1 = highest)",
-                                "value": "Value",
-                                "denominator": "n",
-                            }
-                        ),
-                        spec.unit,
-                        threshold,
-                        hide_small,
-                    ),
-                    f"{spec.title}: every area at the latest period",
-                )
-            )
-    prov = data.provenance(spec.dataset_id)
-    summary = summary_text(view, focus, result, state["view"]) + revised_sentence
+        compare = _comparison(view, figure)
+        if not figure.ranking.empty:
+            tables.append(data_table(ranking_table(figure), ranking_caption(figure)))
     map_figure, map_style = {}, HIDDEN
-    if view.level == "force" and not dim:
+    if view.level == "force" and not dim and not figure.ranking.empty:
         shapes = data.map_outlines()
-        ranked_forces = board.ranking(view.totals, "police_force_area")
-        if shapes and not ranked_forces.empty:
-            map_figure = grammar.map_figure(shapes, ranked_forces, set(plan().forces), spec.unit)
+        if shapes:
+            map_figure = grammar.map_figure(
+                shapes, _ranked_for_chart(figure), set(plan().forces), _ranked_unit(figure)
+            )
             map_style = {}
     return (
-        spc_chart.spc_badges(result),
-        summary,
-        _breadcrumb(spec, view, state, focus_name),
+        [spc_chart.spc_badges(figure.spc), status_badge(figure)],
+        figure.summary,
+        _breadcrumb(spec, view, state, figure.area_name),
         trend,
         compare,
         tables,
-        provenance_text(prov, data.timezone()),
+        provenance_text(data.provenance(spec.dataset_id), data.timezone()),
         map_figure,
         map_style,
         {"height": f"{compare.layout.height or 360}px"},
     )
 
 
-def comparison_text(view: board.MeasureView, headline: board.Headline) -> str:
-    """Against E&W where published, else against the median force for force-level measures."""
-    national = view.headlines.get(plan().national)
-    if headline.area_code == plan().national:
-        return ""
-    if national is None and view.level == "force":
-        return board.compare_with_peers(headline, view.totals, view.spec)
-    return board.compare_with_national(headline, national, view.spec)
+def status_badge(figure: PresentedFigure):
+    """'Stale, 12 months old' or 'Provisional' in words beside the SPC badges ('' when current)."""
+    if figure.status.kind == "current":
+        return None
+    return html.Span(
+        [html.Strong(figure.status.words), f": {figure.status.reason}."],
+        className=f"figure-status figure-status-{figure.status.kind} small",
+    )
 
 
-def label_periods(fig, rows: pd.DataFrame, labeller) -> None:
+def period_label_for(end, figure: PresentedFigure) -> str:
+    return build.labeller(_series_kind(figure))(pd.Timestamp(end))
+
+
+def shown_values(frame: pd.DataFrame, audience) -> pd.DataFrame:
+    """A table's withheld figures read '<10 (suppressed)'; the flag column is dropped."""
+    out = frame.copy()
+    flags = out.pop("suppressed").astype(bool)
+    for column in out.columns:
+        if column in {"Value", "Per 100,000 population", "n"}:
+            out[column] = [
+                f"<{audience.threshold} (suppressed)" if hidden else value
+                for value, hidden in zip(out[column], flags, strict=True)
+            ]
+    return out
+
+
+def ranking_table(figure: PresentedFigure) -> pd.DataFrame:
+    """Every area at the latest period: rank, figure, base; counts also per 100,000 population."""
+    ranked = figure.ranking
+    columns = {"area_name": "Area", "rank": "Rank (1 = highest)", "value": "Value"}
+    if figure.ranking_basis == "per_100k":
+        columns["per_100k"] = "Per 100,000 population"
+    else:
+        columns["denominator"] = "n"
+    table = ranked[[*columns, "suppressed"]].rename(columns=columns)
+    table["Rank (1 = highest)"] = (
+        table["Rank (1 = highest)"].astype(object).where(table["Rank (1 = highest)"].notna(), "–")
+    )
+    return shown_values(table, figure.audience)
+
+
+def ranking_caption(figure: PresentedFigure) -> str:
+    basis = (
+        ", ranked per 100,000 population (counts beside)"
+        if figure.ranking_basis == "per_100k"
+        else ""
+    )
+    return f"{figure.title}: every area at the latest period{basis}"
+
+
+def _ranked_for_chart(figure: PresentedFigure) -> pd.DataFrame:
+    """The areas the chart may draw (withheld ones left out), valued by the ranking's basis."""
+    ranked = figure.ranking[figure.ranking["suppressed"] == False]  # noqa: E712
+    ranked = ranked.assign(value=ranked[figure.ranking_basis or "value"])
+    return ranked.dropna(subset=["value"])
+
+
+def _ranked_unit(figure: PresentedFigure) -> str:
+    return "per_100k" if figure.ranking_basis == "per_100k" else figure.unit
+
+
+def label_periods(fig, points: pd.DataFrame, labeller) -> None:
     """Ticks at the plotted period ends, labelled '2025 Q4' or 'Jan 2025', at most about 12."""
-    ends = sorted(pd.to_datetime(rows["period_end"]).unique())
+    ends = sorted(pd.to_datetime(points["period_end"]).unique())
     if not ends:
         return
     step = max(1, len(ends) // 12 + (1 if len(ends) % 12 else 0))
@@ -334,43 +294,18 @@ def label_periods(fig, rows: pd.DataFrame, labeller) -> None:
     fig.update_xaxes(tickvals=shown, ticktext=[labeller(pd.Timestamp(t)) for t in shown])
 
 
-def _comparison(view: board.MeasureView):
+def _comparison(view: board.MeasureView, figure: PresentedFigure):
     """Ranked areas of the local level (forces or courts); otherwise local lines against E&W."""
-    area_type = {"force": "police_force_area", "court": "crown_court"}.get(view.level)
-    if area_type:
-        ranked = board.ranking(view.totals, area_type)
-        if not ranked.empty:
-            p = plan()
-            highlight = set(p.forces) | {
-                c
-                for c, n in zip(ranked["area_code"], ranked["area_name"], strict=True)
-                if n in p.courts
-            }
-            return grammar.ranking_figure(
-                ranked, highlight, set(p.comparators), view.spec.unit
-            ), ranked
-    return grammar.compare_lines(view, view.focus_codes), pd.DataFrame()
-
-
-def summary_text(view: board.MeasureView, focus: str, result, board_period: str = "monthly") -> str:
-    """The focus area's latest figure for the board period (for the Panel, a monthly measure's
-    latest complete quarter), its comparison, then the SPC reading of the plotted series."""
-    shown, quarterly = board_period_view(view, focus, board_period)
-    headline = shown.headlines.get(focus)
-    parts = []
-    if headline:
-        parts.append(
-            f"{headline.area_name}: {format_value(headline.value, view.spec.unit)} in "
-            f"{_headline_period(headline, quarterly)}."
-        )
-        if focus != plan().national:
-            parts.append(comparison_text(shown, headline))
-    if board_period == "quarterly" and not quarterly:
-        parts.append(
-            "No complete quarter can be formed for this measure: this is its latest period."
-        )
-    parts.append(("Monthly SPC reading: " if quarterly else "") + result.reading())
-    return " ".join(parts)
+    if not figure.ranking.empty:
+        p = plan()
+        ranked = _ranked_for_chart(figure)
+        highlight = set(p.forces) | {
+            c
+            for c, n in zip(ranked["area_code"], ranked["area_name"], strict=True)
+            if n in p.courts
+        }
+        return grammar.ranking_figure(ranked, highlight, set(p.comparators), _ranked_unit(figure))
+    return grammar.compare_lines(figure.compare_series, view.focus_codes, figure.unit)
 
 
 def board_period_view(
@@ -382,15 +317,6 @@ def board_period_view(
     if board_period == "quarterly" and shown is not None and focus in shown.headlines:
         return shown, True
     return view, False
-
-
-def _headline_period(headline: board.Headline, quarterly: bool) -> str:
-    """'Jun 2025', or for a quarter formed from months 'Apr–Jun 2025, the latest complete quarter'."""
-    if quarterly:
-        return f"{quarter_months(headline.period_end)}, the latest complete quarter"
-    return period_label(
-        headline.period_type, headline.period_end.replace(day=1), headline.period_end
-    )
 
 
 def _breadcrumb(spec, view, state, focus_name):
@@ -419,20 +345,6 @@ def _breadcrumb(spec, view, state, focus_name):
                 )
             )
     return html.Ol(items, className="breadcrumb")
-
-
-def suppress_small(frame: pd.DataFrame, unit: str, threshold: int, hide: bool) -> pd.DataFrame:
-    """Replace small counts with a label for roles that may not see them."""
-    if not hide or unit not in board.SUMMABLE_UNITS:
-        return frame
-    out = frame.copy()
-    for column in out.columns:
-        if pd.api.types.is_numeric_dtype(out[column]) and column.lower() in {"value", "n"}:
-            out[column] = [
-                f"<{threshold} (suppressed)" if board.suppressed(v, unit, threshold) else v
-                for v in out[column]
-            ]
-    return out
 
 
 def navigate(trend_click, compare_click, map_click, state):
@@ -495,39 +407,25 @@ def update_measure_table(page_state):
 
 
 def measure_table(user, specs: list, caption: str, board_period: str = "monthly"):
-    """The "Every measure" table for measures the caller has checked the user may see. For the
-    Police and Crime Panel (`board_period` quarterly) a monthly measure's latest figure and change
-    are its latest complete quarter's; the SPC reading stays on the measure's own series."""
+    """The "Every measure" table for measures the caller has checked the user may see, from each
+    measure's presented figure. For the Police and Crime Panel (`board_period` quarterly) a
+    monthly measure's latest figure and change are its latest complete quarter's; the SPC
+    reading stays on the measure's own series."""
     all_events = timeline_events()
-    p = plan()
     rows, links = [], {}
     for spec in specs:
-        require_measure(spec.id)
-        view = view_for(spec)
-        code = default_focus(view)
-        shown, quarterly = board_period_view(view, code, board_period)
-        headline = shown.headlines.get(code) if code else None
-        if headline is None:
-            rows.append([spec.title, "–", "–", "no figures loaded", "", "", ""])
+        figure = presenting.presented_figure(spec.id, None, board_period, all_events=all_events)
+        if not figure.has_figures:
+            rows.append([spec.title, "–", "–", "no figures loaded", "", "", "", ""])
             continue
-        result, _rows = run_spc(view, code, events.events_for(spec.id, all_events))
-        texts = grammar.tile_texts(
-            shown,
-            headline,
-            shown.headlines.get(p.national),
-            comparison_text(shown, headline),
-            result.variation_label,
-        )
-        if not sees_small_numbers(user) and board.suppressed(
-            headline.value, spec.unit, data.suppression_threshold()
-        ):
-            texts["value"] = f"<{data.suppression_threshold()} (suppressed)"
+        texts = tile_texts(figure)
         rows.append(
             [
                 spec.title,
-                headline.area_name,
-                _headline_period(headline, quarterly),
+                figure.area_name,
+                figure.quarter_note or figure.period.label,
                 texts["value"],
+                texts["status"] or "Current",
                 texts["change"],
                 texts["comparison"],
                 texts["spc"],
@@ -541,8 +439,9 @@ def measure_table(user, specs: list, caption: str, board_period: str = "monthly"
             "Area",
             "Period",
             "Latest",
+            "Status",
             "Change on a year ago",
-            "Against England & Wales",
+            "Against like figures",
             "SPC reading",
         ],
     )
@@ -574,42 +473,24 @@ def update_overview(_state):
 
 
 def headline_tiles(spec, all_events, user, href_base: str = "") -> list[tuple]:
-    """(tile, is_signal) per local area of a headline measure, with its SPC reading."""
+    """(tile, is_exception) per local area of a headline measure, from its presented figure: a
+    stale figure is never an exception."""
     view = view_for(spec)
     prov = data.provenance(spec.dataset_id)
-    p = plan()
-    measure_events = events.events_for(spec.id, all_events)
-    national = view.headlines.get(p.national)
-    codes = [c for c in view.focus_codes if c != p.national] or [p.national]
-    if p.lcjp_code in codes:
-        codes = [p.lcjp_code]
-    elif view.level in {"court", "region"} and p.national in view.headlines:
-        codes.append(p.national)  # courts and regions are read against the national figure
     tiles = []
-    for code in codes:
-        headline = view.headlines.get(code)
-        if headline is None:
+    for code in presenting.headline_codes(view):
+        figure = presenting.presented_figure(spec.id, code, all_events=all_events)
+        if not figure.has_figures:
             continue
-        result, _rows = run_spc(view, code, measure_events)
-        comparison = comparison_text(view, headline)
-        texts = grammar.tile_texts(view, headline, national, comparison, result.variation_label)
-        hide_small = not sees_small_numbers(user)
-        hide = hide_small and board.suppressed(
-            headline.value, spec.unit, data.suppression_threshold()
-        )
-        revised = revised_points(view, code, hide_small)
-        latest = revised[revised["period_end"] == pd.Timestamp(headline.period_end)]
-        signal = result.variation not in (None, "common_cause")
         tile = grammar.measure_tile(
             f"{spec.id}-{code}".lower(),
-            texts,
+            tile_texts(figure),
             href=f"{href_base}#section-{spec.id}",
             is_demo=prov.is_demo,
-            badges=spc_chart.spc_badges(result),
-            suppressed=hide,
-            revision="" if hide or latest.empty else latest["revision_note"].iloc[0],
+            badges=spc_chart.spc_badges(figure.spc),
+            suppressed=figure.suppressed,
         )
-        tiles.append((tile, signal))
+        tiles.append((tile, figure.is_exception))
     return tiles
 
 

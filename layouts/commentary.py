@@ -34,7 +34,7 @@ def published_block(view, period_text: str, timezone: str, earlier=None, earlier
                 html.P(view.published_text, className="commentary-text mb-1"),
                 html.P(
                     f"Published by {view.published_by} on {local_time(view.published_at, timezone)}"
-                    f" · period {period_text}",
+                    f" · for {period_text}",
                     className="small text-body-secondary mb-0",
                 ),
             ]

@@ -14,7 +14,7 @@ from plotly.io import templates
 
 from layouts.components import GRAPH_CONFIG, demo_badge
 from layouts.figures import DASHES, HIGHLIGHT, MARKERS, PALETTE, base_layout, ranked_bars
-from presented.words import change_phrase, format_value, period_label
+from presented.words import axis_title, format_value
 
 POLARITY_TEXT = {
     "up_good": "Higher is better",
@@ -151,30 +151,6 @@ def measure_section(
     )
 
 
-def tile_texts(view, headline, national, comparison: str, spc_label: str) -> dict:
-    """The words on one measure tile; also used by board packs so screen and paper agree."""
-    spec = view.spec
-    change = "no figure a year earlier"
-    if headline.year_ago is not None:
-        change = (
-            change_phrase(headline.value, headline.year_ago, spec.polarity, spec.unit)
-            + " on a year ago"
-        )
-    n = f" (n = {headline.denominator:,.0f})" if headline.denominator else ""
-    return {
-        "label": f"{spec.title}: {headline.area_name}",
-        "value": format_value(headline.value, spec.unit),
-        "change": change,
-        "period": f"{period_label(headline.period_type, _start(headline), headline.period_end)}{n}",
-        "comparison": comparison,
-        "spc": spc_label,
-    }
-
-
-def _start(headline):
-    return headline.period_end.replace(day=1)
-
-
 def measure_tile(
     tile_id: str,
     texts: dict,
@@ -182,11 +158,13 @@ def measure_tile(
     is_demo: bool,
     badges=None,
     suppressed: bool = False,
-    revision: str = "",
+    revision: str | None = None,
 ):
     """A headline tile that links to its measure's section (keyboard reachable); a revised
     figure says so in words under it, with the value first published."""
     value = "Suppressed (fewer than the disclosure threshold)" if suppressed else texts["value"]
+    status = texts.get("status", "")
+    revision = texts.get("revision", "") if revision is None else revision
     return dbc.Col(
         dbc.Card(
             dbc.CardBody(
@@ -203,6 +181,13 @@ def measure_tile(
                         id=f"tile-{tile_id}-revision",
                     )
                     if revision
+                    else None,
+                    html.P(
+                        [html.Strong(status), f": {texts.get('status_reason', '')}."],
+                        className="small figure-status mb-1",
+                        id=f"tile-{tile_id}-status",
+                    )
+                    if status
                     else None,
                     html.P(texts["change"], className="mb-1", id=f"tile-{tile_id}-change"),
                     html.P(texts["period"], className="small mb-1"),
@@ -221,11 +206,12 @@ def measure_tile(
     )
 
 
-def compare_lines(view, codes: list[str]) -> go.Figure:
-    """The local areas, the LCJP and E&W over time, each with its own dash and marker."""
+def compare_lines(series: pd.DataFrame, codes: list[str], unit: str) -> go.Figure:
+    """The local areas, the LCJP and E&W over time, each with its own dash and marker (withheld
+    figures are gaps)."""
     fig = go.Figure()
     for position, code in enumerate(codes):
-        rows = view.totals[view.totals["area_code"] == code].sort_values("period_end")
+        rows = series[series["area_code"] == code].sort_values("period_end")
         if rows.empty:
             continue
         fig.add_trace(
@@ -242,7 +228,7 @@ def compare_lines(view, codes: list[str]) -> go.Figure:
                 customdata=[code] * len(rows),
             )
         )
-    return base_layout(fig, y_title=view.spec.unit)
+    return base_layout(fig, y_title=axis_title(unit))
 
 
 def ranking_figure(
@@ -262,7 +248,7 @@ def ranking_figure(
         label="label",
         value="value",
         highlight="lcjp",
-        x_title=unit,
+        x_title=axis_title(unit),
         reference=median,
         reference_label=f"Median: {format_value(median, unit)}" if median is not None else "",
         customdata="area_code",
@@ -403,7 +389,7 @@ def breakdown_figure(breakdown: pd.DataFrame, unit: str, dim: str) -> go.Figure:
         label="category",
         value="value",
         highlight="highlight",
-        x_title=f"{unit} by {dim.replace('_', ' ')}",
+        x_title=f"{axis_title(unit)} by {dim.replace('_', ' ')}",
     )
     fig.update_layout(height=max(360, 22 * len(data) + 60))
     return fig

@@ -43,6 +43,7 @@ MEETING_GOTO = "meeting-goto"
 MEETING_MESSAGE = "meeting-message"
 MEETING_CHART = "meeting-chart"
 MEETING_REVISION = "meeting-revision"
+MEETING_STATUS = "meeting-status"
 MEETING_VALUE = "meeting-value"
 MEETING_READING = "meeting-reading"
 MEETING_SUMMARY = "meeting-summary"
@@ -258,6 +259,13 @@ def _value_panel(brief):
             html.P(texts.get("label", ""), className="meeting-label mb-1"),
             html.P(texts.get("value", ""), id=MEETING_VALUE, className="meeting-value mb-1"),
             html.P(texts.get("period", ""), className="mb-1"),
+            html.P(
+                [html.Strong(texts["status"]), f": {texts.get('status_reason', '')}."],
+                className="figure-status mb-1",
+                id=MEETING_STATUS,
+            )
+            if texts.get("status")
+            else None,
             html.P(texts["revision"], className="revision-note mb-1", id=MEETING_REVISION)
             if texts.get("revision")
             else None,
@@ -280,14 +288,16 @@ def _value_panel(brief):
     )
 
 
-def commentary_block(commentary, period_end: date | None, timezone: str):
+def commentary_block(commentary, period_end: date | None, timezone: str, period_label: str = ""):
     """The commentary as the measure's own panel shows it (layouts/commentary.py): this period's
     published text, or a plain statement that there is none and the newest earlier one."""
     if commentary is not None and commentary.period_end == period_end:
         view, earlier = commentary, None
     else:
         view, earlier = None, commentary
-    period_text = f"the period ending {period_end:%d %b %Y}" if period_end else "this period"
+    period_text = period_label or (
+        f"the period ending {period_end:%d %b %Y}" if period_end else "this period"
+    )
     earlier_text = f"the period ending {earlier.period_end:%d %b %Y}" if earlier else ""
     return html.Div(
         [
@@ -360,7 +370,17 @@ def actions_block(actions: list, today: date):
 def measure_screen(agenda: Agenda, screen: int, brief, *, today: date, timezone: str):
     """Screens 2…N: the one-line summary, the SPC chart, the reading, commentary and actions."""
     spec = brief.spec
-    if brief.has_figures:
+    if brief.has_figures and brief.figure is None:
+        chart = [
+            html.P(brief.summary, id=MEETING_SUMMARY, className="chart-summary meeting-summary"),
+            dbc.Row(
+                [
+                    dbc.Col(html.P(brief.presented.chart_withheld), lg=8),
+                    dbc.Col(_value_panel(brief), lg=4),
+                ]
+            ),
+        ]
+    elif brief.has_figures:
         figure = brief.figure
         # Projector lettering; the legend sits at the chart's foot, clear of the period labels.
         figure.update_layout(
@@ -435,7 +455,15 @@ def measure_screen(agenda: Agenda, screen: int, brief, *, today: date, timezone:
         source,
         dbc.Row(
             [
-                dbc.Col(commentary_block(brief.commentary, brief.period_end, timezone), lg=6),
+                dbc.Col(
+                    commentary_block(
+                        brief.commentary,
+                        brief.period_end,
+                        timezone,
+                        brief.presented.period.label if brief.has_figures else "",
+                    ),
+                    lg=6,
+                ),
                 dbc.Col(actions_block(brief.actions, today), lg=6),
             ]
         ),

@@ -168,6 +168,9 @@ def present(
         view, safe, plan, focus, latest, inputs.populations, inputs.population_period, quarter
     )
     figure.missing_sentence = _missing_sentence(result, kind)
+    figure.compare_series = safe[safe["area_code"].isin(view.focus_codes)][
+        ["area_code", "area_name", "period_end", "value", "suppressed"]
+    ].sort_values(["area_code", "period_end"])
 
     # Revisions, only where this audience may see both figures.
     revised = _revised(inputs, focus, withheld, audience, kind)
@@ -264,6 +267,7 @@ def _points(result: SpcResult, rows: pd.DataFrame, withheld: set) -> pd.DataFram
     )
     out["revised_from"] = np.nan
     out["revision_note"] = ""
+    out["previously_published"] = ""
     return out.reset_index(drop=True)
 
 
@@ -711,7 +715,8 @@ def chart_table(
     table = pd.DataFrame(rows, columns=columns)
     if points["revised_from"].notna().any():
         table["Previously published"] = [
-            "" if pd.isna(v) else format_value(v, unit) for v in points["revised_from"]
+            "–" if pd.isna(v) else (text or format_value(v, unit))
+            for v, text in zip(points["revised_from"], points["previously_published"], strict=True)
         ]
     return table
 
@@ -792,3 +797,32 @@ def _number(value) -> float | None:
 
 def _num(value):
     return None if value is None or pd.isna(value) else float(value)
+
+
+def breakdown(
+    spec: MeasureSpec, raw: pd.DataFrame, period: str | None, filters: dict, audience: Audience
+) -> tuple[str | None, pd.DataFrame]:
+    """The next drill level for one area: its figures by the next dimension for one period (the
+    latest by default), small counts withheld with complementary suppression (the categories add
+    up to the area's shown total). `raw` is the area's observations with breakdowns expanded."""
+    remaining = [d for d in spec.drill if d not in filters]
+    if not remaining or raw.empty or remaining[0] not in raw.columns:
+        return None, pd.DataFrame()
+    dim = remaining[0]
+    for key, value in filters.items():
+        if key not in raw.columns:
+            return None, pd.DataFrame()
+        raw = raw[raw[key].astype(str) == value]
+    if raw.empty:
+        return None, pd.DataFrame()
+    end = pd.Timestamp(period).date() if period else raw["period_end"].max()
+    raw = raw[raw["period_end"] == end]
+    grouped = raw.groupby(dim, as_index=False).agg(
+        value=("value", "sum"), numerator=("numerator", "sum"), denominator=("denominator", "sum")
+    )
+    if spec.unit not in SUMMABLE_UNITS:
+        grouped["value"] = board._rate(grouped["numerator"], grouped["denominator"], spec.unit)
+    grouped = grouped.rename(columns={dim: "category"}).sort_values("value", ascending=False)
+    grouped = suppression.safe_breakdown(grouped, spec.unit, audience)
+    grouped.attrs["period_end"] = end
+    return dim, grouped.reset_index(drop=True)

@@ -131,6 +131,7 @@ class PresentedFigure:
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
     ranking: pd.DataFrame = field(default_factory=pd.DataFrame)
     ranking_basis: str = ""  # "value" or "per_100k": what the comparison chart ranks
+    compare_series: pd.DataFrame = field(default_factory=pd.DataFrame)  # local areas over time
     source: Source | None = None
     chart_withheld: str = ""  # why no chart may be drawn for this audience, or ''
 

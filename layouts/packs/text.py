@@ -32,18 +32,18 @@ def day_text(day: date | str | None) -> str:
     return f"{day:%d %b %Y}"
 
 
-def reporting_period(cadence: str, day: date) -> str:
-    """The latest complete month or quarter before `day`: what a monthly or quarterly pack reports."""
-    if cadence == "quarterly":
-        quarter = (day.month - 1) // 3  # complete quarters so far this year
-        year = day.year if quarter else day.year - 1
-        quarter = quarter or 4
-        first = date(year, 3 * quarter - 2, 1)
-        last = date(year, 3 * quarter, 1)
-        return f"{year} Q{quarter} ({first:%B} to {last:%B %Y})"
-    month = day.month - 1 or 12
-    year = day.year if day.month > 1 else day.year - 1
-    return f"{date(year, month, 1):%B %Y}"
+def reporting_period(measures: list[dict]) -> str:
+    """The period the pack's figures describe (never the month it was printed in): the newest
+    period among its figures, and how many measures describe an earlier one."""
+    dated = [m for m in measures if m.get("has_figures") and m.get("period_end")]
+    if not dated:
+        return "no figures loaded"
+    newest = max(dated, key=lambda m: m["period_end"])
+    older = [m for m in dated if m["period_end"] < newest["period_end"]]
+    label = newest.get("period_label") or newest["period_end"]
+    if not older:
+        return label
+    return f"figures up to {label} ({len(older)} of {len(dated)} measures describe earlier periods)"
 
 
 def action_line(action: dict) -> str:
@@ -161,9 +161,17 @@ def measure_context(measure: dict) -> str:
 
 
 def headline_lines(measure: dict) -> list[str]:
-    """The tile's words under the headline value: a revision, change, comparison, SPC reading."""
+    """The tile's words under the headline value: its status when not current, a revision, the
+    change, the comparison and the SPC reading."""
     tile = measure["tile"]
-    words = (tile.get("revision"), tile.get("change"), tile.get("comparison"), tile.get("spc"))
+    status = f"{tile['status']}: {tile.get('status_reason', '')}." if tile.get("status") else ""
+    words = (
+        status,
+        tile.get("revision"),
+        tile.get("change"),
+        tile.get("comparison"),
+        tile.get("spc"),
+    )
     return [t for t in words if t]
 
 

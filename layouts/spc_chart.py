@@ -179,22 +179,26 @@ MAX_LABEL_ROWS = 4
 
 def _add_value_lines(fig: go.Figure, points: pd.DataFrame) -> None:
     """The line joining the values: broken at every missing period (never drawn across one), and
-    dotted into a provisional point, so neither a gap nor a partial figure looks like data."""
-    solid_x, solid_y, dotted_x, dotted_y = [], [], [], []
+    dotted into a provisional point, so neither a gap nor a partial figure looks like data.
+
+    The solid "Value" line holds every tested value once, in order, with None where it breaks."""
     index, values = list(points.index), list(points["value"])
     provisional, gap_before = list(points["provisional"]), list(points["gap_before"])
-    for i in range(1, len(index)):
-        if gap_before[i]:
-            continue
-        xs, ys = (
-            (dotted_x, dotted_y) if provisional[i] or provisional[i - 1] else (solid_x, solid_y)
-        )
-        if xs and xs[-1] == index[i - 1]:
-            xs.append(index[i])
-            ys.append(values[i])
-        else:
-            xs += [None, index[i - 1], index[i]] if xs else [index[i - 1], index[i]]
-            ys += [None, values[i - 1], values[i]] if ys else [values[i - 1], values[i]]
+    solid_x, solid_y, dotted_x, dotted_y = [], [], [], []
+    for i in range(len(index)):
+        joined = i > 0 and not gap_before[i]
+        if not provisional[i]:
+            if solid_x and not (joined and not provisional[i - 1]):
+                solid_x.append(None)
+                solid_y.append(None)
+            solid_x.append(index[i])
+            solid_y.append(values[i])
+        if joined and (provisional[i] or provisional[i - 1]):
+            if dotted_x:
+                dotted_x.append(None)
+                dotted_y.append(None)
+            dotted_x += [index[i - 1], index[i]]
+            dotted_y += [values[i - 1], values[i]]
     for xs, ys, dash, name in (
         (solid_x, solid_y, "solid", "Value"),
         (dotted_x, dotted_y, "dot", "Value (provisional)"),

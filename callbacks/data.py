@@ -158,7 +158,8 @@ def permitted_key(measure_id: str) -> str:
 def populations() -> tuple[dict[str, float], str]:
     """Resident population by force area code and the period it describes ('mid-2022'), for
     comparing counts across forces per 100,000 population; ({}, '') when none is loaded."""
-    return cached(("populations",), queries.populations)
+    found = cached(("populations",), queries.populations)
+    return found.figures, found.label
 
 
 def provenance(dataset_id: str) -> queries.Provenance:

@@ -14,6 +14,7 @@ from plotly.io import templates
 
 from layouts.components import GRAPH_CONFIG, demo_badge
 from layouts.figures import DASHES, HIGHLIGHT, MARKERS, PALETTE, base_layout, ranked_bars
+from loaders.areas import POLICE_FORCE_AREAS
 from presented.words import axis_title, format_value
 
 POLARITY_TEXT = {
@@ -26,6 +27,28 @@ COMMENTARY = "commentary"
 
 
 MAP_TEMPLATE = templates["plotly_white"].to_plotly_json()
+# The map's colour scale (colour-blind safe); the caption is worked out from it, so the words
+# always match the colour bar.
+MAP_COLORSCALE = "Cividis"
+# A force with no figure: a light grey fill with diagonal hatching, so it reads as "no data"
+# without colour, and never as a low value.
+NO_DATA_FILL = "#e0e0e0"
+NO_DATA_PATTERN = {"shape": "/", "fgcolor": "#6e6e6e", "bgcolor": NO_DATA_FILL, "size": 6}
+NO_DATA_TEXT = "Grey, hatched: no figure for this force."
+# Plain colour names for the ends of a scale (the nearest one names a sampled colour).
+_COLOUR_NAMES = {
+    "navy": (0, 34, 96),
+    "blue": (40, 90, 220),
+    "purple": (90, 30, 140),
+    "green": (40, 140, 60),
+    "teal": (30, 130, 130),
+    "yellow": (250, 230, 60),
+    "orange": (240, 150, 30),
+    "red": (200, 30, 30),
+    "white": (250, 250, 250),
+    "black": (10, 10, 10),
+    "grey": (128, 128, 128),
+}
 
 
 def section_id(kind: str, measure_id: str) -> dict:
@@ -106,9 +129,9 @@ def measure_section(
                     [
                         html.H3("Map of force areas", className="h6"),
                         html.P(
-                            "Darker is higher; the partnership's forces are outlined in black. "
-                            "The ranked chart and the table give the same figures.",
+                            map_caption(),
                             className="small text-body-secondary",
+                            id=section_id("map-caption", spec.id),
                         ),
                         dcc.Graph(
                             id=section_id("map", spec.id),
@@ -257,19 +280,81 @@ def ranking_figure(
     return fig
 
 
-def map_figure(outlines: dict, ranked: pd.DataFrame, highlight: set[str], unit: str) -> dict:
+def _rgb(colour: str) -> tuple[int, int, int]:
+    """'rgb(0, 34, 78)' or '#00224e' as a tuple."""
+    if colour.startswith("#"):
+        return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return tuple(int(float(part)) for part in colour[colour.index("(") + 1 : -1].split(",")[:3])
+
+
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    """WCAG relative luminance."""
+
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(v) for v in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _colour_name(rgb: tuple[int, int, int]) -> str:
+    return min(
+        _COLOUR_NAMES,
+        key=lambda name: sum((a - b) ** 2 for a, b in zip(_COLOUR_NAMES[name], rgb, strict=True)),
+    )
+
+
+def map_caption(colorscale: str = MAP_COLORSCALE) -> str:
+    """What the map's shades mean, read off the scale itself: which end is lighter, and its colour."""
+    low, high = (_rgb(c) for c in sample_colorscale(colorscale, [0.0, 1.0]))
+    lighter_is_high = _luminance(high) > _luminance(low)
+    shade = ("Lighter", "darker") if lighter_is_high else ("Darker", "lighter")
+    return (
+        f"{shade[0]} ({_colour_name(high)}) is higher, {shade[1]} ({_colour_name(low)}) is lower; "
+        f"the colour bar gives the numbers. {NO_DATA_TEXT} The partnership's forces are outlined "
+        "in black. The ranked chart and the table give the same figures."
+    )
+
+
+def map_figure(
+    outlines: dict,
+    ranked: pd.DataFrame,
+    highlight: set[str],
+    unit: str,
+    names: dict[str, str] | None = None,
+) -> dict:
     """Force areas shaded by value (cividis: colour-blind safe), the LCJP outlined in black.
 
+    A force with no figure is drawn grey and hatched, with "No data" on hover, never shaded as
+    if it had a value. `names` (code -> name) names those forces; by default the ONS names.
     Drawn as filled polygons on plain axes, so no map tiles or topojson are fetched from the
     internet (police networks often block them). Click an area to open it. Returned as a plain
     figure dict: validating some 20,000 boundary points through plotly's classes took a second.
     """
     values = dict(zip(ranked["area_code"], ranked["value"], strict=True))
-    names = dict(zip(ranked["area_code"], ranked["area_name"], strict=True))
+    names = {**POLICE_FORCE_AREAS, **(names or {})}
+    names.update(zip(ranked["area_code"], ranked["area_name"], strict=True))
     low, high = (min(values.values()), max(values.values())) if values else (0.0, 1.0)
     traces = []
     for code, (xs, ys) in outlines.items():
+        width = 2.5 if code in highlight else 0.4
         if code not in values:
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": xs,
+                    "y": ys,
+                    "fill": "toself",
+                    "mode": "lines",
+                    "fillcolor": NO_DATA_FILL,
+                    "fillpattern": NO_DATA_PATTERN,
+                    "line": {"color": "#000000", "width": width},
+                    "name": f"{names.get(code, code)}: no data",
+                    "hovertemplate": f"{names.get(code, code)}: No data<extra></extra>",
+                    "showlegend": False,
+                }
+            )
             continue
         share = 0.5 if high == low else (values[code] - low) / (high - low)
         traces.append(
@@ -279,8 +364,8 @@ def map_figure(outlines: dict, ranked: pd.DataFrame, highlight: set[str], unit: 
                 "y": ys,
                 "fill": "toself",
                 "mode": "lines",
-                "fillcolor": sample_colorscale("Cividis", [share])[0],
-                "line": {"color": "#000000", "width": 2.5 if code in highlight else 0.4},
+                "fillcolor": sample_colorscale(MAP_COLORSCALE, [share])[0],
+                "line": {"color": "#000000", "width": width},
                 "name": names[code],
                 "customdata": [code] * len(xs),
                 "hovertemplate": f"{names[code]}: {values[code]:,.1f}<extra></extra>",
@@ -295,7 +380,7 @@ def map_figure(outlines: dict, ranked: pd.DataFrame, highlight: set[str], unit: 
             "y": [None],
             "mode": "markers",
             "marker": {
-                "colorscale": "Cividis",
+                "colorscale": MAP_COLORSCALE,
                 "cmin": low,
                 "cmax": high,
                 "color": [low],

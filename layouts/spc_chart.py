@@ -30,6 +30,8 @@ SYMBOLS = {
     "concern": "triangle-down",
     "neutral": "diamond",
 }
+PROVISIONAL_SYMBOL = "square-open"  # its own shape, so it never reads as a tested point
+PROVISIONAL_LABEL = "Provisional (still being recorded)"
 VALUE_LINE = "#757575"  # darker than MDC's #a6a6a6 so the line keeps 3:1 contrast on white
 MARKER_OUTLINE = "#404040"
 MEAN_LINE = "#000000"
@@ -82,19 +84,10 @@ def create_figure(
     fmt = fmt or (lambda value: format_number(value, result.unit))
     labels = [period_label(p) for p in points.index]
 
-    fig.add_trace(
-        go.Scatter(
-            x=points.index,
-            y=points["value"],
-            mode="lines",
-            name="Value",
-            line={"color": VALUE_LINE, "width": 2},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
+    _add_value_lines(fig, points)
+    tested = ~points["provisional"]
     for kind in ("common", "improvement", "concern", "neutral"):
-        chosen = points["point_type"] == kind
+        chosen = (points["point_type"] == kind) & tested
         if not chosen.any():
             continue
         part = points[chosen]
@@ -126,7 +119,8 @@ def create_figure(
                 hovertemplate="%{customdata[0]}: %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
             )
         )
-    if points["excluded"].any():
+    _add_provisional(fig, points, labels, fmt)
+    if (points["excluded"] & tested).any():
         fig.add_trace(
             go.Scatter(
                 x=[None],
@@ -181,6 +175,78 @@ def create_figure(
 
 LABEL_ROW_PX = 18
 MAX_LABEL_ROWS = 4
+
+
+def _add_value_lines(fig: go.Figure, points: pd.DataFrame) -> None:
+    """The line joining the values: broken at every missing period (never drawn across one), and
+    dotted into a provisional point, so neither a gap nor a partial figure looks like data.
+
+    The solid "Value" line holds every tested value once, in order, with None where it breaks."""
+    index, values = list(points.index), list(points["value"])
+    provisional, gap_before = list(points["provisional"]), list(points["gap_before"])
+    solid_x, solid_y, dotted_x, dotted_y = [], [], [], []
+    for i in range(len(index)):
+        joined = i > 0 and not gap_before[i]
+        if not provisional[i]:
+            if solid_x and not (joined and not provisional[i - 1]):
+                solid_x.append(None)
+                solid_y.append(None)
+            solid_x.append(index[i])
+            solid_y.append(values[i])
+        if joined and (provisional[i] or provisional[i - 1]):
+            if dotted_x:
+                dotted_x.append(None)
+                dotted_y.append(None)
+            dotted_x += [index[i - 1], index[i]]
+            dotted_y += [values[i - 1], values[i]]
+    for xs, ys, dash, name in (
+        (solid_x, solid_y, "solid", "Value"),
+        (dotted_x, dotted_y, "dot", "Value (provisional)"),
+    ):
+        if xs:
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    name=name,
+                    line={"color": VALUE_LINE, "width": 2, "dash": dash},
+                    connectgaps=False,
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+
+
+def _add_provisional(fig: go.Figure, points: pd.DataFrame, labels: list[str], fmt) -> None:
+    """Provisional points: an open square of their own, legend text and hover in words."""
+    chosen = points["provisional"].to_numpy()
+    if not chosen.any():
+        return
+    part = points[chosen]
+    fig.add_trace(
+        go.Scatter(
+            x=part.index,
+            y=part["value"],
+            mode="markers",
+            name=PROVISIONAL_LABEL,
+            marker={
+                "symbol": PROVISIONAL_SYMBOL,
+                "color": MARKER_OUTLINE,
+                "size": 12,
+                "line": {"color": MARKER_OUTLINE, "width": 2},
+            },
+            customdata=[
+                [
+                    labels[i],
+                    fmt(value),
+                    "Provisional: still being recorded, so not tested for signals",
+                ]
+                for i, value in zip(chosen.nonzero()[0], part["value"], strict=True)
+            ],
+            hovertemplate="%{customdata[0]}: %{customdata[1]}<br>%{customdata[2]}<extra></extra>",
+        )
+    )
 
 
 def _place_labels(fig: go.Figure, labels: list[tuple[pd.Timestamp, str]]) -> int:
@@ -305,9 +371,24 @@ def spc_table(
     fmt = fmt or (lambda value: value)
     events = list(events)
     starts = {limits.start for limits in result.segments[1:]}
+    gaps = list(result.gaps)
     rows = []
     for period, row in points.iterrows():
+        while gaps and gaps[0] < period:  # a row for each missing period, in its place
+            rows.append(
+                [
+                    period_label(gaps.pop(0)),
+                    "–",
+                    "–",
+                    "–",
+                    "–",
+                    "No figure",
+                    "Missing period: no figure published, so the line and runs break here",
+                ]
+            )
         notes = []
+        if row["provisional"]:
+            notes.append("Provisional: still being recorded, not tested for signals")
         if period in starts:
             notes.append("Limits recalculated from here")
         if row["excluded"]:
@@ -320,7 +401,7 @@ def spc_table(
                 _maybe(fmt, row["mean"]),
                 _maybe(fmt, row["lcl"]),
                 _maybe(fmt, row["ucl"]),
-                row["signal"],
+                "Not tested (provisional)" if row["provisional"] else row["signal"],
                 "; ".join(notes),
             ]
         )

@@ -13,6 +13,7 @@ from loaders.sources import (
     ons_geography,
     police_uk,
     police_uk_outcomes,
+    population,
     prt_women,
     reoffending,
 )
@@ -149,6 +150,23 @@ DATASETS: dict[str, DatasetSpec] = {
             loader=ons_geography.load,
             schedule="0 5 * * 1",
             lag_months=12,
+        ),
+        DatasetSpec(
+            id="pfa_population",
+            title="Resident population by police force area (mid-year estimate)",
+            publisher=(
+                "Office for National Statistics mid-year estimates, summed to police force "
+                "areas (as tabulated in UCL's research protocol)"
+            ),
+            publication_url=(
+                "https://discovery.ucl.ac.uk/id/eprint/10196619/1/"
+                "pdd_quantitative_protocol_v2.0.pdf"
+            ),
+            cadence="annual",
+            classification="public",
+            folder="reference",  # beside the code list and boundaries
+            loader=population.load,
+            schedule="15 5 * * 1",  # checked weekly; a new mid-year edition comes once a year
         ),
         # Partner submissions: held only by partners, sent through the upload page or dropped
         # into the dataset's drop folder.

@@ -15,7 +15,9 @@ copied here, and only the numbers are invented:
   their counts, offence groups summing to the latest cohort.
 - reference/: the ONS police force area code list (codes and names are public facts) and a
   boundaries file of plain generated rectangles, one per force around its centre: not the ONS
-  outlines, which are never copied.
+  outlines, which are never copied. And the population table (`pfa_population.csv`: 42 rows,
+  no City of London, populations rounded to the nearest 100 and quoted with thousands
+  separators, "579,300"), with generated populations.
 
 The shapes are plausible on purpose: the 2020 lockdown dip in reoffending cohorts and in women
 sent to prison, Cleveland's high women's imprisonment rate, lower conviction rates for sexual
@@ -117,6 +119,7 @@ def write_public_files(target_dir: Path, *, today: dt.date, seed: int, tidy: boo
         write_prt(target_dir / PRT_FOLDER, today, rng[1], tidy=tidy),
         write_reoffending(target_dir / REOFFENDING_FOLDER, today, rng[2]),
         write_reference(target_dir / REFERENCE_FOLDER),
+        write_population(target_dir / REFERENCE_FOLDER, rng[3]),
     ]
 
 
@@ -413,3 +416,26 @@ def write_reference(folder: Path) -> str:
         json.dumps(document, separators=(",", ":")), encoding="utf-8", newline="\n"
     )
     return f"- {REFERENCE_FOLDER}/: ONS codes and names; boundaries are generated rectangles"
+
+
+# --------------------------------------------------------------------------------------------
+# Population by police force area
+# --------------------------------------------------------------------------------------------
+
+POPULATION_FILE = "pfa_population.csv"
+POPULATION_HEADER = ["Code", "Name", "Population (mid 2022 estimate)"]
+CITY_OF_LONDON = "E23000034"
+
+
+def write_population(folder: Path, rng: np.random.Generator) -> str:
+    """The published table's layout with generated populations; the City has no row, as there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [list(POPULATION_HEADER)]
+    for code, name in sorted(POLICE_FORCE_AREAS.items()):
+        if code == CITY_OF_LONDON:
+            continue
+        # Roughly the spread of real force areas (0.5 to 3 million; the Met far larger).
+        hundreds = 88_000 if code == "E23000001" else int(rng.integers(5_000, 30_000))
+        rows.append([code, name, f"{hundreds * 100:,}"])
+    (folder / POPULATION_FILE).write_bytes(_csv_bytes(rows, "\n"))
+    return f"- {REFERENCE_FOLDER}/{POPULATION_FILE}: generated populations in the published layout"

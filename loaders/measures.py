@@ -888,6 +888,28 @@ MEASURES: dict[str, MeasureSpec] = {
 }
 
 
+# Reference figures other measures are worked out with (populations for rates per 100,000).
+# Stored like any figure, but kept out of MEASURES so no page, tile, pack, meeting or action
+# list ever offers them as a measure of their own; read them through loaders.queries.
+REFERENCE_MEASURES: dict[str, MeasureSpec] = {
+    m.id: m
+    for m in (
+        MeasureSpec(
+            "pfa_population",
+            "Resident population",
+            "reference",
+            "count",
+            "neutral",
+            "Resident population of the police force area at 30 June (mid-year estimate), "
+            "rounded to the nearest 100: the denominator for rates per 100,000 people.",
+            "pfa_population",
+            cadence="annual",
+        ),
+    )
+}
+
+
 def measures_for_dataset(dataset_id: str) -> dict[str, str]:
-    """Measure id → unit for every measure a dataset may write."""
-    return {m.id: m.unit for m in MEASURES.values() if m.dataset_id == dataset_id}
+    """Measure id → unit for every measure a dataset may write (reference figures included)."""
+    every = (*MEASURES.values(), *REFERENCE_MEASURES.values())
+    return {m.id: m.unit for m in every if m.dataset_id == dataset_id}

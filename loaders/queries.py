@@ -15,6 +15,8 @@ from loaders.models import Area, AreaBoundary, AreaMember, Dataset, Observation,
 
 # The reference dataset whose current vintage holds the police force area boundaries.
 BOUNDARY_DATASET = "ons_pfa_boundaries"
+# The reference measure (loaders.measures.REFERENCE_MEASURES) holding each force's population.
+POPULATION_MEASURE = "pfa_population"
 
 OBSERVATION_FIELDS = [
     "measure_id",
@@ -167,3 +169,34 @@ def boundaries(
         for code, name, geometry in session.execute(query)
     ]
     return {"type": "FeatureCollection", "features": features}
+
+
+@dataclass(frozen=True)
+class Populations:
+    """Resident population per police force area (ONS code), for one mid-year.
+
+    Every figure is for the same date, so rates for different forces compare like with like.
+    Empty (`figures == {}`, no period) until the population dataset has loaded."""
+
+    figures: dict[str, float]
+    period_end: date | None
+    period_label: str  # "mid-2022"
+    dataset_id: str = "pfa_population"
+
+    def get(self, area_code: str) -> float | None:
+        return self.figures.get(area_code)
+
+    def __bool__(self) -> bool:
+        return bool(self.figures)
+
+
+def populations(session: Session) -> Populations:
+    """The current population figures: ONS force area code -> residents, and the mid-year."""
+    frame = observations(session, POPULATION_MEASURE, totals_only=True)
+    if frame.empty:
+        return Populations({}, None, "")
+    # One edition is loaded at a time; should a table ever hold two dates, use the latest.
+    latest = max(frame["period_end"])
+    frame = frame[frame["period_end"] == latest]
+    figures = dict(zip(frame["area_code"], frame["value"].astype(float), strict=True))
+    return Populations(figures, latest, f"mid-{latest.year}")

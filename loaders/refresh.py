@@ -24,7 +24,7 @@ from loaders.db import transaction
 from loaders.errors import ValidationFailed
 from loaders.fetch import FetchedSource, HttpPolicy, fetch_source, is_url
 from loaders.frames import Boundary, breakdown_key, validate_observations
-from loaders.measures import MEASURES, measures_for_dataset
+from loaders.measures import MEASURES, REFERENCE_MEASURES, measures_for_dataset
 from loaders.models import (
     Area,
     AreaBoundary,
@@ -88,7 +88,7 @@ def sync_registry(session_factory: sessionmaker, lcjp: dict) -> None:
             row.classification = spec.classification
             session.add(row)
         session.flush()
-        for spec in MEASURES.values():
+        for spec in (*MEASURES.values(), *REFERENCE_MEASURES.values()):
             row = session.get(Measure, spec.id) or Measure(id=spec.id)
             row.title, row.subgroup, row.unit = spec.title, spec.subgroup, spec.unit
             row.polarity, row.definition = spec.polarity, spec.definition

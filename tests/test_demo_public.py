@@ -22,7 +22,14 @@ from loaders.datasets import DATASETS
 from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.frames import validate_observations
 from loaders.measures import measures_for_dataset
-from loaders.sources import cps, ons_geography, police_uk_outcomes, prt_women, reoffending
+from loaders.sources import (
+    cps,
+    ons_geography,
+    police_uk_outcomes,
+    population,
+    prt_women,
+    reoffending,
+)
 
 TODAY = date(2026, 3, 26)
 NEW_DATASETS = (
@@ -30,6 +37,7 @@ NEW_DATASETS = (
     "prt_women_imprisonment",
     "moj_proven_reoffending",
     "ons_pfa_boundaries",
+    "pfa_population",
 )
 
 
@@ -174,6 +182,23 @@ def test_reference_demo_loads(tree):
     assert sorted(b.area_code for b in result.boundaries) == sorted(POLICE_FORCE_AREAS)
 
 
+def test_population_copies_the_real_layout_with_generated_figures(
+    tree, public_data_dir, known_areas
+):
+    ours = csv_rows(tree / demo_public.REFERENCE_FOLDER / "pfa_population.csv")
+    theirs = csv_rows(public_data_dir / "reference" / "pfa_population.csv")
+    assert ours[0] == theirs[0]
+    assert len(ours) == len(theirs) == 43  # 42 forces, no City of London
+    assert {r[0] for r in ours[1:]} == {r[0] for r in theirs[1:]}
+    assert all("," in r[2] for r in ours[1:])  # thousands separators, quoted in the file
+    raw = (tree / demo_public.REFERENCE_FOLDER / "pfa_population.csv").read_text()
+    assert '"' in raw and "\r" not in raw
+    assert [r[2] for r in ours[1:]] != [r[2] for r in sorted(theirs[1:])]  # not the real figures
+    result = population.load(tree / demo_public.REFERENCE_FOLDER)
+    passes_cache_rules(result, "pfa_population", known_areas)
+    assert len(result.observations) == 42
+
+
 # --- police.uk outcomes on the demo street files ---------------------------------------------
 
 
@@ -217,4 +242,5 @@ def test_demo_refresh_loads_every_new_dataset_once(make_settings, tree, tmp_path
     with factory() as session:
         assert all(queries.provenance(session, d).is_demo for d in NEW_DATASETS)
         assert len(queries.boundaries(session)["features"]) == 43
+        assert len(queries.populations(session).figures) == 42
     engine.dispose()

@@ -19,6 +19,7 @@ PUBLIC = {
     "moj_proven_reoffending",
     "prt_women_imprisonment",
     "ons_pfa_boundaries",
+    "pfa_population",
 }
 
 
@@ -29,8 +30,9 @@ def test_every_measure_has_a_subgroup_and_a_dataset():
         assert measure.polarity in {"up_good", "down_good", "neutral"}, measure.id
         assert len(measure.definition) > 40, measure.id
     with_measures = {m.dataset_id for m in MEASURES.values()}
-    # Only the boundaries (a reference dataset for maps) carry no figures.
-    assert set(DATASETS) - with_measures == {"ons_pfa_boundaries"}
+    # Only the reference datasets carry no measure of their own: the boundaries (for maps) and
+    # the populations (stored as a reference figure, never shown as a measure).
+    assert set(DATASETS) - with_measures == {"ons_pfa_boundaries", "pfa_population"}
 
 
 def test_new_public_datasets_are_registered_in_full():

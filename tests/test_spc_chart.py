@@ -214,3 +214,66 @@ def test_chart_of_the_real_national_backlog_equals_the_published_file(app, publi
 def test_options_are_reported_on_the_result():
     result = spc(quarterly([10, 12] * 6), "up_good", options=SpcOptions(min_points=15))
     assert result.options.min_points == 15 and result.short_series
+
+
+def _line_segments(fig, name="Value"):
+    """The (x0, x1) pairs a value line draws, reading its None separators."""
+    trace = next((t for t in fig.data if t.name == name), None)
+    if trace is None:
+        return []
+    pairs, previous = [], None
+    for x in trace.x:
+        if x is not None and previous is not None:
+            pairs.append((pd.Timestamp(previous), pd.Timestamp(x)))
+        previous = x
+    return pairs
+
+
+def test_the_value_line_breaks_at_a_missing_period_and_the_table_names_it():
+    # Q1–Q3 2019, Q4 2019 and Q1 2020 missing, then Q2–Q4 2020.
+    index = pd.DatetimeIndex(
+        ["2019-03-31", "2019-06-30", "2019-09-30", "2020-06-30", "2020-09-30", "2020-12-31"]
+    )
+    values = pd.Series([10, 12, 11, 13, 12, 14], index=index, dtype=float)
+    result = spc(values, "up_good", unit="count", frequency="quarter")
+    fig = spc_chart.create_figure(result, period_label=quarter_label)
+    drawn = _line_segments(fig)
+    assert (pd.Timestamp("2019-09-30"), pd.Timestamp("2020-06-30")) not in drawn
+    assert len(drawn) == 4  # three points before the gap, three after: 2 + 2 joins
+    # No line crosses the gap, whichever trace drew it.
+    for trace in fig.data:
+        if trace.mode == "lines" and trace.name.startswith("Value"):
+            for a, b in _line_segments(fig, trace.name):
+                assert not (a <= index[2] and b >= index[3])
+    table = spc_chart.spc_table(result, period_label=quarter_label)
+    assert list(table["Period"]) == [
+        "2019 Q1", "2019 Q2", "2019 Q3", "2019 Q4", "2020 Q1", "2020 Q2", "2020 Q3", "2020 Q4"
+    ]  # fmt: skip
+    missing = table[table["Period"].isin(["2019 Q4", "2020 Q1"])]
+    assert set(missing["Value"]) == {"–"} and set(missing["Signal"]) == {"No figure"}
+    assert all("Missing period" in note for note in missing["Notes"])
+
+
+def test_provisional_points_have_their_own_marker_legend_hover_and_note():
+    values = quarterly([10, 12, 11, 13, 12, 14, 13, 12, 11, 12, 13, 11, 30, 31])
+    result = spc(values, "up_good", unit="count", provisional=values.index[-2:])
+    fig = spc_chart.create_figure(result, period_label=quarter_label)
+    traces = {t.name: t for t in fig.data}
+    provisional = traces["Provisional (still being recorded)"]
+    assert list(provisional.x) == list(values.index[-2:])
+    assert provisional.marker.symbol == "square-open"
+    assert provisional.marker.symbol not in {s for s in spc_chart.SYMBOLS.values()}
+    assert all("Provisional: still being recorded" in row[2] for row in provisional.customdata)
+    assert provisional.customdata[0][0] == "2022 Q1"
+    # The tested markers leave them out; the line into them is dotted.
+    tested = sum(len(t.x) for name, t in traces.items() if name in POINT_TYPE_LABELS.values())
+    assert tested == 12
+    assert _line_segments(fig, "Value (provisional)") == [
+        (values.index[11], values.index[12]), (values.index[12], values.index[13])
+    ]  # fmt: skip
+    assert traces["Value (provisional)"].line.dash == "dot"
+    table = spc_chart.spc_table(result, period_label=quarter_label)
+    last = table.iloc[-2:]
+    assert set(last["Signal"]) == {"Not tested (provisional)"}
+    assert all(n.startswith("Provisional: still being recorded") for n in last["Notes"])
+    assert "Provisional" not in " ".join(table["Notes"].iloc[:-2])

@@ -159,7 +159,7 @@ def populations() -> tuple[dict[str, float], str]:
     """Resident population by force area code and the period it describes ('mid-2022'), for
     comparing counts across forces per 100,000 population; ({}, '') when none is loaded."""
     found = cached(("populations",), queries.populations)
-    return found.figures, found.label
+    return found.figures, found.period_label
 
 
 def provenance(dataset_id: str) -> queries.Provenance:

@@ -33,6 +33,7 @@ from presented.words import (
     change_on_year,
     format_amount,
     format_value,
+    local_time,
     period_label,
     period_long_label,
 )
@@ -174,7 +175,7 @@ def present(
 
     # Revisions, only where this audience may see both figures.
     revised = _revised(inputs, focus, withheld, audience, kind)
-    figure.points = _mark_revised(figure.points, revised)
+    figure.points = _mark_revised(figure.points, revised, spec.unit)
     if not revised.empty:
         latest_revised = revised[revised["period_end"] == pd.Timestamp(figure.period.end)]
         if not latest_revised.empty and not figure.suppressed and not quarter:
@@ -642,34 +643,45 @@ def _revised(inputs, focus, withheld, audience, kind) -> pd.DataFrame:
     return frame.assign(label=[label(ts) for ts in frame["period_end"]])
 
 
-def _mark_revised(points: pd.DataFrame, revised: pd.DataFrame) -> pd.DataFrame:
+def _mark_revised(points: pd.DataFrame, revised: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """Each revised period's first-published value, note and every earlier value, on its point."""
     if revised.empty or points.empty:
         return points
-    by_end = {
-        pd.Timestamp(e): (p, n)
-        for e, p, n in zip(
-            revised["period_end"], revised["previous_value"], revised["revision_note"], strict=True
+    found = {}
+    for row in revised.to_dict("records"):
+        earlier = str(row.get("previously_published") or "")
+        if not earlier and row.get("previous_vintage_id") is not None:
+            earlier = (
+                f"{format_value(row['previous_value'], unit)} (vintage "
+                f"{row['previous_vintage_id']}, loaded {local_time(row['previous_loaded_at'])})"
+            )
+        found[pd.Timestamp(row["period_end"])] = (
+            row["previous_value"],
+            row["revision_note"],
+            earlier,
         )
-    }
-    points = points.copy()
-    points["revised_from"] = [
-        by_end.get(pd.Timestamp(e), (np.nan, ""))[0] for e in points["period_end"]
-    ]
-    points["revision_note"] = [
-        by_end.get(pd.Timestamp(e), (np.nan, ""))[1] for e in points["period_end"]
-    ]
-    return points
+    rows = [found.get(pd.Timestamp(e), (np.nan, "", "")) for e in points["period_end"]]
+    return points.assign(
+        revised_from=[r[0] for r in rows],
+        revision_note=[r[1] for r in rows],
+        previously_published=[r[2] for r in rows],
+    )
 
 
 def _revision_sentence(revised: pd.DataFrame, where: str, unit: str, limit: int = 3) -> str:
+    """' Revised since an earlier release (☆ on the chart): Durham, 2025 Q4, is now 80,228; it
+    was 80,203 in the vintage loaded …'."""
     rows = revised.sort_values("period_end", ascending=False)
     parts = [
-        f"{where}, {label}, was first published as {format_value(before, unit)}"
-        for label, before in zip(rows["label"], rows["previous_value"], strict=True)
+        f"{where}, {label}, is now {format_value(now, unit)}; "
+        + str(note).replace("Revised: was", "it was", 1)
+        for label, now, note in zip(
+            rows["label"], rows["value"], rows["revision_note"], strict=True
+        )
     ][:limit]
     more = len(rows) - len(parts)
-    tail = f" ({more} more in the table)" if more > 0 else ""
-    return " Revised since first published: " + "; ".join(parts) + tail + "."
+    tail = f"; and {more} more (see 'Previously published' in the table)" if more > 0 else ""
+    return " Revised since an earlier release (☆ on the chart): " + "; ".join(parts) + tail + "."
 
 
 def chart_table(
@@ -743,7 +755,9 @@ def _in_period(event: Event, ends: list, position: int) -> bool:
 def summary(figure: PresentedFigure) -> str:
     """The one-line text summary behind the chart: figure, period and status; comparison; change
     reconciled with the reading; the reading; what is provisional, missing or revised."""
-    period = figure.quarter_note or figure.period.long_label
+    period = figure.quarter_note or figure.period.label
+    if figure.period.kind == "financial_year" and not figure.quarter_note:
+        period = f"{figure.period.label} ({figure.period.long_label})"
     parts = [f"{figure.area_name}: {figure.value_text} in {period}."]
     if figure.status.kind == "stale":
         parts.append(f"{figure.status.words}: {figure.status.reason}.")

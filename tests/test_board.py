@@ -186,7 +186,7 @@ def test_comparison_says_when_the_gap_is_within_noise():
     assert "within noise" in board.compare_with_national(local, national, _spec())
     big = board.Headline("E23000008", "Durham", date(2025, 1, 31), "month", 45.0, 4500, 10000, None)
     text = board.compare_with_national(big, national, _spec())
-    assert text == "5.0 points below England & Wales (50.0%) (better)."
+    assert text == "5.0 percentage points below England & Wales (50.0%) (better)."
 
 
 def test_small_counts_are_flagged_for_suppression():

@@ -541,17 +541,29 @@ def test_sheet_names_are_valid_unique_and_readable():
     assert all(len(n) <= 31 for n in names) and len({n.lower() for n in names}) == 5
 
 
-@pytest.mark.parametrize(
-    ("cadence", "day", "expected"),
-    [
-        ("monthly", date(2026, 11, 26), "October 2026"),
-        ("monthly", date(2026, 1, 5), "December 2025"),
-        ("quarterly", date(2026, 11, 26), "2026 Q3 (July to September 2026)"),
-        ("quarterly", date(2026, 2, 1), "2025 Q4 (October to December 2025)"),
-    ],
-)
-def test_the_reporting_period_is_the_latest_complete_month_or_quarter(cadence, day, expected):
-    assert text.reporting_period(cadence, day) == expected
+def test_the_reporting_period_is_the_period_the_figures_describe():
+    """Never the month the pack was printed in: the newest period among its figures."""
+
+    def measure(end: str | None, label: str | None) -> dict:
+        return {"has_figures": end is not None, "period_end": end, "period_label": label}
+
+    assert text.reporting_period([measure("2025-12-31", "2025 Q4")]) == "2025 Q4"
+    mixed = [
+        measure("2025-12-31", "2025 Q4"),
+        measure("2016-12-31", "Dec 2016"),
+        measure(None, None),
+    ]
+    assert text.reporting_period(mixed) == (
+        "figures up to 2025 Q4 (1 of 2 measures describe earlier periods)"
+    )
+    assert text.reporting_period([measure(None, None)]) == "no figures loaded"
+
+
+def test_a_packs_cover_states_the_period_of_its_figures(built):
+    content = built["effectiveness-efficiency"]["content"]
+    newest = max(m["period_end"] for m in content["measures"] if m["has_figures"])
+    label = next(m["period_label"] for m in content["measures"] if m["period_end"] == newest)
+    assert label in content["period_label"] and "2026" not in content["period_label"]
 
 
 def _wait_for_job(job_id: int) -> None:

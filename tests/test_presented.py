@@ -60,7 +60,9 @@ def test_periods_are_labelled_for_their_cadence():
     assert period_label("financial_year", date(2024, 3, 1), date(2024, 3, 31)) == "2023/24"
     assert period_label("quarter", None, date(2025, 12, 31)) == "2025 Q4"
     assert period_label("month", None, date(2025, 6, 30)) == "Jun 2025"
-    assert period_long_label("financial_year", None, date(2024, 3, 31)) == "April 2023 to March 2024"
+    assert (
+        period_long_label("financial_year", None, date(2024, 3, 31)) == "April 2023 to March 2024"
+    )
     assert period_long_label("quarter", None, date(2025, 12, 31)) == (
         "October to December 2025 (2025 Q4)"
     )
@@ -136,7 +138,8 @@ def _totals(series: dict[str, list[float]], start="2023-01-31", freq="ME", kind=
 def _inputs(measure_id: str, frame: pd.DataFrame, **extra) -> FigureInputs:
     spec = MEASURES[measure_id]
     view = board.build_view(spec, frame, PLAN)
-    return FigureInputs(spec=spec, view=view, plan=PLAN, today=date(2025, 1, 15), **extra)
+    today = max(frame["period_end"]) + pd.Timedelta(days=20)  # a month after the latest period
+    return FigureInputs(spec=spec, view=view, plan=PLAN, today=today, **extra)
 
 
 def test_a_small_count_never_leaves_the_model_for_a_partner_audience():
@@ -188,7 +191,11 @@ def test_count_limits_never_go_below_zero():
 def test_provisional_months_are_drawn_but_never_signals():
     stable = [50, 52, 49, 51, 50, 53, 48, 50, 52, 51, 49, 50, 51, 50]
     frame = _totals({"D": [*stable, 10, 9, 8], "C": [*stable, 11, 9, 7]})
-    inputs = _inputs("police_charged_share", frame.assign(numerator=frame["value"], denominator=100.0), timing=Timing(2, 3))
+    inputs = _inputs(
+        "police_charged_share",
+        frame.assign(numerator=frame["value"], denominator=100.0),
+        timing=Timing(2, 3),
+    )
     shown = present(inputs, OPCC, "D")
     assert shown.points["provisional"].tolist()[-3:] == [True, True, True]
     assert not shown.points["special_cause"].tail(3).any()
@@ -258,7 +265,13 @@ def test_counts_are_compared_per_100000_and_sums_with_sums(analyst, public_data_
     durham = figure.ranking[figure.ranking["area_code"] == "E23000008"].iloc[0]
     assert durham["per_100k"] == pytest.approx(durham["value"] / 637_600 * 100_000)
     # The real counts file: Durham's June 2025 crimes (anti-social behaviour excluded).
-    counts = pd.read_csv(public_data_dir / "police_uk_street" / "street_counts_by_force_month_type_outcome_2025H1.csv")
-    june = counts[(counts["Month"] == "2025-06") & (counts["Falls within"] == "Durham Constabulary")]
+    counts = pd.read_csv(
+        public_data_dir
+        / "police_uk_street"
+        / "street_counts_by_force_month_type_outcome_2025H1.csv"
+    )
+    june = counts[
+        (counts["Month"] == "2025-06") & (counts["Falls within"] == "Durham Constabulary")
+    ]
     crimes = june[june["Crime type"] != "Anti-social behaviour"]["Count"].sum()
     assert durham["value"] == crimes

@@ -85,8 +85,11 @@ def test_new_figures_are_in_the_app_database(app, as_user):
 
 
 def test_rates_per_100000_read_as_published():
-    assert format_value(46.5, "per_100k") == "46.5 per 100,000"
-    assert format_value(23.2, MEASURES["women_imprisonment_rate"].unit) == "23.2 per 100,000"
+    assert format_value(46.5, "per_100k") == "46.5 per 100,000 population"
+    assert (
+        format_value(23.2, MEASURES["women_imprisonment_rate"].unit)
+        == "23.2 per 100,000 population"
+    )
 
 
 def test_every_schedule_is_a_valid_cron_expression():

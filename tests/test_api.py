@@ -393,6 +393,10 @@ def test_revoking_a_token_stops_it(app):
     assert other.exit_code != 0 and "has no token" in other.output
     listed = runner.invoke(args=["users", "token", username, "--list"]).output
     assert "revoked" in listed and "active" in listed
+    nobody = runner.invoke(args=["users", "token", "no-such-user"])
+    assert nobody.exit_code != 0 and "there is no user called 'no-such-user'" in nobody.output
+    both = runner.invoke(args=["users", "token", username, "--list", "--revoke", "1"])
+    assert both.exit_code != 0 and "not both" in both.output
 
 
 def test_a_disabled_users_token_stops_working(app):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from callbacks import data, register_callbacks
 from callbacks.action_log import register_action_log_page
 from callbacks.admin_sharing import register_sharing_page
+from callbacks.api import register_api
 from callbacks.auth import AuthSettings, register_auth
 from callbacks.context import services
 from callbacks.force_page import register_force_page
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
 
     register_auth(server, session_factory, auth_settings=_auth_settings(settings))
     register_home_redirect(server)
+    register_api(server)  # /api/v1: the figures API, for sessions and personal tokens
     server.add_url_rule("/health", "health", lambda: {"status": "ok"})
     _register_commands(server, settings.lcjp)
 

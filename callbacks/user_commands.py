@@ -1,4 +1,5 @@
-"""`flask --app app users …`: create, list, update, disable, enable, reset-password, grant, revoke.
+"""`flask --app app users …`: create, list, update, disable, enable, reset-password, grant, revoke,
+token (personal API tokens).
 
 Every change goes through loaders/users.py, so the command line follows the same rules as the admin
 page (password policy, last administrator kept) and is audited as made from the command line.
@@ -12,9 +13,9 @@ import click
 import flask
 
 from callbacks.context import services
-from loaders import users
+from loaders import tokens, users
 from loaders.access import ROLE_NAMES, ROLES
-from loaders.audit import COMMAND_LINE
+from loaders.audit import COMMAND_LINE, utc_timestamp
 from loaders.measures import SUBGROUPS
 from loaders.organisations import partnership_organisations
 
@@ -34,7 +35,7 @@ def _factory():
 def _run(action):
     try:
         return action()
-    except users.UserError as error:
+    except (users.UserError, tokens.TokenError) as error:
         raise click.ClickException(str(error)) from error
 
 
@@ -154,4 +155,51 @@ def users_command_group(lcjp: dict) -> flask.cli.AppGroup:
         )
         click.echo(f"revoked {', '.join(removed) or 'nothing'} from '{username.strip().lower()}'")
 
+    @group.command("token")
+    @click.argument("username")
+    @click.option("--name", default="", help="What the token is for, e.g. 'Power Query, laptop'.")
+    @click.option(
+        "--list", "list_only", is_flag=True, help="List the user's tokens (never the token)."
+    )
+    @click.option(
+        "--revoke", "revoke_id", type=int, default=None, help="Revoke the token with this id."
+    )
+    def token_command(username, name, list_only, revoke_id):
+        """Make a personal token for the figures API (printed once), list or revoke tokens.
+
+        The token acts as the user, with exactly their rights, on /api/ only; it is stored
+        only as a hash and stops working when revoked or when the user is disabled."""
+        if list_only and revoke_id is not None:
+            raise click.UsageError("use --list or --revoke, not both")
+        if list_only:
+            with _factory()() as session:
+                rows = _run(lambda: tokens.list_tokens(session, username))
+            if not rows:
+                click.echo(f"'{username.strip().lower()}' has no API tokens")
+            for row in rows:
+                state = "active" if row.active else f"revoked {_when(row.revoked_at)}"
+                click.echo(
+                    f"{row.id:>5}  {row.name or '-':<32} created {_when(row.created_at)}  "
+                    f"last used {_when(row.last_used_at)}  {state}"
+                )
+            return
+        if revoke_id is not None:
+            revoked = _run(
+                lambda: tokens.revoke_token(_factory(), username, revoke_id, actor=_actor())
+            )
+            click.echo(
+                f"revoked token {revoke_id}{f' ({revoked})' if revoked else ''} "
+                f"of '{username.strip().lower()}'"
+            )
+            return
+        token_id, token = _run(
+            lambda: tokens.create_token(_factory(), username, name, actor=_actor())
+        )
+        click.echo(f"token {token_id} for '{username.strip().lower()}' (shown once; keep it safe):")
+        click.echo(token)
+
     return group
+
+
+def _when(moment) -> str:
+    return "never" if moment is None else utc_timestamp(moment)

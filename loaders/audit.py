@@ -45,6 +45,10 @@ EVENTS = {
     "action_raised": "Raised an action",
     "action_updated": "Updated an action",
     "pack_generated": "Generated a board pack",
+    "api_token_created": "Made a personal API token",
+    "api_token_revoked": "Revoked a personal API token",
+    "api_token_used": "Called the figures API with a personal token",
+    "api_token_refused": "Refused an unknown, revoked or disabled user's API token",
 }
 MAX_DETAIL = 4000
 COMMAND_LINE = "(command line)"

@@ -313,6 +313,26 @@ class UserSession(Base):
     end_reason: Mapped[str | None] = mapped_column(sa.String(40))
 
 
+class ApiToken(Base):
+    """A personal token for the figures API: it acts as its user, with exactly their rights.
+
+    The token itself is shown once when made; only its SHA-256 is stored, so a copy of the
+    database cannot be used to call the API."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(80), default="")
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(sa.String(80), default="")
+    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
 class LoginAttempt(Base):
     """Every sign-in attempt, so throttling holds across workers and restarts."""
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from loaders import sessions
+from loaders import sessions, tokens
 from loaders.access import ROLE_NAMES, ROLES, SUBGROUP_ROLES
 from loaders.audit import audit
 from loaders.db import transaction
@@ -333,7 +333,7 @@ def set_subgroups(
 
 
 def set_active(session_factory: sessionmaker, username: str, active: bool, *, actor=None) -> User:
-    """Disable (ending every session at once) or re-enable a user."""
+    """Disable (ending every session and revoking every API token at once) or re-enable a user."""
     with transaction(session_factory) as session:
         user = _require_user(session, username)
         if user.active == active:
@@ -342,9 +342,14 @@ def set_active(session_factory: sessionmaker, username: str, active: bool, *, ac
             raise UserError("this is the last active administrator; it cannot be disabled")
         user.active = active
     ended = 0 if active else sessions.end_user_sessions(session_factory, user.id, "disabled")
+    # Re-enabling an account must not bring back tokens it held before: revoke them now.
+    revoked = 0 if active else tokens.revoke_user_tokens(session_factory, user.id)
     audit(
         "user_enabled" if active else "user_disabled",
-        {"target": user.username, **({} if active else {"sessions_ended": ended})},
+        {
+            "target": user.username,
+            **({} if active else {"sessions_ended": ended, "api_tokens_revoked": revoked}),
+        },
         user=actor,
         session_factory=session_factory,
     )

@@ -12,22 +12,15 @@ from dataclasses import replace
 import pytest
 import sqlalchemy as sa
 
-from callbacks import data, permissions, presenting
+from callbacks import permissions, presenting
 from callbacks.api import spreadsheet_safe
-from loaders import queries, users
+from loaders import users
 from loaders.measures import MEASURES
 from loaders.models import ApiToken, AuditEvent, User
 
 ROLES = ("admin", "analyst", "viewer", "chair", "member")
 CCSQ_FILE = ("ccsq_crown_court", "gold_backlog_trajectory.csv")
 ENGLAND_AND_WALES = "K04000001"
-
-
-@pytest.fixture(autouse=True)
-def _populations_until_merged(monkeypatch):
-    """This branch's base lacks loaders.queries.populations (on issue-12); inert once merged."""
-    if not hasattr(queries, "populations"):
-        monkeypatch.setattr(data, "populations", lambda: ({}, ""))
 
 
 def _factory(app):

@@ -194,7 +194,7 @@ def prefill_signal(measure_id):
     brief = measure_brief(measure_id, hide_small_numbers=not sees_small_numbers(user))
     if brief.period_end is None:
         return "No figures are loaded for this measure yet."
-    text = f"{brief.area_name}, period ending {brief.period_end:%d %b %Y}: {brief.reading}"
+    text = f"{brief.area_name}, {brief.presented.period.label}: {brief.reading}"
     return text if len(text) <= 300 else text[:297].rsplit(" ", 1)[0] + "…"
 
 

@@ -17,11 +17,13 @@ from layouts import data_sources as layout
 from layouts.components import not_authorised
 from loaders import queries, sharing, staleness
 from loaders.datasets import DATASETS
+from loaders.refresh import london_today
 
 
 def source_rows(user) -> list[layout.SourceRow]:
     settings = services().settings
     rows = []
+    today = london_today(settings.timezone)
     with services().session_factory() as session:
         states = staleness.freshness_all(session, grace_days=settings.stale_grace_days)
         registered = sharing.register_classifications(session)
@@ -39,14 +41,19 @@ def source_rows(user) -> list[layout.SourceRow]:
             )
             if row.visible:
                 state = states[spec.id]
+                # Stale first by the period the figures describe, then by a failing refresh.
+                age = staleness.dataset_age(spec, prov.period_latest, today)
+                stale, reason = state.stale, state.reason
+                if age is not None and age.stale:
+                    stale, reason = True, f"Stale, {age.months_old} months old: {age.reason}"
                 row = replace(
                     row,
                     last_success_at=state.last_success_at,
                     loaded_at=prov.loaded_at,
                     period_latest=prov.period_latest,
                     is_demo=prov.is_demo,
-                    stale=state.stale,
-                    stale_reason=state.reason,
+                    stale=stale,
+                    stale_reason=reason,
                     expected_by=state.expected_by,
                 )
             rows.append(row)

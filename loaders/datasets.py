@@ -42,6 +42,8 @@ class DatasetSpec:
     # The latest periods whose figures are still being recorded (police.uk outcomes): drawn as
     # provisional and never tested for signals. PROVISIONAL_PERIODS_<ID> overrides it.
     provisional_periods: int = 0
+    # What one period of its figures is, where the cadence does not say (April-March cohorts).
+    period_kind: str = ""
 
 
 def _partner_submission(
@@ -126,6 +128,7 @@ DATASETS: dict[str, DatasetSpec] = {
             loader=reoffending.load,
             schedule="0 10 * * 4",  # MoJ publishes on Thursdays at 09:30
             lag_months=22,  # a cohort year: 12 months to reoffend, 6 to be proven, then publication
+            period_kind="financial_year",  # April-March cohorts, released quarterly
         ),
         DatasetSpec(
             id="prt_women_imprisonment",

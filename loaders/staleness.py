@@ -65,6 +65,14 @@ def period_age(period_type: str, period_end: date, today: date, lag_months: int)
     return PeriodAge(months_old, allowed, True, reason)
 
 
+def dataset_age(spec, period_latest: date | None, today: date) -> PeriodAge | None:
+    """period_age of a dataset's newest figures (None before anything is loaded)."""
+    if period_latest is None:
+        return None
+    kind = spec.period_kind or CADENCE_PERIOD.get(spec.cadence, "month")
+    return period_age(kind, period_latest, today, spec.lag_months)
+
+
 @dataclass(frozen=True)
 class Freshness:
     """How current one dataset is, in words a board member can read."""

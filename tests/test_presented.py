@@ -275,3 +275,16 @@ def test_counts_are_compared_per_100000_and_sums_with_sums(analyst, public_data_
     ]
     crimes = june[june["Crime type"] != "Anti-social behaviour"]["Count"].sum()
     assert durham["value"] == crimes
+
+
+def test_the_data_sources_page_judges_staleness_by_the_period_described(analyst):
+    from callbacks import data_sources
+
+    rows = {row.dataset_id: row for row in data_sources.source_rows(analyst)}
+    months = months_between(date(2016, 12, 31), london_today())
+    assert rows["cps_case_outcomes"].stale
+    assert rows["cps_case_outcomes"].stale_reason.startswith(f"Stale, {months} months old")
+    assert rows["police_uk_street"].stale and "months old" in rows["police_uk_street"].stale_reason
+    # The 2023/24 cohort (to March 2024) is published about 22 months after it ends.
+    expected = period_age("financial_year", date(2024, 3, 31), london_today(), 22).stale
+    assert rows["moj_proven_reoffending"].stale == expected

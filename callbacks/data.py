@@ -20,6 +20,7 @@ from loaders import revisions as loader_revisions
 from loaders.datasets import DATASETS
 from loaders.measures import MEASURES
 from loaders.models import Dataset
+from loaders.refresh import london_today
 
 _CACHE: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
@@ -182,11 +183,16 @@ def timezone() -> str:
 
 
 def stale_reason(dataset_id: str) -> str:
-    """Why the dataset's figures are stale, or '' when they are current (see loaders.staleness)."""
+    """Why the dataset's figures are stale, or '' when they are current (loaders.staleness):
+    first by the period they describe, then by a refresh that has stopped bringing new data."""
+    settings = services().settings
     with services().session_factory() as session:
-        state = staleness.freshness(
-            session, dataset_id, grace_days=services().settings.stale_grace_days
-        )
+        state = staleness.freshness(session, dataset_id, grace_days=settings.stale_grace_days)
+        latest = queries.provenance(session, dataset_id).period_latest
+    spec = DATASETS.get(dataset_id)
+    age = staleness.dataset_age(spec, latest, london_today(settings.timezone)) if spec else None
+    if age is not None and age.stale:
+        return f"Stale, {age.months_old} months old: {age.reason}"
     return state.reason if state.stale else ""
 
 

@@ -68,8 +68,11 @@ def stale_badge(reason: str, *, compact: bool = False):
     """
     if not reason:
         return None
+    label = STALE_LABEL
+    if reason.startswith(f"{STALE_LABEL}, ") and ": " in reason:
+        label, reason = reason.split(": ", 1)  # "Stale, 12 months old" is the badge itself
     badge = dbc.Badge(
-        [STALE_LABEL, html.Span(f": {reason}", className="visually-hidden") if compact else None],
+        [label, html.Span(f": {reason}", className="visually-hidden") if compact else None],
         color="danger",
         class_name="ms-2 stale-badge",
         title=reason,

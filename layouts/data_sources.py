@@ -62,7 +62,13 @@ def _status(row: SourceRow, timezone: str):
     if row.stale:
         return html.Span(
             [
-                dbc.Badge(f"Overdue · {STALE_LABEL}", color="danger", class_name="me-1"),
+                dbc.Badge(
+                    row.stale_reason.split(": ", 1)[0]
+                    if row.stale_reason.startswith(f"{STALE_LABEL}, ")
+                    else f"Overdue · {STALE_LABEL}",
+                    color="danger",
+                    class_name="me-1",
+                ),
                 html.Span(row.stale_reason, className="small"),
             ]
         )

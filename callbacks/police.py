@@ -8,9 +8,10 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from callbacks import data
+from callbacks import data, presenting
 from callbacks.permissions import (
     NotAuthorised,
+    current_user,
     permitted_areas,
     refuse_unauthorised,
     require_dataset,
@@ -21,6 +22,7 @@ from layouts.components import data_table, not_authorised, provenance_text
 from layouts.pages import POLICE_PATH
 from loaders.queries import expand_breakdown
 from loaders.sources.police_uk import OUTCOME_GROUPS
+from presented import suppression
 
 DATASET = "police_uk_street"
 MEASURE = "police_street_records"
@@ -89,6 +91,9 @@ def update_crime(state):
     if crime_type and crime_type not in set(records["crime_type"]):
         crime_type = None
     series = police_crime_trend.process_data(records, crime_type)
+    audience = presenting.audience_of(current_user())
+    shown = suppression.safe_by_period(series, "count", audience)
+    withheld = f"<{audience.threshold} (suppressed)"
     crumbs = [
         html.Li(
             dcc.Link(
@@ -111,10 +116,13 @@ def update_crime(state):
         }
     prov = data.provenance(DATASET)
     return (
-        police_crime_trend.create_figure(series),
+        police_crime_trend.create_figure(shown),
+        # Month totals and the largest category are never small: the summary reads all records.
         police_crime_trend.summarise(series, force.name, crime_type),
         data_table(
-            police_crime_trend.table(series, "Outcome group" if crime_type else "Crime type"),
+            police_crime_trend.table(
+                shown, "Outcome group" if crime_type else "Crime type", withheld
+            ),
             f"{force.name}: records by month"
             + (f", {crime_type} by outcome" if crime_type else ""),
             links=links,
@@ -135,12 +143,19 @@ def update_outcomes(state):
     records = _records(area_type="police_force_area")
     lcjp_codes = data.lcjp()["forces"]
     shares = police_outcome_mix.process_data(records, state["outcome"], lcjp_codes)
+    audience = presenting.audience_of(current_user())
+    # A share of crimes and its n would give back a small count in the group: withhold both.
+    small = suppression.primary(shares.rename(columns={"in_group": "value"}), "count", audience)
+    shares["share"] = shares["share"].where(~small)
+    shares["in_group"] = shares["in_group"].where(~small)
     prov = data.provenance(DATASET)
     return (
-        police_outcome_mix.create_figure(shares, state["outcome"]),
+        police_outcome_mix.create_figure(shares.dropna(subset=["share"]), state["outcome"]),
         police_outcome_mix.summarise(shares, state["outcome"], lcjp_codes),
         data_table(
-            police_outcome_mix.table(shares, state["outcome"]),
+            police_outcome_mix.table(
+                shares, state["outcome"], f"<{audience.threshold} (suppressed)"
+            ),
             f"Share of crimes: {state['outcome']}, by force",
         ),
         provenance_text(

@@ -140,3 +140,14 @@ def mask_spc(result: SpcResult, withheld: set[pd.Timestamp]) -> SpcResult:
         for s in result.segments
     ]
     return replace(result, points=points, segments=segments)
+
+
+def safe_by_period(frame: pd.DataFrame, unit: str, audience: Audience) -> pd.DataFrame:
+    """Categories by period (a stacked chart's bars): each period's categories suppressed as the
+    parts of that period's shown total."""
+    if frame.empty:
+        return frame.assign(suppressed=pd.Series(dtype=bool))
+    parts = [
+        safe_breakdown(rows, unit, audience) for _period, rows in frame.groupby("period_start")
+    ]
+    return pd.concat(parts).loc[frame.index]

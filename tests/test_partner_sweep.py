@@ -223,3 +223,20 @@ def test_the_api_never_returns_a_withheld_figure(small_app, withheld):
                 csv = client.get(f"/api/v1/measures/{measure_id}?format=csv")
             assert csv.status_code == 200
             _assert_hidden(f"API CSV {measure_id} {area}", csv.get_data(as_text=True), [], values)
+
+
+def test_the_police_cards_withhold_small_crime_type_counts(small_app):
+    from callbacks import police
+    from layouts.cards import police_crime_trend
+
+    with signed_in(small_app, "analyst"):
+        every = police_crime_trend.process_data(police._records(area_codes=[DURHAM]))
+    small = every[(every["value"] >= 1_000) & (every["value"] < THRESHOLD)]
+    values = set(small["value"].astype(float))
+    assert values, "some of Durham's monthly crime-type counts fall under the threshold"
+    with signed_in(small_app, "member"):
+        figure, summary, table, _source, _crumbs = police.update_crime({"force": DURHAM})
+        outcomes = police.update_outcomes({"force": DURHAM})
+    text = " ".join([summary, text_of(table), text_of(outcomes[1]), text_of(outcomes[2])])
+    _assert_hidden("police crime card", text, _figure_numbers(figure), values)
+    assert f"<{THRESHOLD} (suppressed)" in text_of(table)

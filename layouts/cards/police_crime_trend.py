@@ -30,14 +30,24 @@ def create_figure(data: pd.DataFrame) -> go.Figure:
     return stacked_bars(data, x="month", y="value", stack="category", y_title="Records")
 
 
-def table(data: pd.DataFrame, category_title: str) -> pd.DataFrame:
+def table(data: pd.DataFrame, category_title: str, withheld: str = "") -> pd.DataFrame:
+    """Months across, categories down, with each category's total. Where `data` marks figures
+    `suppressed` they read `withheld`, and so does the total of their category (the total less
+    the shown months would give them back)."""
     wide = data.pivot_table(
         index="category", columns="period_start", values="value", aggfunc="sum", fill_value=0
     )
+    order = wide.sum(axis=1).sort_values(ascending=False).index
+    wide = wide.loc[order]
     wide.columns = [month_label(c) for c in wide.columns]
     wide["Total"] = wide.sum(axis=1)
-    wide = wide.sort_values("Total", ascending=False).reset_index()
-    return wide.rename(columns={"category": category_title})
+    if "suppressed" in data.columns and data["suppressed"].any():
+        hidden = data[data["suppressed"]]
+        wide = wide.astype(object)
+        for category, start in zip(hidden["category"], hidden["period_start"], strict=True):
+            wide.loc[category, month_label(start)] = withheld
+            wide.loc[category, "Total"] = withheld
+    return wide.reset_index().rename(columns={"category": category_title})
 
 
 def summarise(data: pd.DataFrame, force_name: str, crime_type: str | None) -> str:

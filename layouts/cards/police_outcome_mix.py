@@ -40,10 +40,12 @@ def create_figure(data: pd.DataFrame, outcome_group: str) -> go.Figure:
     )
 
 
-def table(data: pd.DataFrame, outcome_group: str) -> pd.DataFrame:
+def table(data: pd.DataFrame, outcome_group: str, withheld: str = "") -> pd.DataFrame:
+    ranks = data["share"].rank(ascending=False, method="min")
     return data.assign(
-        rank=data["share"].rank(ascending=False, method="min").astype(int),
-        share=data["share"].round(1),
+        rank=[withheld if pd.isna(r) else int(r) for r in ranks],
+        share=[withheld if pd.isna(v) else round(v, 1) for v in data["share"]],
+        in_group=[withheld if pd.isna(v) else v for v in data["in_group"]],
     )[["area_name", "rank", "share", "in_group", "crimes", "months"]].rename(
         columns={
             "area_name": "Force",
@@ -61,7 +63,9 @@ def summarise(data: pd.DataFrame, outcome_group: str, lcjp_codes: list[str]) -> 
         return "No police.uk outcomes are loaded yet."
     ranks = data["share"].rank(ascending=False, method="min")
     parts = [
-        f"{row.area_name} {row.share:.1f}% (rank {int(ranks[i])} of {len(data)}, n = {row.crimes:,.0f})"
+        f"{row.area_name} withheld (a small number)"
+        if pd.isna(row.share)
+        else f"{row.area_name} {row.share:.1f}% (rank {int(ranks[i])} of {len(data)}, n = {row.crimes:,.0f})"
         for i, row in data.iterrows()
         if row.area_code in lcjp_codes
     ]

@@ -291,7 +291,12 @@ def label_periods(fig, points: pd.DataFrame, labeller) -> None:
         return
     step = max(1, len(ends) // 12 + (1 if len(ends) % 12 else 0))
     shown = ends[::step]
-    fig.update_xaxes(tickvals=shown, ticktext=[labeller(pd.Timestamp(t)) for t in shown])
+    fig.update_xaxes(
+        tickvals=shown,
+        ticktext=[labeller(pd.Timestamp(t)) for t in shown],
+        tickangle=0 if len(shown) <= 8 else -40,
+        automargin=True,  # '2023/24' and 'Jun 2025' are never cut at the chart's foot
+    )
 
 
 def _comparison(view: board.MeasureView, figure: PresentedFigure):

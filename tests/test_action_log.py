@@ -221,7 +221,7 @@ def test_the_signal_is_filled_in_from_the_measures_spc_reading(as_user):
         signal = action_log.prefill_signal(COURT)
         assert action_log.prefill_signal(CPS) == ""  # not theirs to write on
         assert action_log.prefill_signal("no_such_measure") == ""
-    assert "period ending" in signal and len(signal) <= 300
+    assert "2025 Q4" in signal and len(signal) <= 300
     with as_user("analyst"):
         from callbacks.briefs import measure_brief
 

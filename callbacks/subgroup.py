@@ -32,7 +32,7 @@ from loaders.plan import VIEWS, period_view
 from loaders.queries import expand_breakdown
 from presented import build
 from presented.model import PresentedFigure, tile_texts
-from presented.words import axis_title
+from presented.words import axis_title, format_value
 
 HIDDEN = {"display": "none"}
 SHORT = {"height": "360px"}
@@ -91,7 +91,11 @@ def trend_figure(figure: PresentedFigure, measure_events) -> go.Figure:
     labelled for the cadence, revised points starred."""
     labeller = build.labeller(_series_kind(figure))
     trend = spc_chart.create_figure(
-        figure.spc, y_title=axis_title(figure.unit), events=measure_events, period_label=labeller
+        figure.spc,
+        y_title=axis_title(figure.unit),
+        events=measure_events,
+        period_label=labeller,
+        fmt=lambda value: format_value(value, figure.unit),
     )
     label_periods(trend, figure.points, labeller)
     mark_revised_points(trend, figure.points, x="period_end", y="value")

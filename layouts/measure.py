@@ -368,7 +368,7 @@ def map_figure(
                 "line": {"color": "#000000", "width": width},
                 "name": names[code],
                 "customdata": [code] * len(xs),
-                "hovertemplate": f"{names[code]}: {values[code]:,.1f}<extra></extra>",
+                "hovertemplate": f"{names[code]}: {format_value(values[code], unit)}<extra></extra>",
                 "showlegend": False,
             }
         )
@@ -385,7 +385,7 @@ def map_figure(
                 "cmax": high,
                 "color": [low],
                 "showscale": True,
-                "colorbar": {"title": {"text": unit}},
+                "colorbar": {"title": {"text": axis_title(unit)}},
             },
             "showlegend": False,
             "hoverinfo": "skip",

@@ -31,9 +31,15 @@ _MAX_ENTRIES = 512  # a board pack reads every measure of a report; views come p
 
 
 def current_vintages() -> tuple:
-    """(dataset, vintage) pairs; any refresh changes this tuple and so every cache key."""
+    """(dataset, vintage) pairs; any refresh changes this tuple and so every cache key. Read once
+    per request: a page's callback looks up dozens of cached figures, each keyed on it."""
+    if flask.has_request_context() and "lcjp_vintages" in flask.g:
+        return flask.g.lcjp_vintages
     with services().session_factory() as session:
-        return tuple(session.execute(sa.select(Dataset.id, Dataset.current_vintage_id)).all())
+        vintages = tuple(session.execute(sa.select(Dataset.id, Dataset.current_vintage_id)).all())
+    if flask.has_request_context():
+        flask.g.lcjp_vintages = vintages
+    return vintages
 
 
 def _filters_key(filters: dict) -> tuple:

@@ -25,7 +25,7 @@ from loaders.queries import Provenance
 from loaders.spc import SpcResult, spc
 from loaders.staleness import PeriodAge, period_age
 from presented import suppression
-from presented.model import Audience, Period, PresentedFigure, Reading, Source, Status
+from presented.model import Audience, Period, PresentedFigure, Reading, Status
 from presented.words import (
     NO_CHANGE,
     SUMMABLE_UNITS,
@@ -100,7 +100,7 @@ def present(
         area_name="",
         audience=audience,
         board_period=board_period,
-        source=_source(inputs.provenance),
+        source=inputs.provenance,
     )
     if view.totals.empty:
         figure.summary = "No figures are loaded for this measure yet."
@@ -773,22 +773,6 @@ def summary(figure: PresentedFigure) -> str:
 
 
 # --- Small helpers ---------------------------------------------------------------------------------
-
-
-def _source(prov: Provenance | None) -> Source | None:
-    if prov is None:
-        return None
-    return Source(
-        dataset_id=prov.dataset_id,
-        title=prov.title,
-        publisher=prov.publisher,
-        publication_url=prov.publication_url,
-        vintage_id=prov.vintage_id,
-        content_hash=prov.content_hash,
-        loaded_at=prov.loaded_at,
-        is_demo=prov.is_demo,
-        location=prov.source_location,
-    )
 
 
 def _date(value) -> date | None:

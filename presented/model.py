@@ -12,6 +12,7 @@ from datetime import date
 
 import pandas as pd
 
+from loaders.queries import Provenance
 from loaders.spc import SpcResult
 from presented.words import Change
 
@@ -70,25 +71,6 @@ class Reading:
     assurance_label: str | None = None
 
 
-@dataclass(frozen=True)
-class Source:
-    """Where the figure came from, for 'About this figure' and every pack page."""
-
-    dataset_id: str
-    title: str
-    publisher: str
-    publication_url: str
-    vintage_id: int | None
-    content_hash: str
-    loaded_at: object  # datetime (UTC) or None
-    is_demo: bool
-    location: str = ""
-
-    @property
-    def short_hash(self) -> str:
-        return self.content_hash[:12]
-
-
 @dataclass
 class PresentedFigure:
     """One measure for one area, period and audience: value, words, status, chart points.
@@ -132,7 +114,7 @@ class PresentedFigure:
     ranking: pd.DataFrame = field(default_factory=pd.DataFrame)
     ranking_basis: str = ""  # "value" or "per_100k": what the comparison chart ranks
     compare_series: pd.DataFrame = field(default_factory=pd.DataFrame)  # local areas over time
-    source: Source | None = None
+    source: Provenance | None = None  # the dataset, vintage and load behind the figure
     chart_withheld: str = ""  # why no chart may be drawn for this audience, or ''
 
     @property

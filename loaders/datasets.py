@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loaders.frames import LoadResult
+from loaders.release_checks import ReleaseCheck
 from loaders.sources import (
     ccsq,
     cps,
@@ -35,6 +36,9 @@ class DatasetSpec:
     schedule: str  # cron expression, Europe/London
     # A partner submission: read from its drop folder (SUBMISSIONS_DIR/<id>/), not the public tree.
     submission: bool = False
+    # How far a settled period may fall from one release to the next before the new release
+    # is held for review (RELEASE_MAX_DROP_<ID> and REVISION_WINDOW_DAYS_<ID> override it).
+    release_check: ReleaseCheck = ReleaseCheck()
 
 
 def _partner_submission(
@@ -52,6 +56,8 @@ def _partner_submission(
         loader=DropFolderLoader(dataset_id),
         schedule="30 6 * * *",  # the drop folder is read daily; uploads load at once
         submission=True,
+        # Partners correct their recent returns; older periods should not fall.
+        release_check=ReleaseCheck(revision_window_days=92),
     )
 
 

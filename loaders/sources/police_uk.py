@@ -139,6 +139,9 @@ class StreetData:
     files: list[Path]
     notes: list[str]
     superseded: pd.DataFrame  # records of earlier snapshots, with the snapshot they come from
+    # The raw files and the counts file disagree: a raw file may be cut short (or the counts
+    # file out of date), so the run is "success with warnings", never a plain success.
+    warnings: list[str]
 
 
 def _read(path: Path, columns: list[str]) -> csvfile.Table:
@@ -273,6 +276,7 @@ def read_street_data(source_dir: Path) -> StreetData:
         )
     areas: dict[str, str] = {}
     notes: list[str] = []
+    warnings: list[str] = []
     parts: list[pd.DataFrame] = []
     # (month, area, snapshot) -> the raw file that gave it
     owner: dict[tuple[str, str, str], str] = {}
@@ -316,7 +320,7 @@ def read_street_data(source_dir: Path) -> StreetData:
             seen_aggregate[(month, area)] = path.name
         covered = pd.MultiIndex.from_frame(agg[["month", "area"]]).isin(list(covered_keys))
         if covered.any():
-            notes.extend(_compare_totals(agg[covered], records, path.name))
+            warnings.extend(_compare_totals(agg[covered], records, path.name))
         aggregate_parts.append(agg[~covered])
     columns = ["month", "area", "crime_type", "outcome", "count"]
     aggregate = (
@@ -332,6 +336,7 @@ def read_street_data(source_dir: Path) -> StreetData:
         files=[r.path for r in raw_files] + aggregate_files,
         notes=notes,
         superseded=superseded.reset_index(drop=True),
+        warnings=warnings,
     )
 
 
@@ -412,7 +417,10 @@ def load(source_dir: Path) -> LoadResult:
         )
     ]
     return LoadResult(
-        observations=observation_frame(rows), files=list(street.files), notes=list(street.notes)
+        observations=observation_frame(rows),
+        files=list(street.files),
+        notes=list(street.notes),
+        warnings=list(street.warnings),
     )
 
 
@@ -426,6 +434,6 @@ def _compare_totals(aggregate: pd.DataFrame, raw: pd.DataFrame, name: str) -> li
         if int(total) != kept:
             notes.append(
                 f"{name}: {area} {month} totals {int(total):,} records but the raw street file "
-                f"has {kept:,}; the raw file's figures were kept."
+                f"has {kept:,}; the raw file's figures were kept. Is the raw file cut short?"
             )
     return notes

@@ -1,0 +1,301 @@
+"""Release-over-release checks: a new load that has lost figures waits for an administrator.
+
+Every other check looks at one load on its own; this one compares the new load with the vintage
+on screen, period by period. A file cut at a line boundary reads cleanly, but the month it
+covers suddenly holds half its records; a release that drops a quarter or a whole force looks
+fine by itself too. Such a load is stored as a vintage **held for review**: the current vintage
+stays on every page until an administrator approves the new one (Data refresh page, or
+`flask --app app refresh approve VINTAGE`) or rejects it. Every decision is audited.
+
+What holds a release, per measure, area and period of the current vintage:
+
+- the area is gone from the measure altogether;
+- the period is gone for that area;
+- for a period that ended before the publisher's usual revision window (counted back from the
+  current vintage's latest period; `revision_window_days`, default 0 so every period counts),
+  the number of figures or their total (counts summed; for rates, their denominators) fell by
+  more than `max_drop` (default 20%). Periods with fewer than `min_size` figures or a smaller
+  total are too small for a share to mean anything and are checked only for disappearing.
+
+A release older than the one on screen (its release date or latest period is earlier) is kept
+as history and never becomes current (loaders/refresh.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from loaders.db import transaction
+from loaders.models import Area, Dataset, Observation, Vintage, utcnow
+
+log = logging.getLogger(__name__)
+
+ACCEPTED, HELD, REJECTED, HISTORY, SUPERSEDED = (
+    "accepted",
+    "held",
+    "rejected",
+    "history",
+    "superseded",
+)
+REASONS_KEPT = 12  # reasons stored and shown for one held release; the rest are counted
+_KEYS = ["measure_id", "area_code", "period_type", "period_start", "period_end"]
+
+
+@dataclass(frozen=True)
+class ReleaseCheck:
+    """How far a dataset's settled periods may fall from one release to the next."""
+
+    max_drop: float = 0.20  # a fall of more than this share holds the release
+    revision_window_days: int = 0  # periods this recent (before the latest) may fall freely
+    min_size: int = 20  # smaller periods are only checked for disappearing
+    enabled: bool = True
+
+    def with_settings(self, max_drop_percent: float | None, window_days: int | None):
+        """This check with RELEASE_MAX_DROP_<ID> / REVISION_WINDOW_DAYS_<ID> applied."""
+        changed = self
+        if max_drop_percent is not None:
+            changed = replace(changed, max_drop=max(max_drop_percent, 0.0) / 100)
+        if window_days is not None:
+            changed = replace(changed, revision_window_days=max(int(window_days), 0))
+        return changed
+
+
+def _period_text(period_type: str, start: date, end: date) -> str:
+    if period_type == "month":
+        return f"{start:%B %Y}"
+    if period_type == "quarter":
+        return f"{start.year} Q{(start.month - 1) // 3 + 1}"
+    if period_type == "year" and (start.month, start.day) == (1, 1):
+        return str(start.year)
+    return f"{start:%d %b %Y} to {end:%d %b %Y}"
+
+
+def _summary(frame: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
+    """Figures and total per measure, area and period (totals only where a total means much)."""
+    if frame.empty:
+        return pd.DataFrame(columns=[*_KEYS, "rows", "total"])
+    parts = frame[_KEYS].copy()
+    unit = frame["measure_id"].map(units)
+    denominator = pd.to_numeric(frame["denominator"], errors="coerce")
+    value = pd.to_numeric(frame["value"], errors="coerce")
+    # Counts add up; a rate's size is its denominator; a median or a mean has no total.
+    parts["total"] = value.where(unit == "count", denominator.where(unit == "percent"))
+    grouped = parts.groupby(_KEYS, sort=False, dropna=False)
+    return grouped.agg(rows=("total", "size"), total=("total", lambda s: s.sum(min_count=1)))
+
+
+def _current_summary(session: Session, vintage_id: int, units: dict[str, str]) -> pd.DataFrame:
+    """The same summary of the current vintage, added up inside the database."""
+    o = Observation
+    count_total = sa.func.sum(
+        sa.case(
+            (o.measure_id.in_([m for m, u in units.items() if u == "count"]), o.value),
+            (o.measure_id.in_([m for m, u in units.items() if u == "percent"]), o.denominator),
+            else_=None,
+        )
+    )
+    rows = session.execute(
+        sa.select(
+            o.measure_id,
+            o.area_code,
+            o.period_type,
+            o.period_start,
+            o.period_end,
+            sa.func.count().label("rows"),
+            count_total.label("total"),
+        )
+        .where(o.vintage_id == vintage_id)
+        .group_by(o.measure_id, o.area_code, o.period_type, o.period_start, o.period_end)
+    ).all()
+    frame = pd.DataFrame(rows, columns=[*_KEYS, "rows", "total"])
+    return frame.set_index(_KEYS)
+
+
+def compare_with_current(
+    session: Session,
+    current_id: int,
+    frame: pd.DataFrame,
+    units: dict[str, str],
+    check: ReleaseCheck,
+) -> tuple[list[str], int]:
+    """(the first reasons to hold the new load, how many reasons in all); none means release it."""
+    if not check.enabled:
+        return [], 0
+    before = _current_summary(session, current_id, units)
+    if before.empty:
+        return [], 0
+    after = _summary(frame, units)
+    names = dict(session.execute(sa.select(Area.code, Area.name)).all())
+
+    def area(code: str) -> str:
+        return f"{names.get(code, code)} ({code})" if code in names else code
+
+    reasons: list[str] = []
+    old_areas = before.reset_index()[["measure_id", "area_code"]].drop_duplicates()
+    new_areas = set(
+        zip(*(after.reset_index()[c] for c in ("measure_id", "area_code")), strict=True)
+    )
+    gone_areas = set()
+    for measure_id, code in zip(old_areas["measure_id"], old_areas["area_code"], strict=True):
+        if (measure_id, code) not in new_areas:
+            gone_areas.add((measure_id, code))
+            reasons.append(
+                f"{measure_id}: {area(code)} is no longer in the release "
+                f"({int(before.loc[(measure_id, code)]['rows'].sum()):,} figures before)."
+            )
+    after = after.rename(columns={"rows": "rows_new", "total": "total_new"})
+    joined = before.join(after, how="left").reset_index()
+    latest = pd.to_datetime(joined["period_end"]).max()
+    settled_before = (latest - timedelta(days=check.revision_window_days)).date()
+    floor = 1 - check.max_drop
+    for row in joined.itertuples(index=False):
+        if (row.measure_id, row.area_code) in gone_areas:
+            continue
+        where = (
+            f"{row.measure_id}, {area(row.area_code)}, "
+            f"{_period_text(row.period_type, row.period_start, row.period_end)}"
+        )
+        if pd.isna(row.rows_new):
+            reasons.append(f"{where}: the period is no longer in the release.")
+            continue
+        if check.revision_window_days and row.period_end > settled_before:
+            continue  # inside the publisher's usual revision window
+        if row.rows >= check.min_size and row.rows_new < row.rows * floor:
+            reasons.append(
+                f"{where}: {int(row.rows_new):,} figures, down from {int(row.rows):,} "
+                f"({_fall(row.rows, row.rows_new, check)})."
+            )
+        elif (
+            not pd.isna(row.total)
+            and row.total >= check.min_size
+            and (pd.isna(row.total_new) or row.total_new < row.total * floor)
+        ):
+            new_total = 0.0 if pd.isna(row.total_new) else float(row.total_new)
+            reasons.append(
+                f"{where}: total {new_total:,.0f}, down from {float(row.total):,.0f} "
+                f"({_fall(row.total, new_total, check)})."
+            )
+    return reasons[:REASONS_KEPT], len(reasons)
+
+
+def _fall(before: float, after: float, check: ReleaseCheck) -> str:
+    return f"down {100 * (1 - after / before):.0f}%; more than {check.max_drop:.0%} holds a release"
+
+
+def hold_text(reasons: list[str], total: int, check: ReleaseCheck) -> list[str]:
+    """The stored explanation: what the rule is, then the reasons, then how many more."""
+    rule = (
+        f"Held for review: compared with the current vintage, figures fell by more than "
+        f"{check.max_drop:.0%} or disappeared"
+        + (
+            f" (periods in the last {check.revision_window_days} days may be revised freely)"
+            if check.revision_window_days
+            else ""
+        )
+        + ". The current vintage stays on every page until an administrator approves or rejects "
+        "this one."
+    )
+    more = [f"… and {total - len(reasons):,} more."] if total > len(reasons) else []
+    return [rule, *reasons, *more]
+
+
+# ---- decisions ---------------------------------------------------------------------------------
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be made (no such held vintage, or an older release)."""
+
+
+@dataclass(frozen=True)
+class HeldRelease:
+    """A vintage waiting for an administrator, as the Data refresh page lists it."""
+
+    vintage_id: int
+    dataset_id: str
+    title: str
+    loaded_at: object
+    rows: int
+    release_date: date | None
+    current_id: int | None
+    reasons: list[str]
+
+
+def held_releases(session: Session) -> list[HeldRelease]:
+    rows = session.execute(
+        sa.select(Vintage, Dataset.title, Dataset.current_vintage_id)
+        .join(Dataset, Dataset.id == Vintage.dataset_id)
+        .where(Vintage.review_status == HELD)
+        .order_by(Vintage.id)
+    ).all()
+    return [
+        HeldRelease(
+            v.id,
+            v.dataset_id,
+            title,
+            v.loaded_at,
+            v.row_count,
+            v.release_date,
+            current_id,
+            list(v.review or []),
+        )
+        for v, title, current_id in rows
+    ]
+
+
+def decide(
+    session_factory: sessionmaker, vintage_id: int, decision: str, username: str, audit=None
+) -> str:
+    """Approve (make current) or reject a held vintage; returns what happened, in words.
+
+    `audit(event, detail)` records the decision (loaders.audit.audit with the caller's user).
+    """
+    if decision not in {"approve", "reject"}:
+        raise ReviewError(f"'{decision}' is not approve or reject")
+    with transaction(session_factory) as session:
+        vintage = session.get(Vintage, vintage_id, with_for_update=True)
+        if vintage is None:
+            raise ReviewError(f"there is no vintage {vintage_id}")
+        if vintage.review_status != HELD:
+            raise ReviewError(
+                f"vintage {vintage_id} is not held for review (it is {vintage.review_status})"
+            )
+        dataset = session.get(Dataset, vintage.dataset_id)
+        current = dataset.current_vintage
+        if decision == "approve":
+            if (
+                current is not None
+                and current.release_date
+                and vintage.release_date
+                and vintage.release_date < current.release_date
+            ):
+                raise ReviewError(
+                    f"vintage {vintage_id} is an older release ({vintage.release_date}) than the "
+                    f"current vintage {current.id} ({current.release_date}); it cannot become "
+                    "current. Reject it instead."
+                )
+            dataset.current_vintage_id = vintage.id
+            vintage.review_status = ACCEPTED
+            message = (
+                f"vintage {vintage_id} of {vintage.dataset_id} approved: it is now current"
+                + (f" (replacing vintage {current.id})" if current is not None else "")
+            )
+        else:
+            vintage.review_status = REJECTED
+            message = f"vintage {vintage_id} of {vintage.dataset_id} rejected" + (
+                f"; vintage {current.id} stays current" if current is not None else ""
+            )
+        vintage.decided_by, vintage.decided_at = username[:80], utcnow()
+        dataset_id = vintage.dataset_id
+    log.info("%s by %s", message, username)
+    if audit is not None:
+        audit(
+            f"release {decision}d",
+            {"vintage_id": vintage_id, "dataset_id": dataset_id, "outcome": message},
+        )
+    return message

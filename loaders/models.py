@@ -69,6 +69,7 @@ class Vintage(Base):
     """One loaded version of a dataset, kept so revisions stay visible and traceable."""
 
     __tablename__ = "vintage"
+    __table_args__ = (sa.Index("ix_vintage_review_status", "dataset_id", "review_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset_id: Mapped[str] = mapped_column(sa.ForeignKey("dataset.id"), index=True)

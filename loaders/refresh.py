@@ -83,7 +83,7 @@ class RefreshOutcome:
 
 
 def note_lines(notes, indent: str = "  ") -> list[str]:
-    """Notes as printed by the CLI and the scheduler: warnings first, each on its own line."""
+    """Notes as printed by the CLI and the scheduler, each on its own line."""
     ordered = sorted(notes, key=lambda n: n["level"] != "warning")
     return [
         f"{indent}{'WARNING' if n['level'] == 'warning' else 'note'}: {n['text']}" for n in ordered

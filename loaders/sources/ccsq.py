@@ -12,13 +12,14 @@ import io
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from loaders.areas import ENGLAND_AND_WALES, AreaSpec, crown_court_code, region_code
 from loaders.errors import LoaderError, UnknownAreaName
 from loaders.frames import LoadResult, breakdown_key, observation_frame, quarter_bounds
+from loaders.sources.csvfile import final_row_check
 
 TRAJECTORY = "gold_backlog_trajectory.csv"
 BY_COURT = "gold_backlog_by_court.csv"
@@ -124,6 +125,7 @@ class _Table:
 
     path: Path
     rows: list[_Row]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -231,15 +233,17 @@ def _read_table(path: Path, required: Sequence[str]) -> _Table:
             rows.append(_Row(line, dict(zip(header, record, strict=True))))
     except csv.Error as exc:
         raise LoaderError(path, f"not readable as CSV: {exc}", row=reader.line_num) from None
-    if not text.endswith(("\n", "\r")):
-        raise LoaderError(
+    note = None
+    if rows:
+        note = final_row_check(
             path,
-            "the file ends part-way through this row (no line break after it), so it looks "
-            "cut short; download it again",
-            row=reader.line_num,
-            column=header[len(last) - 1],
+            text,
+            header,
+            last,
+            reader.line_num,
+            lambda i: [r.values[header[i]] for r in rows[:-1]],
         )
-    return _Table(path, rows)
+    return _Table(path, rows, [note] if note else [])
 
 
 class _Output:
@@ -639,6 +643,7 @@ def load(source_dir: Path) -> LoadResult:
     tables = {path.name: _read_table(path, REQUIRED_COLUMNS[path.name]) for path in paths}
 
     out = _Output()
+    out.notes += [note for table in tables.values() for note in table.notes]
     latest, national_open = _trajectory(tables[TRAJECTORY], out)
     open_latest = _by_court(tables[BY_COURT], out, latest, national_open)
     _backlog_ratio(tables[BACKLOG_RATIO], out, latest, open_latest)

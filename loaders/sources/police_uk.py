@@ -183,9 +183,10 @@ def _check_rows(table: csvfile.Table, areas: dict[str, str]) -> pd.DataFrame:
     )
 
 
-def _read_raw(raw: RawFile, areas: dict[str, str]) -> pd.DataFrame:
+def _read_raw(raw: RawFile, areas: dict[str, str], notes: list[str]) -> pd.DataFrame:
     """One raw monthly file as checked records, each with its line number and Crime ID."""
     table = _read(raw.path, RAW_COLUMNS)
+    notes += table.notes
     keys = _check_rows(table, areas)
     wrong = keys["month"] != raw.month
     if wrong.any():
@@ -203,9 +204,10 @@ def _read_raw(raw: RawFile, areas: dict[str, str]) -> pd.DataFrame:
     )
 
 
-def _read_aggregate(path: Path, areas: dict[str, str]) -> pd.DataFrame:
+def _read_aggregate(path: Path, areas: dict[str, str], notes: list[str]) -> pd.DataFrame:
     """Validate the derived aggregate; one row per key with a whole-number Count."""
     table = _read(path, AGGREGATE_COLUMNS)
+    notes += table.notes
     keys = _check_rows(table, areas)
     count = table.frame["Count"]
     bad = ~count.str.fullmatch(r"\d+")
@@ -281,7 +283,7 @@ def read_street_data(source_dir: Path) -> StreetData:
     # (month, area, snapshot) -> the raw file that gave it
     owner: dict[tuple[str, str, str], str] = {}
     for raw in raw_files:
-        records = _read_raw(raw, areas)
+        records = _read_raw(raw, areas, notes)
         firsts = records.groupby(["month", "area"], sort=False)["line"].min()
         for (month, area), line in firsts.items():
             key = (month, area, raw.snapshot)
@@ -307,7 +309,7 @@ def read_street_data(source_dir: Path) -> StreetData:
     aggregate_parts: list[pd.DataFrame] = []
     seen_aggregate: dict[tuple[str, str], str] = {}
     for path in aggregate_files:
-        agg = _read_aggregate(path, areas)
+        agg = _read_aggregate(path, areas, notes)
         firsts = agg.groupby(["month", "area"], sort=False)["line"].min()
         for (month, area), line in firsts.items():
             if (month, area) in seen_aggregate:

@@ -266,13 +266,11 @@ def _read_csv(name: str, data: bytes, expected: set[str]) -> RawTable:
         table.problems.merge(structural)
         return table
     if not text.endswith(("\n", "\r")) and records > header_index + 1:
-        column = table.header[min(length, width) - 1] if length else None
-        table.problems.add(
-            records,
-            column,
-            "The file ends part-way through this row (there is no line break after it), so it "
-            "may have been cut short. Check the row is complete, save the file again from your "
-            "spreadsheet and upload it again.",
+        # Every row has its values (checked above) and no quote is left open (the csv module
+        # is strict), so the last row is whole: many programs end a file without a line break.
+        table.notes.append(
+            f"There is no line break after the last row (row {records:,}), but that row has "
+            "all its values, so it was read."
         )
 
     # Pass 2: the cells themselves, through pandas' C parser.

@@ -24,10 +24,8 @@ def upgrade() -> None:
     op.add_column(
         "refresh_run", sa.Column("notes", sa.JSON(), nullable=False, server_default="[]")
     )
-    if op.get_bind().dialect.name == "postgresql":  # SQLite does not enforce a length
-        op.alter_column(
-            "refresh_run", "status", type_=sa.String(40), existing_type=sa.String(20)
-        )
+    with op.batch_alter_table("refresh_run") as batch:  # SQLite: the table is copied
+        batch.alter_column("status", type_=sa.String(40), existing_type=sa.String(20))
     op.add_column(
         "vintage",
         sa.Column("review_status", sa.String(20), nullable=False, server_default="accepted"),
@@ -44,8 +42,6 @@ def downgrade() -> None:
     op.drop_index("ix_vintage_review_status", table_name="vintage")
     for column in ("decided_at", "decided_by", "review", "release_date", "review_status"):
         op.drop_column("vintage", column)
-    if op.get_bind().dialect.name == "postgresql":
-        op.alter_column(
-            "refresh_run", "status", type_=sa.String(20), existing_type=sa.String(40)
-        )
+    with op.batch_alter_table("refresh_run") as batch:
+        batch.alter_column("status", type_=sa.String(20), existing_type=sa.String(40))
     op.drop_column("refresh_run", "notes")

@@ -71,7 +71,7 @@ def _refresh_threads() -> list[threading.Thread]:
 def test_admin_callbacks_refuse_everyone_else(as_user, role):
     with as_user(role):
         page = admin.admin_page()
-        ledger, history, progress, _interval = admin.update_ledger(0)
+        ledger, history, progress, _interval, _held = admin.update_ledger(0)
         badge = admin.update_refresh_alert(0)
         with clicked(ids.ADMIN_REFRESH_ALL):
             refused = admin.start_refresh(1, 1, CCSQ.id)
@@ -87,7 +87,7 @@ def test_admin_callbacks_refuse_everyone_else(as_user, role):
 def test_admin_sees_the_ledger_and_refreshes_one_dataset_now(as_user, app):
     with as_user("admin"):
         page = admin.admin_page()
-        ledger, history, _progress, _interval = admin.update_ledger(0)
+        ledger, history, _progress, _interval, _held = admin.update_ledger(0)
     assert "Refresh this dataset now" in _text(page)
     factory = app.server.extensions["lcjp"].session_factory
     with factory() as session:
@@ -171,13 +171,13 @@ def test_progress_shows_while_a_refresh_runs_and_an_abandoned_run_shows_as_faile
         exclusive(services.engine, REFRESH_LOCK, services.settings.instance_dir),
         signed_in(fresh_app, "admin"),
     ):
-        ledger, _history, progress, interval = admin.update_ledger(0)
+        ledger, _history, progress, interval, _held = admin.update_ledger(0)
     assert "Refreshing police.uk street-level crime and outcomes: loading" in _text(progress)
     assert interval == 1500  # polls quickly while it runs
     assert "Running" in _text(ledger)
     # The lock is free again but the run never finished: its process died. It shows as failed.
     with signed_in(fresh_app, "admin"):
-        ledger, _history, progress, interval = admin.update_ledger(0)
+        ledger, _history, progress, interval, _held = admin.update_ledger(0)
         badge = admin.update_refresh_alert(0)
     assert progress is None and interval == 15000
     assert "Failed" in _text(ledger) and "abandoned" in _text(ledger)

@@ -166,26 +166,31 @@ def compare_with_current(
             continue
         if check.revision_window_days and row.period_end > settled_before:
             continue  # inside the publisher's usual revision window
-        if row.rows >= check.min_size and row.rows_new < row.rows * floor:
-            reasons.append(
-                f"{where}: {int(row.rows_new):,} figures, down from {int(row.rows):,} "
-                f"({_fall(row.rows, row.rows_new, check)})."
-            )
-        elif (
+        fell = []
+        if (
             not pd.isna(row.total)
             and row.total >= check.min_size
             and (pd.isna(row.total_new) or row.total_new < row.total * floor)
         ):
             new_total = 0.0 if pd.isna(row.total_new) else float(row.total_new)
+            fell.append(
+                f"total {new_total:,.0f}, down from {float(row.total):,.0f} "
+                f"({_fall(row.total, new_total)})"
+            )
+        if row.rows >= check.min_size and row.rows_new < row.rows * floor:
+            fell.append(
+                f"{int(row.rows_new):,} figures, down from {int(row.rows):,} "
+                f"({_fall(row.rows, row.rows_new)})"
+            )
+        if fell:
             reasons.append(
-                f"{where}: total {new_total:,.0f}, down from {float(row.total):,.0f} "
-                f"({_fall(row.total, new_total, check)})."
+                f"{where}: {'; '.join(fell)}; more than {check.max_drop:.0%} holds a release."
             )
     return reasons[:REASONS_KEPT], len(reasons)
 
 
-def _fall(before: float, after: float, check: ReleaseCheck) -> str:
-    return f"down {100 * (1 - after / before):.0f}%; more than {check.max_drop:.0%} holds a release"
+def _fall(before: float, after: float) -> str:
+    return f"down {100 * (1 - after / before):.0f}%"
 
 
 def hold_text(reasons: list[str], total: int, check: ReleaseCheck) -> list[str]:
@@ -295,7 +300,7 @@ def decide(
     log.info("%s by %s", message, username)
     if audit is not None:
         audit(
-            f"release {decision}d",
+            {"approve": "release approved", "reject": "release rejected"}[decision],
             {"vintage_id": vintage_id, "dataset_id": dataset_id, "outcome": message},
         )
     return message

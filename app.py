@@ -184,7 +184,8 @@ def _register_commands(server: flask.Flask, lcjp: dict) -> None:
         """
         if context.invoked_subcommand is not None:
             return
-        outcomes = services().refresh(trigger="cli", progress=click.echo)
+        with server.app_context():  # a group's own callback gets no app context from Flask
+            outcomes = services().refresh(trigger="cli", progress=click.echo)
         held = [o for o in outcomes if o.status == "held for review"]
         for outcome in held:
             click.echo(

@@ -27,6 +27,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -86,8 +87,8 @@ def _summary(frame: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
     value = pd.to_numeric(frame["value"], errors="coerce")
     # Counts add up; a rate's size is its denominator; a median or a mean has no total.
     parts["total"] = value.where(unit == "count", denominator.where(unit == "percent"))
-    grouped = parts.groupby(_KEYS, sort=False, dropna=False)
-    return grouped.agg(rows=("total", "size"), total=("total", lambda s: s.sum(min_count=1)))
+    grouped = parts.groupby(_KEYS, sort=False, dropna=False)["total"]
+    return pd.DataFrame({"rows": grouped.size(), "total": grouped.sum(min_count=1)})
 
 
 def _current_summary(session: Session, vintage_id: int, units: dict[str, str]) -> pd.DataFrame:
@@ -136,56 +137,53 @@ def compare_with_current(
     def area(code: str) -> str:
         return f"{names.get(code, code)} ({code})" if code in names else code
 
-    reasons: list[str] = []
-    old_areas = before.reset_index()[["measure_id", "area_code"]].drop_duplicates()
-    new_areas = set(
-        zip(*(after.reset_index()[c] for c in ("measure_id", "area_code")), strict=True)
-    )
-    gone_areas = set()
-    for measure_id, code in zip(old_areas["measure_id"], old_areas["area_code"], strict=True):
-        if (measure_id, code) not in new_areas:
-            gone_areas.add((measure_id, code))
-            reasons.append(
-                f"{measure_id}: {area(code)} is no longer in the release "
-                f"({int(before.loc[(measure_id, code)]['rows'].sum()):,} figures before)."
-            )
     after = after.rename(columns={"rows": "rows_new", "total": "total_new"})
     joined = before.join(after, how="left").reset_index()
+    pairs = pd.MultiIndex.from_frame(joined[["measure_id", "area_code"]])
+    kept_pairs = pd.MultiIndex.from_frame(after.reset_index()[["measure_id", "area_code"]])
+    area_gone = ~pairs.isin(kept_pairs)
+    missing = joined["rows_new"].isna().to_numpy() & ~area_gone
     latest = pd.to_datetime(joined["period_end"]).max()
-    settled_before = (latest - timedelta(days=check.revision_window_days)).date()
+    settled = (
+        pd.to_datetime(joined["period_end"]) <= latest - timedelta(days=check.revision_window_days)
+    ).to_numpy()
     floor = 1 - check.max_drop
-    for row in joined.itertuples(index=False):
-        if (row.measure_id, row.area_code) in gone_areas:
-            continue
+    present = ~area_gone & ~missing & settled
+    total, total_new = joined["total"].to_numpy(float), joined["total_new"].to_numpy(float)
+    rows, rows_new = joined["rows"].to_numpy(float), joined["rows_new"].to_numpy(float)
+    total_fell = present & (total >= check.min_size) & ~(np.nan_to_num(total_new) >= total * floor)
+    rows_fell = present & (rows >= check.min_size) & (rows_new < rows * floor)
+
+    reasons: list[str] = []
+    gone = joined[area_gone].groupby(["measure_id", "area_code"], sort=True)["rows"].sum()
+    for (measure_id, code), figures in gone.items():
+        reasons.append(
+            f"{measure_id}: {area(code)} is no longer in the release "
+            f"({int(figures):,} figures before)."
+        )
+    for i in np.flatnonzero(missing | total_fell | rows_fell):
+        row = joined.iloc[i]
         where = (
             f"{row.measure_id}, {area(row.area_code)}, "
             f"{_period_text(row.period_type, row.period_start, row.period_end)}"
         )
-        if pd.isna(row.rows_new):
+        if missing[i]:
             reasons.append(f"{where}: the period is no longer in the release.")
             continue
-        if check.revision_window_days and row.period_end > settled_before:
-            continue  # inside the publisher's usual revision window
         fell = []
-        if (
-            not pd.isna(row.total)
-            and row.total >= check.min_size
-            and (pd.isna(row.total_new) or row.total_new < row.total * floor)
-        ):
-            new_total = 0.0 if pd.isna(row.total_new) else float(row.total_new)
+        if total_fell[i]:
+            new_total = float(np.nan_to_num(total_new[i]))
             fell.append(
-                f"total {new_total:,.0f}, down from {float(row.total):,.0f} "
-                f"({_fall(row.total, new_total)})"
+                f"total {new_total:,.0f}, down from {total[i]:,.0f} ({_fall(total[i], new_total)})"
             )
-        if row.rows >= check.min_size and row.rows_new < row.rows * floor:
+        if rows_fell[i]:
             fell.append(
-                f"{int(row.rows_new):,} figures, down from {int(row.rows):,} "
-                f"({_fall(row.rows, row.rows_new)})"
+                f"{int(rows_new[i]):,} figures, down from {int(rows[i]):,} "
+                f"({_fall(rows[i], rows_new[i])})"
             )
-        if fell:
-            reasons.append(
-                f"{where}: {'; '.join(fell)}; more than {check.max_drop:.0%} holds a release."
-            )
+        reasons.append(
+            f"{where}: {'; '.join(fell)}; more than {check.max_drop:.0%} holds a release."
+        )
     return reasons[:REASONS_KEPT], len(reasons)
 
 

@@ -502,3 +502,42 @@ def test_refresh_approve_and_reject_from_the_command_line(make_settings, public_
         assert session.scalar(
             sa.select(AuditEvent.username).where(AuditEvent.event == "release approved")
         ).startswith("(command line)")
+
+
+def test_an_upload_that_cuts_an_earlier_period_is_kept_but_held_for_review(make_settings):
+    from loaders.submissions.uploads import accept_upload
+
+    settings = make_settings()
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    refresh.sync_registry(factory, settings.lcjp)
+
+    def upload(data: bytes, name: str):
+        return accept_upload(
+            factory,
+            engine,
+            dataset_id="wcu_witness_care",
+            file_name=name,
+            data=data,
+            username="test-analyst",
+            user_id=None,
+            submissions_dir=settings.submissions_dir,
+            lock_dir=settings.instance_dir,
+            max_bytes=settings.submission_max_bytes,
+            today=TODAY,
+        )
+
+    june = "E23000008,2025-06,410,380,530,470,\n"
+    first = upload((WCU_CSV.format(notes="") + june).encode(), "first.csv")
+    assert first.accepted and not first.held_for_review
+    # January 2025 is settled (over 92 days before June, the partners' revision window): a
+    # resubmission with a quarter of January's witnesses is kept, but held for review.
+    cut = (WCU_CSV.format(notes="").replace("404,375,524,468", "100,90,130,120") + june).encode()
+    second = upload(cut, "second.csv")
+    assert second.accepted and second.held_for_review
+    assert any("held for review" in note for note in second.notes)
+    assert current_id(factory, "wcu_witness_care") == first.vintage_id
+    with factory() as session:
+        assert session.get(Vintage, second.vintage_id).review_status == "held"
+    engine.dispose()

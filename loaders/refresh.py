@@ -505,7 +505,9 @@ def _store(
     release = result.release_date or period_latest
     dataset = session.get(Dataset, spec.id)
     current = dataset.current_vintage
-    comparable = current is not None and current.is_demo == is_demo
+    # Generated demo data is no publication: it is redrawn whole when a period completes, so
+    # neither release order nor the release-over-release check applies to it.
+    comparable = current is not None and current.is_demo == is_demo and not is_demo
     review_status, review = ACCEPTED, None
     if comparable and release and current.release_date and release < current.release_date:
         review_status = HISTORY

@@ -74,6 +74,8 @@ DATASETS: dict[str, DatasetSpec] = {
             folder="ccsq_crown_court",
             loader=ccsq.load,
             schedule="0 10 * * 4",  # MoJ publishes on Thursdays at 09:30
+            # The court tables give each court's latest quarter and the year before only.
+            release_check=ReleaseCheck(snapshot_area_types=("crown_court",)),
         ),
         DatasetSpec(
             id="police_uk_street",

@@ -83,10 +83,9 @@ class RefreshOutcome:
 
 
 def note_lines(notes, indent: str = "  ") -> list[str]:
-    """Notes as printed by the CLI and the scheduler, each on its own line."""
-    ordered = sorted(notes, key=lambda n: n["level"] != "warning")
+    """Notes as printed by the CLI and the scheduler, one line each, in the order stored."""
     return [
-        f"{indent}{'WARNING' if n['level'] == 'warning' else 'note'}: {n['text']}" for n in ordered
+        f"{indent}{'WARNING' if n['level'] == 'warning' else 'note'}: {n['text']}" for n in notes
     ]
 
 

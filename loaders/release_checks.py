@@ -17,6 +17,12 @@ What holds a release, per measure, area and period of the current vintage:
   more than `max_drop` (default 20%). Periods with fewer than `min_size` figures or a smaller
   total are too small for a share to mean anything and are checked only for disappearing.
 
+A period's total is its total row where it has one (its breakdowns may then come and go, as
+proven reoffending's offence groups move to each new cohort), else the sum of its breakdowns
+(police.uk's crime type and outcome counts), whose number of figures then counts too. Areas of
+a `snapshot_area_types` type carry only the latest periods (CCSQ's court tables: the latest
+quarter and a year before), so their older periods may drop off.
+
 A release older than the one on screen (its release date or latest period is earlier) is kept
 as history and never becomes current (loaders/refresh.py).
 """
@@ -56,6 +62,9 @@ class ReleaseCheck:
     revision_window_days: int = 0  # periods this recent (before the latest) may fall freely
     min_size: int = 20  # smaller periods are only checked for disappearing
     enabled: bool = True
+    # Areas whose figures are a snapshot of the latest periods (the CCSQ court tables give each
+    # court's latest quarter and a year before): their older periods drop off each release.
+    snapshot_area_types: tuple[str, ...] = ()
 
     def with_settings(self, max_drop_percent: float | None, window_days: int | None):
         """This check with RELEASE_MAX_DROP_<ID> / REVISION_WINDOW_DAYS_<ID> applied."""
@@ -78,29 +87,57 @@ def _period_text(period_type: str, start: date, end: date) -> str:
 
 
 def _summary(frame: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
-    """Figures and total per measure, area and period (totals only where a total means much)."""
+    """Per measure, area and period: how many figures, and the total (see _totals)."""
     if frame.empty:
-        return pd.DataFrame(columns=[*_KEYS, "rows", "total"])
+        return pd.DataFrame(columns=[*_KEYS, "rows", "total", "has_total_row"])
     parts = frame[_KEYS].copy()
     unit = frame["measure_id"].map(units)
     denominator = pd.to_numeric(frame["denominator"], errors="coerce")
     value = pd.to_numeric(frame["value"], errors="coerce")
     # Counts add up; a rate's size is its denominator; a median or a mean has no total.
-    parts["total"] = value.where(unit == "count", denominator.where(unit == "percent"))
-    grouped = parts.groupby(_KEYS, sort=False, dropna=False)["total"]
-    return pd.DataFrame({"rows": grouped.size(), "total": grouped.sum(min_count=1)})
+    size = value.where(unit == "count", denominator.where(unit == "percent"))
+    plain = ~frame["breakdown"].map(bool).to_numpy(dtype=bool)
+    parts["plain"] = size.where(plain)
+    parts["split"] = size.where(~plain)
+    parts["is_plain"] = plain.astype("int64")
+    grouped = parts.groupby(_KEYS, sort=False, dropna=False)
+    summed = pd.DataFrame(
+        {
+            "rows": grouped.size(),
+            "plain": grouped["plain"].sum(min_count=1),
+            "split": grouped["split"].sum(min_count=1),
+            "plain_rows": grouped["is_plain"].sum(),
+        }
+    )
+    return _totals(summed)
+
+
+def _totals(summed: pd.DataFrame) -> pd.DataFrame:
+    """The total of a period is its total row where it has one, else the sum of its breakdowns.
+
+    A publisher may give breakdowns for the latest period only (proven reoffending's offence
+    groups for the latest cohort), which drop off in the next release: the total row stays.
+    """
+    has_total = summed["plain_rows"] > 0
+    return pd.DataFrame(
+        {
+            "rows": summed["rows"],
+            "total": summed["plain"].where(has_total, summed["split"]),
+            "has_total_row": has_total,
+        },
+        index=summed.index,
+    )
 
 
 def _current_summary(session: Session, vintage_id: int, units: dict[str, str]) -> pd.DataFrame:
     """The same summary of the current vintage, added up inside the database."""
     o = Observation
-    count_total = sa.func.sum(
-        sa.case(
-            (o.measure_id.in_([m for m, u in units.items() if u == "count"]), o.value),
-            (o.measure_id.in_([m for m, u in units.items() if u == "percent"]), o.denominator),
-            else_=None,
-        )
+    size = sa.case(
+        (o.measure_id.in_([m for m, u in units.items() if u == "count"]), o.value),
+        (o.measure_id.in_([m for m, u in units.items() if u == "percent"]), o.denominator),
+        else_=None,
     )
+    plain = o.breakdown_key == ""
     rows = session.execute(
         sa.select(
             o.measure_id,
@@ -109,13 +146,17 @@ def _current_summary(session: Session, vintage_id: int, units: dict[str, str]) -
             o.period_start,
             o.period_end,
             sa.func.count().label("rows"),
-            count_total.label("total"),
+            sa.func.sum(sa.case((plain, size), else_=None)).label("plain"),
+            sa.func.sum(sa.case((plain, None), else_=size)).label("split"),
+            sa.func.sum(sa.case((plain, 1), else_=0)).label("plain_rows"),
         )
         .where(o.vintage_id == vintage_id)
         .group_by(o.measure_id, o.area_code, o.period_type, o.period_start, o.period_end)
     ).all()
-    frame = pd.DataFrame(rows, columns=[*_KEYS, "rows", "total"])
-    return frame.set_index(_KEYS)
+    frame = pd.DataFrame(rows, columns=[*_KEYS, "rows", "plain", "split", "plain_rows"])
+    for column in ("plain", "split"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return _totals(frame.set_index(_KEYS))
 
 
 def compare_with_current(
@@ -132,27 +173,37 @@ def compare_with_current(
     if before.empty:
         return [], 0
     after = _summary(frame, units)
-    names = dict(session.execute(sa.select(Area.code, Area.name)).all())
+    areas = session.execute(sa.select(Area.code, Area.name, Area.area_type)).all()
+    names = {a.code: a.name for a in areas}
+    snapshots = {a.code for a in areas if a.area_type in check.snapshot_area_types}
 
     def area(code: str) -> str:
         return f"{names.get(code, code)} ({code})" if code in names else code
 
-    after = after.rename(columns={"rows": "rows_new", "total": "total_new"})
+    after = after.rename(
+        columns={"rows": "rows_new", "total": "total_new", "has_total_row": "total_row_new"}
+    )
     joined = before.join(after, how="left").reset_index()
     pairs = pd.MultiIndex.from_frame(joined[["measure_id", "area_code"]])
     kept_pairs = pd.MultiIndex.from_frame(after.reset_index()[["measure_id", "area_code"]])
     area_gone = ~pairs.isin(kept_pairs)
-    missing = joined["rows_new"].isna().to_numpy() & ~area_gone
+    snapshot = joined["area_code"].isin(snapshots).to_numpy()
+    missing = joined["rows_new"].isna().to_numpy() & ~area_gone & ~snapshot
     latest = pd.to_datetime(joined["period_end"]).max()
     settled = (
         pd.to_datetime(joined["period_end"]) <= latest - timedelta(days=check.revision_window_days)
     ).to_numpy()
     floor = 1 - check.max_drop
-    present = ~area_gone & ~missing & settled
+    present = ~area_gone & joined["rows_new"].notna().to_numpy() & settled
     total, total_new = joined["total"].to_numpy(float), joined["total_new"].to_numpy(float)
     rows, rows_new = joined["rows"].to_numpy(float), joined["rows_new"].to_numpy(float)
     total_fell = present & (total >= check.min_size) & ~(np.nan_to_num(total_new) >= total * floor)
-    rows_fell = present & (rows >= check.min_size) & (rows_new < rows * floor)
+    # Where a period has a total row its breakdowns may come and go; the total is what counts.
+    breakdowns_only = ~(
+        joined["has_total_row"].astype(bool).to_numpy()
+        | joined["total_row_new"].fillna(False).astype(bool).to_numpy()
+    )
+    rows_fell = present & breakdowns_only & (rows >= check.min_size) & (rows_new < rows * floor)
 
     reasons: list[str] = []
     gone = joined[area_gone].groupby(["measure_id", "area_code"], sort=True)["rows"].sum()

@@ -541,3 +541,41 @@ def test_an_upload_that_cuts_an_earlier_period_is_kept_but_held_for_review(make_
     with factory() as session:
         assert session.get(Vintage, second.vintage_id).review_status == "held"
     engine.dispose()
+
+
+def test_a_normal_next_release_becomes_current(cache, public_data_dir, tmp_path):
+    """What publishers really do between releases is not held: CCSQ's court tables move on to
+    the new quarter (their older quarters drop off), and proven reoffending's offence groups
+    move to the new cohort (the old cohort keeps its total)."""
+    import json
+
+    ccsq = copy(public_data_dir, "ccsq_crown_court", tmp_path)
+    load(cache, CCSQ, ccsq)
+    trajectory = ccsq / "gold_backlog_trajectory.csv"
+    trajectory.write_text(
+        trajectory.read_text() + "2026-03-31,2026,Q1,28800.0,80500.0,29100.0,300.0\n"
+    )
+    moved = load(cache, CCSQ, ccsq)
+    assert moved.status in {"success", "success with warnings"}, moved.notes
+    assert current_id(cache, CCSQ.id) == moved.vintage_id
+
+    folder = copy(public_data_dir, "reoffending", tmp_path)
+    load(cache, REOFFENDING, folder)
+    path = folder / "wiah_proven_reoffending_national.json"
+    data = json.loads(path.read_text())
+    data["timeSeries"].append(
+        {
+            "cohort": "2024/25",
+            "date": "2024-04",
+            "offenders": 330000,
+            "reoffenders": 92000,
+            "reoffences": 430000,
+            "reoffendingRate": 27.9,
+            "avgReoffences": 4.67,
+        }
+    )
+    data["latestCohort"] = "2024/25"
+    path.write_text(json.dumps(data))
+    following = load(cache, REOFFENDING, folder)
+    assert following.status in {"success", "success with warnings"}, following.notes
+    assert current_id(cache, REOFFENDING.id) == following.vintage_id

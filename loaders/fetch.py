@@ -153,15 +153,20 @@ class Fetcher:
     def _attempts(self, url: str, attempt_once):
         """Call attempt_once(deadline) until it returns, retrying transient failures with
         backoff, all within the file's overall deadline."""
-        last_error = ""
+        last_error, made = "", 0
         deadline = time.monotonic() + self.policy.deadline
         for attempt in range(self.policy.retries + 1):
             if attempt:
                 wait = self.policy.backoff * 2 ** (attempt - 1)
                 if time.monotonic() + wait >= deadline:
+                    last_error += (
+                        "; no time left for another attempt "
+                        f"(HTTP_DEADLINE {self.policy.deadline:g} s)"
+                    )
                     break
                 log.info("retrying %s in %.2fs (%s)", url, wait, last_error)
                 time.sleep(wait)
+            made += 1
             try:
                 return attempt_once(deadline)
             except _Transient as error:
@@ -172,8 +177,7 @@ class Fetcher:
                 last_error = f"{url}: connection failed or dropped ({type(error).__name__})"
             except requests.RequestException as error:
                 raise FetchError(f"{url}: {error}") from error
-        tries = attempt + 1
-        raise FetchError(f"{last_error} (gave up after {tries} attempt{'s' if tries > 1 else ''})")
+        raise FetchError(f"{last_error} (gave up after {made} attempt{'s' if made > 1 else ''})")
 
     def _past_deadline(self, url: str) -> FetchError:
         return FetchError(

@@ -29,17 +29,23 @@ from callbacks.page_guard import register_page_guard
 from callbacks.pages import register_board_pages
 from callbacks.permissions import refuse_on_error
 from callbacks.security import register_security
-from callbacks.user_commands import users_command_group
+from callbacks.user_commands import command_line_actor, users_command_group
 from config import Settings
 from layouts.admin_access import register_admin_pages
 from layouts.pages import register_pages
-from loaders import sessions, users
+from loaders import release_checks, sessions, users
+from loaders.audit import audit
 from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.locks import exclusive
 from loaders.organisations import sync_organisations
 from loaders.refresh import sync_registry
 from loaders.sharing import seed_register
-from scheduler.jobs import refresh_everything, refresh_if_empty, start_background_refresh
+from scheduler.jobs import (
+    failure_summary,
+    refresh_everything,
+    refresh_if_empty,
+    start_background_refresh,
+)
 from scheduler.service import start_in_app_scheduler
 
 ROOT = Path(__file__).resolve().parent
@@ -169,15 +175,58 @@ def _print_demo_users(rows: list[tuple[str, str, str, str]]) -> None:
 
 
 def _register_commands(server: flask.Flask, lcjp: dict) -> None:
-    """`flask --app app refresh` and `flask --app app users …` (callbacks/user_commands.py)."""
+    """`flask --app app refresh [approve|reject VINTAGE]` and `flask --app app users …`."""
 
-    @server.cli.command("refresh")
-    def refresh_command():
-        """Reload every dataset from its source and show progress."""
-        outcomes = services().refresh(trigger="cli", progress=click.echo)
+    @server.cli.group("refresh", invoke_without_command=True)
+    @click.pass_context
+    def refresh_command(context):
+        """Reload every dataset from its source and show progress and loader notes.
+
+        `approve VINTAGE` / `reject VINTAGE` decide on a release held for review.
+        """
+        if context.invoked_subcommand is not None:
+            return
+        with server.app_context():  # a group's own callback gets no app context from Flask
+            outcomes = services().refresh(trigger="cli", progress=click.echo)
+        held = [o for o in outcomes if o.status == "held for review"]
+        for outcome in held:
+            click.echo(
+                f"{outcome.dataset_id}: vintage {outcome.vintage_id} is held for review; "
+                f"approve it with `flask --app app refresh approve {outcome.vintage_id}` or "
+                f"reject it with `flask --app app refresh reject {outcome.vintage_id}`"
+            )
         failed = [o for o in outcomes if o.status == "failed"]
         if failed:
-            raise click.ClickException(f"{len(failed)} dataset(s) failed; last good data kept")
+            raise click.ClickException(failure_summary(failed))
+
+    def decide(vintage: int, decision: str) -> None:
+        app_services = services()
+        actor = command_line_actor()
+        try:
+            message = release_checks.decide(
+                app_services.session_factory,
+                vintage,
+                decision,
+                actor,
+                audit=lambda event, detail: audit(
+                    event, detail, actor, session_factory=app_services.session_factory
+                ),
+            )
+        except release_checks.ReviewError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(message)
+
+    @refresh_command.command("approve")
+    @click.argument("vintage", type=int)
+    def approve_command(vintage):
+        """Make a vintage held for review current (audited)."""
+        decide(vintage, "approve")
+
+    @refresh_command.command("reject")
+    @click.argument("vintage", type=int)
+    def reject_command(vintage):
+        """Turn down a vintage held for review; the current vintage stays (audited)."""
+        decide(vintage, "reject")
 
     server.cli.add_command(users_command_group(lcjp))
 

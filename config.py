@@ -54,6 +54,26 @@ def _env_per_dataset(prefix: str) -> dict[str, str]:
     }
 
 
+def _numbers_per_dataset(prefix: str, kind) -> dict:
+    """`RELEASE_MAX_DROP_POLICE_UK_STREET=30` → {"police_uk_street": 30.0}; a bad number stops."""
+    values = {}
+    for dataset_id, text in _env_per_dataset(prefix).items():
+        try:
+            values[dataset_id] = kind(text)
+        except ValueError:
+            raise ConfigurationError(
+                f"{prefix}{dataset_id.upper()}={text!r} is not a number"
+            ) from None
+    return values
+
+
+def release_check_for(spec, settings):
+    """A dataset's release check with any RELEASE_MAX_DROP_<ID> / REVISION_WINDOW_DAYS_<ID>."""
+    return spec.release_check.with_settings(
+        settings.release_max_drop.get(spec.id), settings.revision_window_days.get(spec.id)
+    )
+
+
 class ConfigurationError(RuntimeError):
     """A setting is missing or unsafe; the message says which and why."""
 
@@ -81,6 +101,13 @@ class Settings:
     http_retries: int = 3  # extra attempts after a time-out, dropped connection or HTTP 5xx
     http_backoff: float = 2.0  # first wait between attempts, doubled each time (seconds)
     source_max_bytes: int = 1_073_741_824  # refuse a single downloaded file larger than this
+    http_deadline: float = 300.0  # seconds one file's download may take in all, retries included
+    # Release-over-release checks (loaders/release_checks.py), per dataset id:
+    # RELEASE_MAX_DROP_<ID> (percent a settled period may fall) and REVISION_WINDOW_DAYS_<ID>.
+    release_max_drop: dict = field(default_factory=dict)
+    revision_window_days: dict = field(default_factory=dict)
+    # Largest unpacked size of an uploaded .xlsx (its XML), and the most it may be compressed.
+    submission_max_unpacked_bytes: int = 100 * 1024 * 1024
     misfire_grace_seconds: int = 3600  # a job that missed its time by less than this still runs
     stale_grace_days: int | None = None  # days past a dataset's cadence before it shows Stale
     scheduler_in_app: bool = False  # local development only: run the scheduler inside the app
@@ -121,6 +148,12 @@ class Settings:
             http_retries=_env_number("HTTP_RETRIES", 3, int),
             http_backoff=_env_number("HTTP_BACKOFF", 2.0),
             source_max_bytes=_env_number("SOURCE_MAX_BYTES", 1_073_741_824, int),
+            http_deadline=_env_number("HTTP_DEADLINE", 300.0),
+            release_max_drop=_numbers_per_dataset("RELEASE_MAX_DROP_", float),
+            revision_window_days=_numbers_per_dataset("REVISION_WINDOW_DAYS_", int),
+            submission_max_unpacked_bytes=int(
+                _env_number("SUBMISSION_MAX_UNPACKED_MB", 100.0) * 1024 * 1024
+            ),
             misfire_grace_seconds=_env_number("SCHEDULER_MISFIRE_GRACE", 3600, int),
             stale_grace_days=_env_number("STALE_GRACE_DAYS", None, int),
             scheduler_in_app=_env_bool("SCHEDULER_IN_APP"),

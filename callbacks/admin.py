@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 import dash
-from dash import Input, Output, State, ctx, no_update
+from dash import ALL, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.context import services
@@ -17,7 +17,8 @@ from callbacks.permissions import NotAuthorised, require_role
 from layouts import admin as admin_layout
 from layouts import ids
 from layouts.components import not_authorised
-from loaders import ledger
+from loaders import ledger, release_checks
+from loaders.audit import audit
 from loaders.datasets import DATASETS
 from loaders.fetch import display_location, resolve_source
 
@@ -40,7 +41,7 @@ def update_ledger(_n_intervals):
     try:
         require_role("admin")
     except NotAuthorised:
-        return not_authorised(ADMIN_ONLY), None, None, admin_layout.IDLE_POLL_MS
+        return not_authorised(ADMIN_ONLY), None, None, admin_layout.IDLE_POLL_MS, None
     app_services = services()
     settings = app_services.settings
     # A run left 'running' by a killed process shows as failed once no refresh holds the lock.
@@ -53,6 +54,7 @@ def update_ledger(_n_intervals):
             session, schedules=settings.schedules, sources=sources, timezone=settings.timezone
         )
         runs = ledger.recent_runs(session)
+        held = release_checks.held_releases(session)
     titles = {row.dataset_id: row.title for row in rows}
     running = any(row.running for row in rows)
     return (
@@ -60,7 +62,32 @@ def update_ledger(_n_intervals):
         admin_layout.history_table(runs, titles, settings.timezone),
         admin_layout.progress_panel(rows),
         admin_layout.FAST_POLL_MS if running else admin_layout.IDLE_POLL_MS,
+        admin_layout.held_panel(held, settings.timezone),
     )
+
+
+def decide_release(_approve_clicks, _reject_clicks):
+    """Approve or reject a release held for review (administrators only; audited)."""
+    try:
+        user = require_role("admin")
+    except NotAuthorised:
+        return "You do not have access to this information.", no_update
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or not any((t.get("value") or 0) > 0 for t in ctx.triggered):
+        raise PreventUpdate  # buttons drawn by the poll, not pressed
+    decision = "approve" if trigger.get("type") == ids.ADMIN_APPROVE else "reject"
+    try:
+        vintage_id = int(trigger.get("vintage"))
+        message = release_checks.decide(
+            services().session_factory,
+            vintage_id,
+            decision,
+            user.username,
+            audit=lambda event, detail: audit(event, detail, user),
+        )
+    except (release_checks.ReviewError, TypeError, ValueError) as error:
+        return f"Nothing changed: {error}.", no_update
+    return message[0].upper() + message[1:] + ".", admin_layout.FAST_POLL_MS
 
 
 def start_refresh(_one_clicks, _all_clicks, dataset_id):
@@ -92,7 +119,9 @@ def update_refresh_alert(_n_intervals):
     except NotAuthorised:
         return None
     with services().session_factory() as session:
-        return admin_layout.failure_badge(ledger.failing_datasets(session))
+        return admin_layout.failure_badge(
+            ledger.failing_datasets(session), len(release_checks.held_releases(session))
+        )
 
 
 def register(app: dash.Dash) -> None:
@@ -110,8 +139,16 @@ def register(app: dash.Dash) -> None:
         Output(ids.ADMIN_HISTORY, "children"),
         Output(ids.ADMIN_PROGRESS, "children"),
         Output(ids.ADMIN_POLL, "interval"),
+        Output(ids.ADMIN_HELD, "children"),
         Input(ids.ADMIN_POLL, "n_intervals"),
     )(update_ledger)
+    app.callback(
+        Output(ids.ADMIN_HELD_MESSAGE, "children"),
+        Output(ids.ADMIN_POLL, "interval", allow_duplicate=True),
+        Input({"type": ids.ADMIN_APPROVE, "vintage": ALL}, "n_clicks"),
+        Input({"type": ids.ADMIN_REJECT, "vintage": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )(decide_release)
     app.callback(
         Output(ids.ADMIN_MESSAGE, "children"),
         Output(ids.ADMIN_POLL, "interval", allow_duplicate=True),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import threading
@@ -26,6 +27,12 @@ _CACHE: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
 _BUILDING: dict = {}  # key -> the lock its builder holds
 _WARMED: set = set()  # (database, vintages) the cache was warmed for
+# Set at interpreter exit: a warming thread stops after its current measure. A daemon thread
+# still inside pandas' native code when the interpreter finalises aborts the process
+# ("terminate called without an active exception", exit 134), e.g. at the end of
+# `flask --app app refresh`, which cron and CI read as a failure.
+_STOP = threading.Event()
+_WARMERS: list[threading.Thread] = []
 log = logging.getLogger(__name__)
 _MAX_ENTRIES = 512  # a board pack reads every measure of a report; views come per set of rows
 
@@ -106,7 +113,17 @@ def start_warming(server: flask.Flask) -> threading.Thread:
 
     thread = threading.Thread(target=run, name="lcjp-warm", daemon=True)
     thread.start()
+    with _LOCK:
+        _WARMERS[:] = [t for t in _WARMERS if t.is_alive()] + [thread]
     return thread
+
+
+@atexit.register
+def _stop_warming(timeout: float = 60.0) -> None:
+    """At exit, let warming threads leave native code before the interpreter goes away."""
+    _STOP.set()
+    for thread in list(_WARMERS):
+        thread.join(timeout)
 
 
 def _warm_if_new(vintages: tuple) -> None:
@@ -132,6 +149,8 @@ def warm() -> int:
         _WARMED.add((services().settings.database_url, current_vintages()))
     plan = board.AreaPlan.from_config(lcjp())
     for spec in MEASURES.values():
+        if _STOP.is_set():
+            break
         frame = cached(
             ("observations", spec.id, ()),
             lambda session, measure_id=spec.id: queries.observations(session, measure_id),
@@ -140,7 +159,8 @@ def warm() -> int:
             ("view", spec.id, rows_key(frame), plan),
             lambda _session, spec=spec, frame=frame: board.build_view(spec, frame, plan),
         )
-    map_outlines()
+    if not _STOP.is_set():
+        map_outlines()
     return len(MEASURES)
 
 

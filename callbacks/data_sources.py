@@ -15,7 +15,7 @@ from callbacks.context import services
 from callbacks.permissions import can_view_dataset, current_user
 from layouts import data_sources as layout
 from layouts.components import not_authorised
-from loaders import queries, sharing, staleness
+from loaders import ledger, queries, release_checks, sharing, staleness
 from loaders.datasets import DATASETS
 from loaders.refresh import london_today
 
@@ -27,6 +27,8 @@ def source_rows(user) -> list[layout.SourceRow]:
     with services().session_factory() as session:
         states = staleness.freshness_all(session, grace_days=settings.stale_grace_days)
         registered = sharing.register_classifications(session)
+        notes = ledger.latest_notes(session)
+        held = {r.dataset_id: r.vintage_id for r in release_checks.held_releases(session)}
         for spec in DATASETS.values():
             prov = queries.provenance(session, spec.id)
             row = layout.SourceRow(
@@ -55,6 +57,8 @@ def source_rows(user) -> list[layout.SourceRow]:
                     stale=stale,
                     stale_reason=reason,
                     expected_by=state.expected_by,
+                    notes=notes.get(spec.id, ()),
+                    held_vintage=held.get(spec.id),
                 )
             rows.append(row)
     return rows

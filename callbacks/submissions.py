@@ -140,6 +140,8 @@ def upload_submission(n_clicks, dataset_id, contents, file_name):
         lock_dir=settings.instance_dir,
         max_bytes=settings.submission_max_bytes,
         today=london_today(settings.timezone),
+        organisation_code=user.organisation_code,
+        max_unpacked=settings.submission_max_unpacked_bytes,
     )
     if not outcome.accepted:
         return problem_report(outcome), None, no_update

@@ -20,7 +20,7 @@ from loaders.measures import SUBGROUPS
 from loaders.organisations import partnership_organisations
 
 
-def _actor() -> str:
+def command_line_actor() -> str:
     """'(command line) alice': who ran the command, as far as the machine knows."""
     try:
         return f"{COMMAND_LINE} {getpass.getuser()}"[:80]
@@ -76,7 +76,7 @@ def users_command_group(lcjp: dict) -> flask.cli.AppGroup:
                 display_name=display_name,
                 organisation=organisation or "",
                 subgroups=subgroups,
-                actor=_actor(),
+                actor=command_line_actor(),
             )
         )
         click.echo(f"created {role} '{username.strip().lower()}'")
@@ -110,7 +110,7 @@ def users_command_group(lcjp: dict) -> flask.cli.AppGroup:
                 role=role,
                 organisation=org,
                 display_name=display_name,
-                actor=_actor(),
+                actor=command_line_actor(),
             )
         )
         click.echo(f"updated '{username.strip().lower()}'")
@@ -119,14 +119,14 @@ def users_command_group(lcjp: dict) -> flask.cli.AppGroup:
     @click.argument("username")
     def disable_command(username):
         """Stop a user signing in and end their open sessions at once."""
-        _run(lambda: users.set_active(_factory(), username, False, actor=_actor()))
+        _run(lambda: users.set_active(_factory(), username, False, actor=command_line_actor()))
         click.echo(f"disabled '{username.strip().lower()}' and ended their sessions")
 
     @group.command("enable")
     @click.argument("username")
     def enable_command(username):
         """Let a disabled user sign in again."""
-        _run(lambda: users.set_active(_factory(), username, True, actor=_actor()))
+        _run(lambda: users.set_active(_factory(), username, True, actor=command_line_actor()))
         click.echo(f"enabled '{username.strip().lower()}'")
 
     @group.command("reset-password")
@@ -134,7 +134,9 @@ def users_command_group(lcjp: dict) -> flask.cli.AppGroup:
     @click.password_option(prompt="New password")
     def reset_password_command(username, password):
         """Set a new password (asked for twice) and end the user's sessions."""
-        _run(lambda: users.reset_password(_factory(), username, password, actor=_actor()))
+        _run(
+            lambda: users.reset_password(_factory(), username, password, actor=command_line_actor())
+        )
         click.echo(f"reset the password of '{username.strip().lower()}' and ended their sessions")
 
     @group.command("grant")
@@ -142,7 +144,11 @@ def users_command_group(lcjp: dict) -> flask.cli.AppGroup:
     @click.argument("subgroups", nargs=-1, required=True, type=subgroup_choice)
     def grant_command(username, subgroups):
         """Let a chair or member open these subgroups."""
-        added = _run(lambda: users.grant_subgroups(_factory(), username, subgroups, actor=_actor()))
+        added = _run(
+            lambda: users.grant_subgroups(
+                _factory(), username, subgroups, actor=command_line_actor()
+            )
+        )
         click.echo(f"granted {', '.join(added) or 'nothing new'} to '{username.strip().lower()}'")
 
     @group.command("revoke")
@@ -151,7 +157,9 @@ def users_command_group(lcjp: dict) -> flask.cli.AppGroup:
     def revoke_command(username, subgroups):
         """Take subgroups away from a chair or member."""
         removed = _run(
-            lambda: users.revoke_subgroups(_factory(), username, subgroups, actor=_actor())
+            lambda: users.revoke_subgroups(
+                _factory(), username, subgroups, actor=command_line_actor()
+            )
         )
         click.echo(f"revoked {', '.join(removed) or 'nothing'} from '{username.strip().lower()}'")
 
@@ -185,7 +193,9 @@ def users_command_group(lcjp: dict) -> flask.cli.AppGroup:
             return
         if revoke_id is not None:
             revoked = _run(
-                lambda: tokens.revoke_token(_factory(), username, revoke_id, actor=_actor())
+                lambda: tokens.revoke_token(
+                    _factory(), username, revoke_id, actor=command_line_actor()
+                )
             )
             click.echo(
                 f"revoked token {revoke_id}{f' ({revoked})' if revoked else ''} "
@@ -193,7 +203,7 @@ def users_command_group(lcjp: dict) -> flask.cli.AppGroup:
             )
             return
         token_id, token = _run(
-            lambda: tokens.create_token(_factory(), username, name, actor=_actor())
+            lambda: tokens.create_token(_factory(), username, name, actor=command_line_actor())
         )
         click.echo(f"token {token_id} for '{username.strip().lower()}' (shown once; keep it safe):")
         click.echo(token)

@@ -14,6 +14,9 @@ IDLE_POLL_MS = 15000  # otherwise, so a scheduled run started elsewhere still sh
 
 STATUS_WORDS = {
     "success": "Loaded",
+    "success with warnings": "Loaded, with warnings",
+    "held for review": "Held for review",
+    "kept as history": "Older release: kept as history",
     "unchanged": "Unchanged",
     "failed": "Failed",
     "running": "Running",
@@ -31,8 +34,108 @@ def duration_text(seconds: float | None) -> str:
 
 def status_badge(status: str):
     """The status in words, with colour only as a second cue."""
-    colour = {"failed": "danger", "running": "info", "success": "success"}.get(status, "secondary")
-    return dbc.Badge(STATUS_WORDS.get(status, status), color=colour, class_name="text-wrap")
+    colour = {
+        "failed": "danger",
+        "running": "info",
+        "success": "success",
+        "success with warnings": "warning",
+        "held for review": "warning",
+    }.get(status, "secondary")
+    text_colour = "dark" if colour == "warning" else None
+    return dbc.Badge(
+        STATUS_WORDS.get(status, status),
+        color=colour,
+        text_color=text_colour,
+        class_name="text-wrap",
+    )
+
+
+def notes_list(notes, *, open_: bool = False):
+    """A run's loader notes, warnings first, each saying in words whether it is a warning."""
+    if not notes:
+        return None
+    warnings = [n for n in notes if n.get("level") == "warning"]
+    others = [n for n in notes if n.get("level") != "warning"]
+    parts = []
+    if warnings:
+        parts.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
+    if others:
+        parts.append(f"{len(others)} note{'s' if len(others) != 1 else ''}")
+    return html.Details(
+        [
+            html.Summary(", ".join(parts), className="small"),
+            html.Ul(
+                [
+                    html.Li(
+                        [html.Strong("⚠ Warning: "), n["text"]]
+                        if n.get("level") == "warning"
+                        else ["Note: ", n["text"]],
+                        className="small text-break",
+                    )
+                    for n in [*warnings, *others]
+                ],
+                className="mb-0 ps-3",
+            ),
+        ],
+        open=open_,
+    )
+
+
+def held_panel(held, timezone: str):
+    """Releases held for review: why, and buttons to approve or reject each."""
+    if not held:
+        return html.P("No release is waiting for review.", className="mb-0")
+    items = []
+    for release in held:
+        reasons = release.reasons or ["(no reason recorded)"]
+        items.append(
+            dbc.Card(
+                dbc.CardBody(
+                    [
+                        html.H3(
+                            f"{release.title}: vintage {release.vintage_id}",
+                            className="h6",
+                        ),
+                        html.P(
+                            f"Loaded {local_time(release.loaded_at, timezone)}; "
+                            f"{release.rows:,} figures"
+                            + (
+                                f"; release {release.release_date:%d %B %Y}"
+                                if release.release_date
+                                else ""
+                            )
+                            + (
+                                f". Vintage {release.current_id} stays current meanwhile."
+                                if release.current_id
+                                else "."
+                            ),
+                            className="small mb-1",
+                        ),
+                        html.P(reasons[0], className="small mb-1"),
+                        html.Ul(
+                            [html.Li(r, className="small") for r in reasons[1:]],
+                            className="mb-2",
+                        ),
+                        dbc.Button(
+                            f"Approve vintage {release.vintage_id}: make it current",
+                            id={"type": ids.ADMIN_APPROVE, "vintage": release.vintage_id},
+                            color="primary",
+                            size="sm",
+                            class_name="me-2",
+                        ),
+                        dbc.Button(
+                            f"Reject vintage {release.vintage_id}",
+                            id={"type": ids.ADMIN_REJECT, "vintage": release.vintage_id},
+                            color="secondary",
+                            size="sm",
+                        ),
+                    ]
+                ),
+                class_name="mb-2",
+                id=f"held-{release.vintage_id}",
+            )
+        )
+    return html.Div(items)
 
 
 def refresh_page(datasets: list[tuple[str, str]]):
@@ -97,6 +200,15 @@ def refresh_page(datasets: list[tuple[str, str]]):
                 class_name="mb-4",
             ),
             dcc.Interval(id=ids.ADMIN_POLL, interval=FAST_POLL_MS),
+            html.H2("Releases held for review", className="h4"),
+            html.P(
+                "A new load whose earlier periods fell sharply or disappeared, compared with the "
+                "figures on screen, is kept but not shown until you decide. Every decision is "
+                "recorded in the audit log.",
+                className="small",
+            ),
+            html.P(id=ids.ADMIN_HELD_MESSAGE, role="status", className="small"),
+            html.Div(id=ids.ADMIN_HELD, className="mb-4"),
             html.H2("Datasets", className="h4"),
             html.Div(id=ids.ADMIN_LEDGER),
             html.H2("Recent runs", className="h4 mt-4"),
@@ -129,6 +241,8 @@ def ledger_table(rows, timezone: str):
         status = [status_badge(row.status)]
         if row.running and row.stage:
             status.append(html.Span(f" {row.stage}", className="small"))
+        if not row.running:
+            status.append(notes_list(row.notes))
         body.append(
             html.Tr(
                 [
@@ -186,7 +300,7 @@ def history_table(runs, titles: dict[str, str], timezone: str):
                 html.Th(local_time(run.started_at, timezone), scope="row"),
                 html.Td(titles.get(run.dataset_id, run.dataset_id)),
                 html.Td(run.trigger + (f" by {run.requested_by}" if run.requested_by else "")),
-                html.Td(status_badge(run.status)),
+                html.Td([status_badge(run.status), notes_list(run.notes)]),
                 html.Td(f"{run.rows:,}"),
                 html.Td(duration_text(run.seconds)),
                 html.Td(run.error or "–", className="text-break"),
@@ -226,19 +340,39 @@ def progress_panel(rows):
     )
 
 
-def failure_badge(failures: list[tuple[str, str]]):
-    """Shown to administrators in the navigation bar on every page while any refresh has failed."""
-    if not failures:
+def failure_badge(failures: list[tuple[str, str]], held: int = 0):
+    """Shown to administrators in the navigation bar on every page while any refresh has failed
+    or any release waits for review."""
+    badges = []
+    if failures:
+        count = len(failures)
+        names = ", ".join(dataset_id for dataset_id, _error in failures)
+        badges.append(
+            dcc.Link(
+                dbc.Badge(
+                    f"⚠ {count} refresh{'es' if count > 1 else ''} failed",
+                    color="danger",
+                    class_name="me-3",
+                ),
+                href=PATH,
+                title=f"Failed: {names}. Open the refresh page.",
+                id="refresh-failure-badge",
+            )
+        )
+    if held:
+        badges.append(
+            dcc.Link(
+                dbc.Badge(
+                    f"⚠ {held} release{'s' if held > 1 else ''} held for review",
+                    color="warning",
+                    text_color="dark",
+                    class_name="me-3",
+                ),
+                href=PATH,
+                title="A new load waits for an administrator. Open the refresh page.",
+                id="refresh-held-badge",
+            )
+        )
+    if not badges:
         return None
-    count = len(failures)
-    names = ", ".join(dataset_id for dataset_id, _error in failures)
-    return dcc.Link(
-        dbc.Badge(
-            f"⚠ {count} refresh{'es' if count > 1 else ''} failed",
-            color="danger",
-            class_name="me-3",
-        ),
-        href=PATH,
-        title=f"Failed: {names}. Open the refresh page.",
-        id="refresh-failure-badge",
-    )
+    return badges[0] if len(badges) == 1 else html.Span(badges)

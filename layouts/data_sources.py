@@ -34,6 +34,8 @@ class SourceRow:
     stale_reason: str = ""
     expected_by: datetime | None = None
     partner_return: bool = False  # sent by a partner through the upload page or drop folder
+    notes: tuple[dict, ...] = ()  # the latest refresh's loader notes ({level, text})
+    held_vintage: int | None = None  # a newer load waiting for an administrator
 
 
 def latest_period_text(period_end: date | None, cadence: str) -> str:
@@ -154,5 +156,54 @@ def data_sources_page(rows: list[SourceRow], timezone: str):
                 class_name="data-table",
                 id=ids.DATA_SOURCES_TABLE,
             ),
+            loader_notes(rows),
         ]
+    )
+
+
+def loader_notes(rows: list[SourceRow]):
+    """What each dataset's latest refresh noticed in its files (only datasets the user may see):
+    warnings first, said in words, so a figure that may be incomplete is never a silent success."""
+    sections = []
+    for row in rows:
+        if not row.visible or not (row.notes or row.held_vintage):
+            continue
+        items = []
+        if row.held_vintage:
+            items.append(
+                html.Li(
+                    [
+                        html.Strong("⚠ Held for review: "),
+                        f"a newer load (vintage {row.held_vintage}) looks incomplete next to the "
+                        "figures shown, so they stay until an administrator decides.",
+                    ]
+                )
+            )
+        ordered = sorted(row.notes, key=lambda n: n.get("level") != "warning")
+        items += [
+            html.Li(
+                [html.Strong("⚠ Warning: "), n["text"]]
+                if n.get("level") == "warning"
+                else ["Note: ", n["text"]],
+                className="text-break",
+            )
+            for n in ordered
+        ]
+        sections.append(
+            html.Section(
+                [html.H3(row.title, className="h6 mt-3"), html.Ul(items, className="small")],
+                id=f"notes-{row.dataset_id}",
+            )
+        )
+    return html.Div(
+        [
+            html.H2("Loader notes", className="h4 mt-4"),
+            html.P(
+                "What the latest refresh of each dataset noticed in its files: files it did "
+                "not read, figures the publisher left blank, files that disagree.",
+                className="small",
+            ),
+            *(sections or [html.P("The latest refreshes noted nothing.", className="small")]),
+        ],
+        id="data-sources-notes",
     )

@@ -240,22 +240,33 @@ def problem_report(outcome):
 
 def success_report(outcome, *, title: str, loaded_at, timezone: str):
     notes = [html.Li(note) for note in outcome.notes]
+    held = getattr(outcome, "held_for_review", False)
+    shown = (
+        f"{title} vintage {outcome.vintage_id} ({outcome.vintage_figures:,} figures in all) is "
+        "held for review: the dashboard keeps showing the figures it had until an "
+        "administrator approves it."
+        if held
+        else f"{title} is now vintage {outcome.vintage_id} ({outcome.vintage_figures:,} figures "
+        f"in all), loaded {local_time(loaded_at, timezone)}. The dashboard shows it now; "
+        "earlier vintages are kept."
+    )
     return dbc.Alert(
         [
-            html.H3(f"{outcome.file_name} was loaded", className="h5", id="submit-result-heading"),
+            html.H3(
+                f"{outcome.file_name} was {'kept, held for review' if held else 'loaded'}",
+                className="h5",
+                id="submit-result-heading",
+            ),
             html.P(
                 [
-                    f"{_count(outcome.rows, 'row')} gave {_count(outcome.figures, 'figure')}. "
-                    f"{title} is now "
-                    f"vintage {outcome.vintage_id} ({outcome.vintage_figures:,} figures in all), "
-                    f"loaded {local_time(loaded_at, timezone)}. The dashboard shows it now; "
-                    "earlier vintages are kept.",
+                    f"{_count(outcome.rows, 'row')} gave {_count(outcome.figures, 'figure')}. ",
+                    shown,
                     demo_badge(outcome.is_demo),
                 ]
             ),
             html.P(f"The file is kept as {outcome.stored_name}.", className="small mb-1"),
             html.Ul(notes, className="small mb-0") if notes else None,
         ],
-        color="success",
+        color="warning" if held else "success",
         id="submit-success",
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loaders.frames import LoadResult
+from loaders.release_checks import ReleaseCheck
 from loaders.sources import (
     ccsq,
     cps,
@@ -44,6 +45,9 @@ class DatasetSpec:
     provisional_periods: int = 0
     # What one period of its figures is, where the cadence does not say (April-March cohorts).
     period_kind: str = ""
+    # How far a settled period may fall from one release to the next before the new release
+    # is held for review (RELEASE_MAX_DROP_<ID> and REVISION_WINDOW_DAYS_<ID> override it).
+    release_check: ReleaseCheck = ReleaseCheck()
 
 
 def _partner_submission(
@@ -62,6 +66,8 @@ def _partner_submission(
         schedule="30 6 * * *",  # the drop folder is read daily; uploads load at once
         submission=True,
         lag_months={"weekly": 0, "monthly": 1}.get(cadence, 2),  # partners send soon after
+        # Partners correct their recent returns; older periods should not fall.
+        release_check=ReleaseCheck(revision_window_days=92),
     )
 
 
@@ -79,6 +85,8 @@ DATASETS: dict[str, DatasetSpec] = {
             loader=ccsq.load,
             schedule="0 10 * * 4",  # MoJ publishes on Thursdays at 09:30
             lag_months=3,  # a quarter is published about three months after it ends
+            # The court tables give each court's latest quarter and the year before only.
+            release_check=ReleaseCheck(snapshot_area_types=("crown_court",)),
         ),
         DatasetSpec(
             id="police_uk_street",

@@ -5,8 +5,10 @@ loader expects, or a JSON manifest (`https://host/police/manifest.json`) listing
 
     {"files": ["2025-01-durham-street.csv", {"name": "x.csv", "url": "https://other/x.csv"}]}
 
-Every request has a time-out; time-outs, dropped connections, truncated bodies and HTTP 5xx
-are retried with exponential backoff; any other HTTP error fails at once. The ETag and
+Every request has a time-out for each read and an overall deadline per file (HTTP_DEADLINE,
+retries included), so a server that trickles bytes cannot hold a refresh open; time-outs,
+dropped connections, truncated bodies and HTTP 5xx are retried with exponential backoff; any
+other HTTP error fails at once. The ETag and
 Last-Modified each file was served with are remembered (loaders.models.SourceState) and sent
 back next time, so an unchanged source answers 304 and is skipped without a download.
 """
@@ -52,6 +54,7 @@ class HttpPolicy:
     retries: int = 3
     backoff: float = 2.0
     max_bytes: int = 1_073_741_824
+    deadline: float = 300.0  # seconds one file may take in all, every attempt included
 
     @classmethod
     def from_settings(cls, settings) -> HttpPolicy:
@@ -60,6 +63,7 @@ class HttpPolicy:
             retries=max(settings.http_retries, 0),
             backoff=max(settings.http_backoff, 0.0),
             max_bytes=settings.source_max_bytes,
+            deadline=max(settings.http_deadline, 0.1),
         )
 
 
@@ -147,15 +151,24 @@ class Fetcher:
         self.session.headers["User-Agent"] = "lcjp-performance-board (scheduled refresh)"
 
     def _attempts(self, url: str, attempt_once):
-        """Call attempt_once() until it returns, retrying transient failures with backoff."""
-        last_error = ""
+        """Call attempt_once(deadline) until it returns, retrying transient failures with
+        backoff, all within the file's overall deadline."""
+        last_error, made = "", 0
+        deadline = time.monotonic() + self.policy.deadline
         for attempt in range(self.policy.retries + 1):
             if attempt:
                 wait = self.policy.backoff * 2 ** (attempt - 1)
+                if time.monotonic() + wait >= deadline:
+                    last_error += (
+                        "; no time left for another attempt "
+                        f"(HTTP_DEADLINE {self.policy.deadline:g} s)"
+                    )
+                    break
                 log.info("retrying %s in %.2fs (%s)", url, wait, last_error)
                 time.sleep(wait)
+            made += 1
             try:
-                return attempt_once()
+                return attempt_once(deadline)
             except _Transient as error:
                 last_error = str(error)
             except requests.Timeout:
@@ -164,17 +177,60 @@ class Fetcher:
                 last_error = f"{url}: connection failed or dropped ({type(error).__name__})"
             except requests.RequestException as error:
                 raise FetchError(f"{url}: {error}") from error
-        tries = self.policy.retries + 1
-        raise FetchError(f"{last_error} (gave up after {tries} attempt{'s' if tries > 1 else ''})")
+        raise FetchError(f"{last_error} (gave up after {made} attempt{'s' if made > 1 else ''})")
+
+    def _past_deadline(self, url: str) -> FetchError:
+        return FetchError(
+            f"{url}: not fetched within the {self.policy.deadline:g} second deadline "
+            "(HTTP_DEADLINE); the server is sending too slowly"
+        )
+
+    def _body(self, response, url: str, deadline: float):
+        """The body in chunks as they arrive, stopping at the deadline.
+
+        A read returns whatever has arrived (read1), so a server sending a few bytes at a time
+        never keeps one read waiting for a whole chunk past the deadline.
+        """
+        raw = response.raw
+        if response.headers.get("Content-Encoding", "identity") != "identity":
+            # Compressed although we asked for identity: decode as we go, checking the deadline
+            # between chunks.
+            for chunk in raw.stream(CHUNK, decode_content=True):
+                if time.monotonic() > deadline:
+                    raise self._past_deadline(url)
+                yield chunk
+            return
+        read1 = getattr(raw, "read1", None) or raw._fp.read1  # urllib3 2, else http.client's
+        while True:
+            if time.monotonic() > deadline:
+                raise self._past_deadline(url)
+            try:
+                chunk = read1(CHUNK)
+            except TimeoutError as error:
+                raise requests.Timeout(str(error)) from error
+            if not chunk:
+                return
+            yield chunk
 
     def get_json(self, url: str) -> object:
-        def once():
-            response = self.session.get(url, timeout=self.policy.timeout)
-            if response.status_code in RETRY_STATUSES:
-                raise _Transient(_plain_http_error(response))
-            if response.status_code != 200:
-                raise FetchError(_plain_http_error(response))
-            return response.content
+        def once(deadline):
+            with self.session.get(
+                url,
+                timeout=self.policy.timeout,
+                stream=True,
+                headers={"Accept-Encoding": "identity"},
+            ) as response:
+                if response.status_code in RETRY_STATUSES:
+                    raise _Transient(_plain_http_error(response))
+                if response.status_code != 200:
+                    raise FetchError(_plain_http_error(response))
+                body, size = [], 0
+                for chunk in self._body(response, url, deadline):
+                    size += len(chunk)
+                    if size > self.policy.max_bytes:
+                        raise FetchError(f"{url}: the manifest is over the size limit")
+                    body.append(chunk)
+                return b"".join(body)
 
         body = self._attempts(url, once)
         try:
@@ -187,19 +243,22 @@ class Fetcher:
 
         (False, validators) means the server answered 304 Not Modified to the validators sent.
         """
-        headers = {}
+        # Bytes as sent (no compression), so they can be read as they arrive.
+        headers = {"Accept-Encoding": "identity"}
         if validators:
             if validators.get("etag"):
                 headers["If-None-Match"] = validators["etag"]
             if validators.get("last_modified"):
                 headers["If-Modified-Since"] = validators["last_modified"]
 
-        def once():
+        conditional = bool(validators)
+
+        def once(deadline):
             partial = target.with_name(target.name + ".part")
             with self.session.get(
                 url, headers=headers, timeout=self.policy.timeout, stream=True
             ) as response:
-                if response.status_code == 304 and headers:
+                if response.status_code == 304 and conditional:
                     return False, dict(validators)
                 if response.status_code in RETRY_STATUSES:
                     raise _Transient(_plain_http_error(response))
@@ -214,7 +273,7 @@ class Fetcher:
                 digest, size = hashlib.sha256(), 0
                 try:
                     with open(partial, "wb") as handle:
-                        for chunk in response.raw.stream(CHUNK, decode_content=True):
+                        for chunk in self._body(response, url, deadline):
                             size += len(chunk)
                             if size > self.policy.max_bytes:
                                 raise FetchError(
@@ -225,7 +284,7 @@ class Fetcher:
                             handle.write(chunk)
                 except Exception as error:
                     partial.unlink(missing_ok=True)
-                    if isinstance(error, FetchError):
+                    if isinstance(error, FetchError | requests.Timeout):
                         raise
                     if isinstance(error, ReadTimeoutError):
                         raise requests.Timeout(str(error)) from error

@@ -42,6 +42,14 @@ class LoadResult:
     """What a loader read: observations in the standard shape, new areas, the files behind them.
 
     A reference dataset (area boundaries) may return no observations and only `boundaries`.
+    `notes` are for information; `warnings` say the figures may be incomplete or inconsistent
+    (two files disagree, a file was not read) and make the run "success with warnings".
+    Every file in the source folder is accounted for (paths relative to the folder): `skipped`
+    names files the loader knows and deliberately does not read, with why (a note);
+    `unrecognised` files it looked at and could not place, with why (a warning); any other
+    unread file is reported as unknown (a warning).
+    `release_date` is the publication date when the files state one; otherwise the refresh
+    takes the latest period loaded as the release's reference period.
     """
 
     observations: pd.DataFrame
@@ -49,6 +57,10 @@ class LoadResult:
     areas: list[AreaSpec] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     boundaries: list[Boundary] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    unrecognised: dict[str, str] = field(default_factory=dict)
+    release_date: date | None = None
 
 
 def breakdown_key(breakdown: dict | None) -> str:

@@ -26,8 +26,15 @@ from loaders.schedules import cron_trigger, next_due
 log = logging.getLogger(__name__)
 
 REFRESH_LOCK = "refresh"
-FINISHED_STATUSES = ("success", "unchanged", "failed")
-GOOD_STATUSES = ("success", "unchanged")
+FINISHED_STATUSES = (
+    "success",
+    "success with warnings",
+    "held for review",
+    "kept as history",
+    "unchanged",
+    "failed",
+)
+GOOD_STATUSES = ("success", "success with warnings", "unchanged")
 ABANDONED = (
     "abandoned: the process running this refresh stopped before it finished "
     "(killed or shut down); the last good data was kept"
@@ -110,7 +117,7 @@ class LedgerRow:
 
     dataset_id: str
     title: str
-    status: str  # never run, running, success, unchanged, failed
+    status: str  # never run, running, or one of FINISHED_STATUSES
     stage: str  # while running: claimed, started, fetching, loading, storing
     last_run_at: datetime | None
     last_run_trigger: str
@@ -122,6 +129,7 @@ class LedgerRow:
     schedule: str
     source: str
     requested_by: str | None = None  # the administrator who pressed "Refresh now"
+    notes: tuple[dict, ...] = ()  # the latest finished run's loader notes
 
     @property
     def running(self) -> bool:
@@ -188,6 +196,7 @@ def dataset_ledger(
                 schedule=expression,
                 source=sources.get(spec.id, ""),
                 requested_by=requesters.get(run.id) if run else None,
+                notes=tuple(run.notes or ()) if run else (),
             )
         )
     return rows
@@ -219,6 +228,7 @@ class RunRecord:
     rows: int
     error: str | None
     requested_by: str | None = None
+    notes: tuple[dict, ...] = ()
 
 
 def recent_runs(session: Session, limit: int = 20, now: datetime | None = None) -> list[RunRecord]:
@@ -236,6 +246,7 @@ def recent_runs(session: Session, limit: int = 20, now: datetime | None = None) 
             run.rows,
             run.error,
             requesters.get(run.id),
+            tuple(run.notes or ()),
         )
         for run in runs
     ]
@@ -249,6 +260,12 @@ def failing_datasets(session: Session) -> list[tuple[str, str]]:
         for dataset_id, run in latest.items()
         if run.status == "failed"
     )
+
+
+def latest_notes(session: Session) -> dict[str, tuple[dict, ...]]:
+    """dataset id -> the notes of its latest finished run (for the Data sources page)."""
+    latest = _latest_runs(session, FINISHED_STATUSES)
+    return {dataset_id: tuple(run.notes or ()) for dataset_id, run in latest.items()}
 
 
 def any_running(session: Session) -> bool:

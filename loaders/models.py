@@ -69,6 +69,7 @@ class Vintage(Base):
     """One loaded version of a dataset, kept so revisions stay visible and traceable."""
 
     __tablename__ = "vintage"
+    __table_args__ = (sa.Index("ix_vintage_review_status", "dataset_id", "review_status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dataset_id: Mapped[str] = mapped_column(sa.ForeignKey("dataset.id"), index=True)
@@ -78,6 +79,14 @@ class Vintage(Base):
     row_count: Mapped[int] = mapped_column(default=0)
     period_latest: Mapped[date | None] = mapped_column(sa.Date)
     is_demo: Mapped[bool] = mapped_column(default=False)
+    # accepted (became current), held (waits for an administrator: see `review`), rejected,
+    # or history (an older release than the current one, kept but never current).
+    review_status: Mapped[str] = mapped_column(sa.String(20), default="accepted")
+    # The publication it came from: the release date a loader states, else its latest period.
+    release_date: Mapped[date | None] = mapped_column(sa.Date)
+    review: Mapped[list | None] = mapped_column(sa.JSON)  # why it was held, in plain words
+    decided_by: Mapped[str | None] = mapped_column(sa.String(80))
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class Measure(Base):
@@ -136,11 +145,14 @@ class RefreshRun(Base):
     dataset_id: Mapped[str] = mapped_column(sa.ForeignKey("dataset.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(sa.String(20), default="running")
+    status: Mapped[str] = mapped_column(sa.String(40), default="running")
     rows: Mapped[int] = mapped_column(default=0)
     vintage_id: Mapped[int | None] = mapped_column(sa.ForeignKey("vintage.id"))
     trigger: Mapped[str] = mapped_column(sa.String(20), default="manual")
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # The loader's notes: [{"level": "warning" | "info", "text": ...}]; a warning makes the run
+    # "success with warnings".
+    notes: Mapped[list] = mapped_column(sa.JSON, default=list)
 
 
 class User(UserMixin, Base):

@@ -23,7 +23,7 @@ from loaders.datasets import DATASETS, DatasetSpec
 from loaders.db import transaction
 from loaders.errors import ValidationFailed
 from loaders.fetch import FetchedSource, HttpPolicy, fetch_source, is_url
-from loaders.frames import Boundary, breakdown_key, validate_observations
+from loaders.frames import Boundary, LoadResult, breakdown_key, validate_observations
 from loaders.measures import MEASURES, REFERENCE_MEASURES, measures_for_dataset
 from loaders.models import (
     Area,
@@ -36,6 +36,15 @@ from loaders.models import (
     Vintage,
     utcnow,
 )
+from loaders.release_checks import (
+    ACCEPTED,
+    HELD,
+    HISTORY,
+    SUPERSEDED,
+    ReleaseCheck,
+    compare_with_current,
+    hold_text,
+)
 from loaders.submissions import demo_returns, drop_folder
 
 log = logging.getLogger(__name__)
@@ -43,17 +52,41 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 INSERT_BATCH = 20_000
 
+SUCCESS = "success"
+WARNINGS = "success with warnings"  # a new current vintage, and notes someone should read
+HELD_FOR_REVIEW = "held for review"  # stored, not current: an administrator decides
+KEPT_AS_HISTORY = "kept as history"  # an older release than the current one: never current
+UNCHANGED = "unchanged"
+FAILED = "failed"
+LOADED = (SUCCESS, WARNINGS)  # a new vintage became current
+
 
 @dataclass(frozen=True)
 class RefreshOutcome:
     """What one dataset's refresh did, for the CLI, the ledger and tests."""
 
+    # success, success with warnings, held for review, kept as history, unchanged, failed,
+    # empty (a partner dataset nobody has submitted yet)
     dataset_id: str
-    status: str  # success, unchanged, failed, empty (a partner dataset nobody has submitted yet)
+    status: str
     rows: int = 0
     error: str | None = None
     seconds: float = 0.0
     run_id: int | None = None  # its row in the refresh ledger
+    notes: tuple[dict, ...] = ()  # {"level": "warning" | "info", "text": ...}
+    vintage_id: int | None = None
+    had_data: bool = False  # whether a good vintage was current before (a failure keeps it)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [n["text"] for n in self.notes if n["level"] == "warning"]
+
+
+def note_lines(notes, indent: str = "  ") -> list[str]:
+    """Notes as printed by the CLI and the scheduler, one line each, in the order stored."""
+    return [
+        f"{indent}{'WARNING' if n['level'] == 'warning' else 'note'}: {n['text']}" for n in notes
+    ]
 
 
 def london_today(timezone: str = "Europe/London") -> date:
@@ -126,20 +159,67 @@ def source_dir_for(
     return demo_dir / spec.folder
 
 
-def content_hash(files: Iterable[Path]) -> str:
-    """A hash over file names and bytes, so an unchanged source is recognised and skipped."""
+def content_hash(files: Iterable[Path], root: Path | None = None) -> str:
+    """A hash over file names (relative to root) and bytes, so an unchanged source is skipped."""
     digest = hashlib.sha256()
-    for path in sorted(files, key=lambda p: p.name):
-        digest.update(path.name.encode())
+
+    def name(path: Path) -> str:
+        return path.relative_to(root).as_posix() if root is not None else path.name
+
+    for path in sorted(files, key=name):
+        digest.update(name(path).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
-def folder_hash(folder: Path) -> str | None:
-    """content_hash over every file in a source folder, or None when there is no such folder."""
+def source_files(folder: Path) -> list[Path]:
+    """Every file under a source folder, sub-folders included; hidden files, Excel's '~$' lock
+    files and partial writes ('.part') are not part of any release."""
+    folder = Path(folder)
     if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.rglob("*"):
+        parts = path.relative_to(folder).parts
+        if (
+            path.is_file()
+            and not any(p.startswith(".") for p in parts)
+            and not path.name.startswith("~$")
+            and not path.name.endswith(".part")
+        ):
+            found.append(path)
+    return sorted(found)
+
+
+def folder_hash(folder: Path) -> str | None:
+    """content_hash over every file of a source folder, read or not, or None without a folder.
+
+    The files a loader skips are part of it: a new file in the folder is a change, looked at
+    and reported ("not read: …"), never silently "unchanged".
+    """
+    if not Path(folder).is_dir():
         return None
-    return content_hash(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    return content_hash(source_files(folder), Path(folder))
+
+
+def account_for_files(folder: Path, result: LoadResult) -> list[dict]:
+    """A note for every file in the folder the loader did not read, with the reason: a warning
+    unless the loader knows the file and skips it on purpose."""
+    folder = Path(folder)
+    read = {Path(p).resolve() for p in result.files}
+    notes = []
+    for path in source_files(folder):
+        if path.resolve() in read:
+            continue
+        relative = path.relative_to(folder).as_posix()
+        if relative in result.skipped:
+            notes.append(
+                {"level": "info", "text": f"not read: {relative} ({result.skipped[relative]})"}
+            )
+            continue
+        why = result.unrecognised.get(relative) or "not a file this dataset reads"
+        notes.append({"level": "warning", "text": f"not read: {relative} ({why})"})
+    return notes
 
 
 def refresh_dataset(
@@ -154,18 +234,22 @@ def refresh_dataset(
     staging_root: Path | None = None,
     force: bool = False,
     on_stage: Callable[[str, int], None] | None = None,
+    check: ReleaseCheck | None = None,
 ) -> RefreshOutcome:
     """Load one dataset; on any failure roll back alone and keep its last good vintage.
 
     `source_dir` is a folder, or an http(s) URL that is fetched into a staging folder first.
-    A source whose bytes match the current vintage (HTTP 304, or the same content hash) is
-    recorded as "unchanged" without running the loader, unless `force` is set.
+    A source whose bytes match the current vintage (HTTP 304, or the same content hash over
+    every file in the folder) is recorded as "unchanged" without running the loader, unless
+    `force` is set. A load that fails the release-over-release check (`check`, by default the
+    dataset's own) is stored but held for review; an older release is kept as history.
     `on_stage(stage, run_id)` reports progress: started, fetching, loading, storing.
     """
     started = time.perf_counter()
     location = str(source_dir)
+    check = check or spec.release_check
     with transaction(session_factory) as session:
-        run = RefreshRun(dataset_id=spec.id, trigger=trigger, status="running")
+        run = RefreshRun(dataset_id=spec.id, trigger=trigger, status="running", notes=[])
         session.add(run)
         session.flush()
         run_id = run.id
@@ -175,10 +259,12 @@ def refresh_dataset(
             on_stage(name, run_id)
 
     fetched: FetchedSource | None = None
+    had_data = False
     try:
         stage("started")
         with session_factory() as session:
             current = session.get(Dataset, spec.id).current_vintage
+            had_data = current is not None
             current_hash = current.content_hash if current and current.is_demo == is_demo else None
         folder = Path(location)
         if is_url(location):
@@ -198,35 +284,124 @@ def refresh_dataset(
                     session_factory, run_id, spec.id, started, "not modified (HTTP 304)"
                 )
             folder = fetched.folder
-        if not force and current_hash is not None and folder_hash(folder) == current_hash:
+        digest = folder_hash(folder)
+        if not force and current_hash is not None and digest == current_hash:
             return _unchanged(
                 session_factory, run_id, spec.id, started, "same content", fetched, current_hash
             )
+        if not force and digest is not None:
+            decided = _already_decided(session_factory, spec.id, digest, is_demo)
+            if decided is not None:
+                return _same_as_decided(session_factory, run_id, spec.id, started, decided)
         stage("loading")
         result = spec.loader(folder)
-        digest = content_hash(result.files)
+        notes = [
+            *account_for_files(folder, result),
+            *({"level": "warning", "text": t} for t in result.warnings),
+            *({"level": "info", "text": t} for t in result.notes),
+        ]
+        if fetched is not None:
+            for note in notes:
+                note["text"] = fetched.explain(note["text"])
+        digest = digest or content_hash(result.files)
         stage("storing")
         with transaction(session_factory) as session:
-            if not force and digest == current_hash:
-                _finish(session, run_id, "unchanged", current.row_count, current.id)
-                status, rows = "unchanged", current.row_count
-            else:
-                rows = _store(session, spec, result, digest, location, is_demo, today, run_id)
-                status = "success"
-            if fetched is not None:
+            status, rows, vintage_id, notes = _store(
+                session,
+                spec,
+                result,
+                digest,
+                location,
+                is_demo,
+                today,
+                run_id,
+                notes,
+                check,
+            )
+            if fetched is not None and status in LOADED:
                 _remember_validators(session, spec.id, fetched, digest)
     except Exception as exc:  # every failure is recorded; the last good vintage stays current
         reason = fetched.explain(str(exc)) if fetched is not None else str(exc)
         log.warning("refresh of %s failed: %s", spec.id, reason)
         with transaction(session_factory) as session:
-            _finish(session, run_id, "failed", 0, None, error=reason)
-        return RefreshOutcome(spec.id, "failed", 0, reason, time.perf_counter() - started, run_id)
+            _finish(session, run_id, FAILED, 0, None, error=reason)
+        return RefreshOutcome(
+            spec.id,
+            FAILED,
+            0,
+            reason,
+            time.perf_counter() - started,
+            run_id,
+            had_data=had_data,
+        )
     finally:
         if fetched is not None:
             fetched.discard()
-    if status == "success":
+    for note in notes:
+        if note["level"] == "warning":
+            log.warning("%s: %s", spec.id, note["text"])
+    if status in LOADED:
         refresh_statistics(session_factory)
-    return RefreshOutcome(spec.id, status, rows, None, time.perf_counter() - started, run_id)
+    return RefreshOutcome(
+        spec.id,
+        status,
+        rows,
+        None,
+        time.perf_counter() - started,
+        run_id,
+        tuple(notes),
+        vintage_id,
+        had_data,
+    )
+
+
+def _already_decided(session_factory, dataset_id: str, digest: str, is_demo: bool):
+    """The latest held, rejected or history vintage with exactly these files, if any."""
+    with session_factory() as session:
+        return session.scalars(
+            sa.select(Vintage)
+            .where(
+                Vintage.dataset_id == dataset_id,
+                Vintage.content_hash == digest,
+                Vintage.is_demo == is_demo,
+                Vintage.review_status != ACCEPTED,
+            )
+            .order_by(Vintage.id.desc())
+            .limit(1)
+        ).first()
+
+
+def _same_as_decided(session_factory, run_id, dataset_id, started, vintage) -> RefreshOutcome:
+    """The source still holds a release already held, rejected or kept as history: say so,
+    without loading it again."""
+    words = {
+        HELD: (HELD_FOR_REVIEW, "is still held for review"),
+        HISTORY: (KEPT_AS_HISTORY, "is an older release, kept as history"),
+    }
+    status, what = words.get(
+        vintage.review_status,
+        (UNCHANGED, f"was {vintage.review_status} by {vintage.decided_by or 'an administrator'}"),
+    )
+    notes = [
+        {
+            "level": "warning" if status == HELD_FOR_REVIEW else "info",
+            "text": f"the source holds the same files as vintage {vintage.id}, which {what}; "
+            "the current vintage stays.",
+        }
+    ]
+    with transaction(session_factory) as session:
+        _finish(session, run_id, status, vintage.row_count, vintage.id, notes=notes)
+    return RefreshOutcome(
+        dataset_id,
+        status,
+        vintage.row_count,
+        None,
+        time.perf_counter() - started,
+        run_id,
+        tuple(notes),
+        vintage.id,
+        True,
+    )
 
 
 def _validators_for(session_factory, dataset_id, location, current_hash) -> dict | None:
@@ -251,12 +426,19 @@ def _unchanged(session_factory, run_id, dataset_id, started, why, fetched=None, 
     """Record an unchanged source quickly: the current vintage stays, nothing is loaded."""
     with transaction(session_factory) as session:
         current = session.get(Dataset, dataset_id).current_vintage
-        _finish(session, run_id, "unchanged", current.row_count, current.id)
+        _finish(session, run_id, UNCHANGED, current.row_count, current.id)
         if fetched is not None and fetched.validators and not fetched.not_modified:
             _remember_validators(session, dataset_id, fetched, digest)
     log.info("%s unchanged (%s)", dataset_id, why)
     return RefreshOutcome(
-        dataset_id, "unchanged", current.row_count, None, time.perf_counter() - started, run_id
+        dataset_id,
+        UNCHANGED,
+        current.row_count,
+        None,
+        time.perf_counter() - started,
+        run_id,
+        vintage_id=current.id,
+        had_data=True,
     )
 
 
@@ -295,30 +477,59 @@ def refresh_statistics(session_factory: sessionmaker) -> None:
         log.warning("ANALYZE after a load failed: %s", exc)
 
 
-def _store(session, spec, result, digest, source_dir, is_demo, today, run_id) -> int:
-    """Validate then write a new vintage and make it current, inside the caller's transaction."""
+def _store(
+    session, spec, result, digest, source_dir, is_demo, today, run_id, notes, check
+) -> tuple[str, int, int, list[dict]]:
+    """Validate then write a new vintage inside the caller's transaction; make it current
+    unless it is an older release than the current one or fails the release check.
+
+    Returns (run status, rows, vintage id, notes including any hold or history note).
+    """
     _upsert_areas(session, result.areas)
     known_areas = set(session.scalars(sa.select(Area.code)))
     frame = result.observations
     problems = boundary_problems(result.boundaries, known_areas)
+    units = measures_for_dataset(spec.id)
     if not (frame.empty and result.boundaries):  # a reference dataset may hold only boundaries
         problems += validate_observations(
             frame,
-            measures=measures_for_dataset(spec.id),
+            measures=units,
             area_codes=known_areas,
             today=today or london_today(),
         )
     if problems:
         raise ValidationFailed(spec.id, problems)
     rows = len(frame) + len(result.boundaries)
+    period_latest = max(frame["period_end"]) if not frame.empty else None
+    release = result.release_date or period_latest
+    dataset = session.get(Dataset, spec.id)
+    current = dataset.current_vintage
+    # Generated demo data is no publication: it is redrawn whole when a period completes, so
+    # neither release order nor the release-over-release check applies to it.
+    comparable = current is not None and current.is_demo == is_demo and not is_demo
+    review_status, review = ACCEPTED, None
+    if comparable and release and current.release_date and release < current.release_date:
+        review_status = HISTORY
+        review = [
+            f"Kept as history: this is an older release (reference {release:%d %B %Y}) than the "
+            f"current vintage {current.id} ({current.release_date:%d %B %Y}), so it never "
+            "becomes current."
+        ]
+    elif comparable:
+        reasons, total = compare_with_current(session, current.id, frame, units, check)
+        if reasons:
+            review_status, review = HELD, hold_text(reasons, total, check)
     vintage = Vintage(
         dataset_id=spec.id,
         source_location=str(source_dir),
         content_hash=digest,
         row_count=rows,
-        period_latest=max(frame["period_end"]) if not frame.empty else None,
+        period_latest=period_latest,
         is_demo=is_demo,
         loaded_at=utcnow(),
+        review_status=review_status,
+        release_date=release,
+        review=review,
     )
     session.add(vintage)
     session.flush()
@@ -327,9 +538,21 @@ def _store(session, spec, result, digest, source_dir, is_demo, today, run_id) ->
         AreaBoundary(vintage_id=vintage.id, area_code=b.area_code, name=b.name, geometry=b.geometry)
         for b in result.boundaries
     )
-    session.get(Dataset, spec.id).current_vintage_id = vintage.id
-    _finish(session, run_id, "success", rows, vintage.id)
-    return rows
+    if review_status == ACCEPTED:
+        dataset.current_vintage_id = vintage.id
+        # A release held earlier is overtaken by this one: it can no longer be approved.
+        session.execute(
+            sa.update(Vintage)
+            .where(Vintage.dataset_id == spec.id, Vintage.review_status == HELD)
+            .values(review_status=SUPERSEDED, decided_by="refresh", decided_at=utcnow())
+        )
+        status = WARNINGS if any(n["level"] == "warning" for n in notes) else SUCCESS
+    else:
+        status = HELD_FOR_REVIEW if review_status == HELD else KEPT_AS_HISTORY
+        level = "warning" if review_status == HELD else "info"
+        notes = [*({"level": level, "text": text} for text in review), *notes]
+    _finish(session, run_id, status, rows, vintage.id, notes=notes)
+    return status, rows, vintage.id, notes
 
 
 def boundary_problems(boundaries: list[Boundary], area_codes: set[str]) -> list[str]:
@@ -406,9 +629,10 @@ def _bulk_insert(connection: sa.Connection, rows: list[tuple]) -> None:
         connection.exec_driver_sql(statement, rows[start : start + INSERT_BATCH])
 
 
-def _finish(session, run_id, status, rows, vintage_id, error=None) -> None:
+def _finish(session, run_id, status, rows, vintage_id, error=None, notes=None) -> None:
     run = session.get(RefreshRun, run_id)
     run.status, run.rows, run.vintage_id, run.error = status, rows, vintage_id, error
+    run.notes = list(notes or [])
     run.finished_at = utcnow()
 
 

@@ -50,7 +50,8 @@ def earlier_vintages(
     """The current vintage's id and the vintages loaded before it, newest first (one query).
 
     Demo loads are never compared with published ones (or the other way round): a switch from
-    demo data to the real files is not a revision of every figure.
+    demo data to the real files is not a revision of every figure. Vintages that never became
+    current (held, rejected, older releases kept as history) are not earlier publications.
     """
     return _history(session, Vintage.dataset_id == dataset_id, limit)
 
@@ -62,6 +63,7 @@ def _history(session: Session, which, limit: int | None) -> tuple[int | None, li
             Vintage.loaded_at,
             Vintage.content_hash,
             Vintage.is_demo,
+            Vintage.review_status,
             Dataset.current_vintage_id,
         )
         .join(Dataset, Dataset.id == Vintage.dataset_id)
@@ -74,7 +76,11 @@ def _history(session: Session, which, limit: int | None) -> tuple[int | None, li
     earlier = [
         EarlierVintage(row.id, row.loaded_at, row.content_hash)
         for row in rows
-        if row.loaded_at < current.loaded_at and row.is_demo == current.is_demo
+        if row.loaded_at < current.loaded_at
+        and row.is_demo == current.is_demo
+        # Only what the board once showed was "previously published": a release held and then
+        # rejected, or an older release kept as history, never was.
+        and row.review_status == "accepted"
     ]
     return current.id, earlier[:limit] if limit is not None else earlier
 

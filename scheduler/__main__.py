@@ -30,7 +30,7 @@ from loaders.locks import exclusive
 from loaders.models import utcnow
 from loaders.refresh import sync_registry
 from loaders.schedules import ScheduleError, cron_trigger, latest_due, next_due, schedule_for
-from scheduler.jobs import refresh_everything, run_due
+from scheduler.jobs import failure_summary, refresh_everything, run_due
 
 log = logging.getLogger("scheduler")
 
@@ -126,9 +126,9 @@ def main(argv: list[str] | None = None) -> int:
             outcomes = run_due(
                 engine, session_factory, settings, datasets=datasets, force=args.force
             )
-        failed = [o.dataset_id for o in outcomes if o.status == "failed"]
+        failed = [o for o in outcomes if o.status == "failed"]
         if failed:
-            log.error("failed: %s (last good data kept)", ", ".join(failed))
+            log.error(failure_summary(failed))
         return 1 if failed else 0
     return run_forever(engine, session_factory, settings)
 

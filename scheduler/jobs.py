@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from config import Settings
+from config import Settings, release_check_for
 from loaders import demo
 from loaders.datasets import DATASETS, DatasetSpec
 from loaders.fetch import (
@@ -34,6 +34,7 @@ from loaders.refresh import (
     RefreshOutcome,
     cache_is_empty,
     london_today,
+    note_lines,
     record_failure,
     refresh_dataset,
 )
@@ -109,12 +110,44 @@ def run_job(
             staging_root=settings.instance_dir / "staging",
             force=force,
             on_stage=lambda stage, run_id: set_stage(session_factory, job_id, stage, run_id),
+            check=release_check_for(spec, settings),
         )
         set_stage(session_factory, job_id, "finished")
-    detail = outcome.error or f"{outcome.rows:,} rows"
-    level = logging.ERROR if outcome.status == "failed" else logging.INFO
-    _say(progress, f"{spec.id}: {outcome.status} ({detail}, {outcome.seconds:.1f}s)", level)
+    report(outcome, progress)
     return outcome
+
+
+def report(outcome: RefreshOutcome, progress: Progress | None) -> None:
+    """One line per dataset, then its notes (warnings first), as the CLI and scheduler print."""
+    detail = outcome.error or f"{outcome.rows:,} rows"
+    if outcome.status == "failed":
+        detail += "; last good data kept" if outcome.had_data else "; no earlier data to keep"
+    if outcome.vintage_id is not None and outcome.status != "unchanged":
+        detail += f", vintage {outcome.vintage_id}"
+    level = logging.ERROR if outcome.status == "failed" else logging.INFO
+    if outcome.warnings and level == logging.INFO:
+        level = logging.WARNING
+    _say(
+        progress,
+        f"{outcome.dataset_id}: {outcome.status} ({detail}, {outcome.seconds:.1f}s)",
+        level,
+    )
+    for note, line in zip(
+        outcome.notes, note_lines(outcome.notes, f"{outcome.dataset_id}: "), strict=True
+    ):
+        _say(progress, line, logging.WARNING if note["level"] == "warning" else logging.INFO)
+
+
+def failure_summary(failed) -> str:
+    """Which datasets failed, and whether each kept earlier data (an empty cache has none)."""
+    kept = [o.dataset_id for o in failed if o.had_data]
+    none = [o.dataset_id for o in failed if not o.had_data]
+    parts = []
+    if kept:
+        parts.append(f"{', '.join(kept)} (last good data kept)")
+    if none:
+        parts.append(f"{', '.join(none)} (no earlier data: nothing to show yet)")
+    return f"{len(failed)} dataset(s) failed: " + "; ".join(parts)
 
 
 def run_datasets(

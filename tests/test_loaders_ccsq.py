@@ -347,7 +347,7 @@ def test_national_rows_disagreeing_keep_summary_and_note(ccsq_dir, tmp_path):
     )
     result = ccsq.load(folder)
     assert pick(result, "crown_open_1yr_share", ENGLAND_AND_WALES, Q4_2025).numerator == 21002
-    assert any("gold_oldest_by_region.csv" in n and "2025 Q4" in n for n in result.notes)
+    assert any("gold_oldest_by_region.csv" in n and "2025 Q4" in n for n in result.warnings)
 
 
 def test_timeliness_trend_disagreeing_keeps_region_file_and_notes(ccsq_dir, tmp_path):
@@ -360,7 +360,7 @@ def test_timeliness_trend_disagreeing_keeps_region_file_and_notes(ccsq_dir, tmp_
     result = ccsq.load(folder)
     got = pick(result, "crown_offence_to_completion_median", ENGLAND_AND_WALES, Q4_2025)
     assert got.value != 999
-    assert any("gold_timeliness_trend.csv" in n and "2025 Q4" in n for n in result.notes)
+    assert any("gold_timeliness_trend.csv" in n and "2025 Q4" in n for n in result.warnings)
 
 
 def test_later_release_loads_without_code_change(ccsq_dir, tmp_path):
@@ -385,4 +385,4 @@ def test_later_release_loads_without_code_change(ccsq_dir, tmp_path):
     assert pick(result, "crown_backlog_years", "CC-TEESSIDE", q1_2026).value == pytest.approx(
         1548 / 2259
     )
-    assert any("2026 Q1" in n and "different release" in n for n in result.notes)
+    assert any("2026 Q1" in n and "different release" in n for n in result.warnings)

@@ -117,7 +117,8 @@ def test_csv_that_disagrees_with_the_xlsx_is_noted(prt_dir, tmp_path):
     damage(folder, CSV, lambda t: t.replace("Durham,33.8,", "Durham,33.9,"))
     result = prt_women.load(folder)
     assert rates(result, DURHAM)[2014] == 33.8  # the XLSX wins
-    assert any(CSV in n and "Durham 2014" in n and "33.9" in n for n in result.notes)
+    # Two editions of one table disagreeing is a warning: the run is "success with warnings".
+    assert any(CSV in n and "Durham 2014" in n and "33.9" in n for n in result.warnings)
 
 
 # --- hostile files ---------------------------------------------------------------------------

@@ -73,7 +73,7 @@ def _refresh_threads() -> list[threading.Thread]:
 def test_admin_callbacks_refuse_everyone_else(as_user, role):
     with as_user(role):
         page = admin.admin_page()
-        ledger, history, progress, _interval = admin.update_ledger(0)
+        ledger, history, progress, _interval, _held = admin.update_ledger(0)
         badge = admin.update_refresh_alert(0)
         with clicked(ids.ADMIN_REFRESH_ALL):
             refused = admin.start_refresh(1, 1, CCSQ.id)
@@ -89,7 +89,7 @@ def test_admin_callbacks_refuse_everyone_else(as_user, role):
 def test_admin_sees_the_ledger_and_refreshes_one_dataset_now(as_user, app):
     with as_user("admin"):
         page = admin.admin_page()
-        ledger, history, _progress, _interval = admin.update_ledger(0)
+        ledger, history, _progress, _interval, _held = admin.update_ledger(0)
     assert "Refresh this dataset now" in _text(page)
     factory = app.server.extensions["lcjp"].session_factory
     with factory() as session:
@@ -173,13 +173,13 @@ def test_progress_shows_while_a_refresh_runs_and_an_abandoned_run_shows_as_faile
         exclusive(services.engine, REFRESH_LOCK, services.settings.instance_dir),
         signed_in(fresh_app, "admin"),
     ):
-        ledger, _history, progress, interval = admin.update_ledger(0)
+        ledger, _history, progress, interval, _held = admin.update_ledger(0)
     assert "Refreshing police.uk street-level crime and outcomes: loading" in _text(progress)
     assert interval == 1500  # polls quickly while it runs
     assert "Running" in _text(ledger)
     # The lock is free again but the run never finished: its process died. It shows as failed.
     with signed_in(fresh_app, "admin"):
-        ledger, _history, progress, interval = admin.update_ledger(0)
+        ledger, _history, progress, interval, _held = admin.update_ledger(0)
         badge = admin.update_refresh_alert(0)
     assert progress is None and interval == 15000
     assert "Failed" in _text(ledger) and "abandoned" in _text(ledger)
@@ -365,3 +365,64 @@ def test_demo_files_that_cannot_be_written_are_a_recorded_failure(make_settings,
     assert all("No space left on device" in r.error for r in runs)
     assert unfinished == []
     engine.dispose()
+
+
+def test_a_held_release_shows_why_and_an_administrator_approves_it_on_the_page(
+    fresh_app, public_data_dir, tmp_path
+):
+    """Issue 13: the Data refresh page lists a held release with its reasons and the loader's
+    notes; a viewer cannot decide; the administrator's Approve makes it current (audited); Data
+    sources shows the notes."""
+    from datetime import date
+
+    from loaders import refresh
+    from loaders.models import AuditEvent
+
+    services = fresh_app.server.extensions["lcjp"]
+    factory = services.session_factory
+    folder = tmp_path / "street"
+    shutil.copytree(public_data_dir / POLICE.folder, folder)
+    refresh.refresh_dataset(factory, POLICE, folder, today=date(2026, 11, 26))
+    name = "2025-03-durham-street.csv"
+    lines = (folder / name).read_bytes().splitlines(keepends=True)
+    (folder / name).write_bytes(b"".join(lines[:3000]))
+    held = refresh.refresh_dataset(factory, POLICE, folder, today=date(2026, 11, 26))
+    assert held.status == "held for review"
+    approve = {"type": ids.ADMIN_APPROVE, "vintage": held.vintage_id}
+
+    with signed_in(fresh_app, "viewer"):
+        *_rest, panel = admin.update_ledger(0)
+        refused = _decide(approve)
+    assert panel is None and refused[0] == "You do not have access to this information."
+
+    with signed_in(fresh_app, "admin"):
+        ledger, history, _progress, _interval, panel = admin.update_ledger(0)
+        badge = admin.update_refresh_alert(0)
+        sources = data_sources.data_sources_page()
+        answer = _decide(approve)
+    assert f"vintage {held.vintage_id}" in _text(panel) and "down 52%" in _text(panel)
+    assert "Held for review" in _text(ledger) and "⚠ Warning:" in _text(history)
+    assert "1 release held for review" in _text(badge)
+    notes = _text(_find_all(sources, lambda c: getattr(c, "id", None) == f"notes-{POLICE.id}"))
+    assert "Held for review" in notes and "street_counts_by_force_month" in notes
+    assert "approved" in answer[0]
+    with factory() as session:
+        assert session.get(Dataset, POLICE.id).current_vintage_id == held.vintage_id
+        assert (
+            session.scalar(
+                sa.select(AuditEvent.username).where(AuditEvent.event == "release approved")
+            )
+            == "fresh-admin"
+        )
+
+
+def _decide(component_id: dict):
+    token = context_value.set(
+        AttributeDict(
+            triggered_inputs=[{"prop_id": f"{component_id}.n_clicks".replace("'", '"'), "value": 1}]
+        )
+    )
+    try:
+        return admin.decide_release([1], [None])
+    finally:
+        context_value.reset(token)

@@ -291,15 +291,23 @@ def test_an_empty_file_is_refused_in_plain_words(data, expected):
 
 
 @pytest.mark.parametrize(
-    ("data", "expected"),
+    ("data", "name", "expected"),
     [
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old-style Excel workbook (.xls)"),
-        (b"PK\x03\x04not really a workbook", "cannot be opened as an Excel workbook"),
-        (b"area_code,month\x00\x00\x01\x02", "not text"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100,
+            "return.xlsx",
+            "old-style Excel workbook (.xls)",
+        ),
+        (
+            b"PK\x03\x04not really a workbook",
+            "return.xlsx",
+            "cannot be opened as an Excel workbook",
+        ),
+        (b"area_code,month\x00\x00\x01\x02", "return.csv", "not text"),
     ],
 )
-def test_files_that_are_not_csv_or_xlsx_are_refused(data, expected):
-    assert expected in _text(_check(data))
+def test_files_that_are_not_csv_or_xlsx_are_refused(data, name, expected):
+    assert expected in _text(_check(data, name=name))
 
 
 def test_a_row_with_a_value_too_many_or_too_few_is_refused_not_realigned():

@@ -214,7 +214,11 @@ def test_the_refresh_reads_files_dropped_by_hand_in_name_order(cache):
         )
 
     outcomes = {o.dataset_id: o for o in run()}
-    assert outcomes[WCU].status == "success" and outcomes[WCU].rows == 10
+    # notes.txt is not a return: listed as not read (a warning), never a plain success.
+    assert outcomes[WCU].status == "success with warnings" and outcomes[WCU].rows == 10
+    assert outcomes[WCU].warnings == [
+        "not read: notes.txt (only .csv and .xlsx returns are read from a drop folder)"
+    ]
     assert {o.status for k, o in outcomes.items() if k != WCU} == {"empty"}
     figures = cache.figures("wcu_witness_attendance_rate")
     assert figures[("E23000008", date(2025, 2, 1))] == (566, 590)  # the later file wins

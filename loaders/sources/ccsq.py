@@ -12,13 +12,14 @@ import io
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from loaders.areas import ENGLAND_AND_WALES, AreaSpec, crown_court_code, region_code
 from loaders.errors import LoaderError, UnknownAreaName
 from loaders.frames import LoadResult, breakdown_key, observation_frame, quarter_bounds
+from loaders.sources.csvfile import final_row_check
 
 TRAJECTORY = "gold_backlog_trajectory.csv"
 BY_COURT = "gold_backlog_by_court.csv"
@@ -124,6 +125,7 @@ class _Table:
 
     path: Path
     rows: list[_Row]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -231,15 +233,17 @@ def _read_table(path: Path, required: Sequence[str]) -> _Table:
             rows.append(_Row(line, dict(zip(header, record, strict=True))))
     except csv.Error as exc:
         raise LoaderError(path, f"not readable as CSV: {exc}", row=reader.line_num) from None
-    if not text.endswith(("\n", "\r")):
-        raise LoaderError(
+    note = None
+    if rows:
+        note = final_row_check(
             path,
-            "the file ends part-way through this row (no line break after it), so it looks "
-            "cut short; download it again",
-            row=reader.line_num,
-            column=header[len(last) - 1],
+            text,
+            header,
+            last,
+            reader.line_num,
+            lambda i: [r.values[header[i]] for r in rows[:-1]],
         )
-    return _Table(path, rows)
+    return _Table(path, rows, [note] if note else [])
 
 
 class _Output:
@@ -248,6 +252,9 @@ class _Output:
     def __init__(self) -> None:
         self.rows: list[dict] = []
         self.notes: list[str] = []
+        # Two files of the release disagree: the figures may be from different releases, so
+        # the run is "success with warnings", never a plain success.
+        self.warnings: list[str] = []
         self.areas: dict[str, AreaSpec] = {}
         self._keys: dict[tuple, str] = {}
 
@@ -376,7 +383,7 @@ def _by_court(
     for quarter, total in totals.items():
         national = national_open.get(quarter)
         if national is not None and not _close(total, national):
-            out.notes.append(
+            out.warnings.append(
                 f"{table.name}: court open cases for {quarter_label(quarter)} add up to "
                 f"{total:,.0f} but {TRAJECTORY} gives {national:,.0f} for England and Wales; "
                 "the court file may be from a different release (its quarter is taken from "
@@ -399,13 +406,13 @@ def _backlog_ratio(
             continue
         ratio = open_cases / disposals if open_cases is not None and disposals else None
         if ratio is not None and not math.isclose(years, ratio, rel_tol=1e-6):
-            out.notes.append(
+            out.warnings.append(
                 f"{table.name} row {row.line}: {court} years_of_backlog {years:.4f} is not "
                 f"open_latest / annual_disposals ({ratio:.4f}); the published value was kept."
             )
         published = open_latest.get(court)
         if open_cases is not None and published is not None and not _close(open_cases, published):
-            out.notes.append(
+            out.warnings.append(
                 f"{table.name} row {row.line}: {court} open_latest {open_cases:,.0f} differs "
                 f"from {BY_COURT} ({published:,.0f})."
             )
@@ -469,7 +476,7 @@ def _share_figures(
         out.skip_blank(table, row, "share_1yr_plus", what)
         return None
     if older is not None and valid and not math.isclose(share, older / valid, rel_tol=1e-6):
-        out.notes.append(
+        out.warnings.append(
             f"{table.name} row {row.line}: share_1yr_plus {share:.4f} for {what} is not "
             f"open_1yr_plus / valid_cases ({older / valid:.4f}); the published share was kept."
         )
@@ -497,12 +504,12 @@ def _age_summary(
         out.add(table, row, "quarter_end", "crown_open_1yr_share", ENGLAND_AND_WALES, q, *figures)
         national[q] = figures
     if mismatched_total:
-        out.notes.append(
+        out.warnings.append(
             f"{table.name}: total_cases differs from open cases in {TRAJECTORY} for "
             f"{', '.join(mismatched_total)}."
         )
     if mismatched_bands:
-        out.notes.append(
+        out.warnings.append(
             f"{table.name}: valid_cases differs from the sum of the age bands in {CASELOAD_AGE} "
             f"for {', '.join(mismatched_bands)}."
         )
@@ -550,7 +557,7 @@ def _oldest_by_region(
             code = out.region_area(region)
             out.add(table, row, "region", "crown_open_1yr_share", code, q, *figures)
     if disagree:
-        out.notes.append(
+        out.warnings.append(
             f"{table.name}: the England and Wales share open a year or more differs from "
             f"{AGE_SUMMARY} for {', '.join(disagree)}; the {AGE_SUMMARY} figures were kept."
         )
@@ -604,7 +611,7 @@ def _timeliness_trend(table: _Table, out: _Output, national: dict[tuple[date, st
                 continue
             out.add(table, row, "quarter_end", measure, ENGLAND_AND_WALES, q, value)
     if disagree:
-        out.notes.append(
+        out.warnings.append(
             f"{table.name}: offence-to-completion days differ from the England and Wales rows of "
             f"{TIMELINESS_BY_REGION} for {', '.join(sorted(disagree))}; those were kept."
         )
@@ -639,6 +646,7 @@ def load(source_dir: Path) -> LoadResult:
     tables = {path.name: _read_table(path, REQUIRED_COLUMNS[path.name]) for path in paths}
 
     out = _Output()
+    out.notes += [note for table in tables.values() for note in table.notes]
     latest, national_open = _trajectory(tables[TRAJECTORY], out)
     open_latest = _by_court(tables[BY_COURT], out, latest, national_open)
     _backlog_ratio(tables[BACKLOG_RATIO], out, latest, open_latest)
@@ -653,4 +661,5 @@ def load(source_dir: Path) -> LoadResult:
         files=paths,
         areas=list(out.areas.values()),
         notes=out.notes,
+        warnings=out.warnings,
     )

@@ -326,16 +326,30 @@ def load(source_dir: Path) -> LoadResult:
     if not source_dir.is_dir():
         raise LoaderError(source_dir, "folder not found; expected the cps_case_outcomes folder")
     files = sorted(p for p in source_dir.glob("*.csv") if p.is_file())
-    if not files:
-        raise LoaderError(source_dir, "no CPS case outcomes files (*.csv) found")
     months: dict[tuple[int, int], Path] = {}
+    unrecognised: dict[str, str] = {}
     for path in files:
-        key = file_month(path)
+        try:
+            key = file_month(path)
+        except LoaderError:
+            # Not named as a monthly file (oct2015.csv): some other table saved beside them.
+            unrecognised[path.name] = (
+                "its name is not a month and year such as oct2015.csv, so it is not a monthly "
+                "case outcomes file"
+            )
+            continue
         if key in months:
             raise LoaderError(
                 path, f"{months[key].name} is already the file for {key[1]:02d}/{key[0]}"
             )
         months[key] = path
+    if not months:
+        listed = "; ".join(f"{name}: {why}" for name, why in unrecognised.items())
+        raise LoaderError(
+            source_dir,
+            "no CPS case outcomes files found: expected monthly CSVs named like oct2015.csv"
+            + (f" ({listed})" if listed else ""),
+        )
 
     areas: dict[str, str] = {}
     notes: list[str] = []
@@ -370,7 +384,10 @@ def load(source_dir: Path) -> LoadResult:
             "it is stored under the Met's code E23000001 and the City has no figure of its own."
         )
     return LoadResult(
-        observations=observations, files=[months[k] for k in sorted(months)], notes=notes
+        observations=observations,
+        files=[months[k] for k in sorted(months)],
+        notes=notes,
+        unrecognised=unrecognised,
     )
 
 

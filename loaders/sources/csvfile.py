@@ -2,7 +2,9 @@
 
 A published CSV is read once with the csv module: it gives exact line numbers (quoted fields may
 hold line breaks), catches rows cut short or with extra fields, and a file that stops part-way
-through its last row. Every cell stays text; each loader decides what its numbers look like and
+through its last row. Several publishers end a complete file without a final line break; such
+a file is read when its last row is whole (every field, no open quote, no value that is only the
+start of one the column uses), and refused, saying so, when it is not. Every cell stays text; each loader decides what its numbers look like and
 names the file, row and column of the first cell it cannot read.
 """
 
@@ -10,8 +12,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +33,7 @@ class Table:
     header: list[str]
     frame: pd.DataFrame
     lines: np.ndarray
+    notes: list[str] = field(default_factory=list)
 
     def error(
         self,
@@ -136,17 +140,78 @@ def read_csv(
             last = record
     except csv.Error as exc:
         raise LoaderError(path, f"not readable as CSV: {exc}", row=reader.line_num) from None
-    if not text.endswith(("\n", "\r")):
-        raise LoaderError(
-            path,
-            "the file ends part-way through this row (no line break after it), so it looks "
-            "cut short; download it again",
-            row=reader.line_num,
-            column=columns[len(last) - 1],
-        )
     frame = pd.read_csv(
         io.StringIO(text), dtype="str", keep_default_na=False, header=0, names=columns
     )
     if len(frame) != len(lines):  # the two parsers disagree: never guess which row is which
         raise LoaderError(path, f"pandas read {len(frame)} rows but the csv module {len(lines)}")
-    return Table(path, header, frame, np.asarray(lines, dtype=np.int64))
+    notes = []
+    if last is not header:
+        note = final_row_check(
+            path, text, columns, last, reader.line_num, lambda i: frame.iloc[:-1, i]
+        )
+        notes += [note] if note else []
+    return Table(path, header, frame, np.asarray(lines, dtype=np.int64), notes)
+
+
+def _shape(value: str) -> str:
+    """How a value is written: '1678.0' → '9.9', 'Q4' → 'a9', '2025-12-31' → '9-9-9'."""
+    return re.sub(r"\d+", "9", re.sub(r"[^\W\d_]+", "a", value.strip()))
+
+
+def final_row_check(
+    path: Path,
+    text: str,
+    columns: list[str],
+    last: list[str],
+    line: int,
+    earlier_values: Callable[[int], Sequence[str]],
+) -> str | None:
+    """A file without a final line break: a note when its last row is whole, else refused.
+
+    The caller has already checked the row has every field. It is cut mid-row when its last
+    field opens a quote it never closes, when its last value is not one the column uses but
+    the start of one (a column of a few repeated labels, cut part-way through a label), or when
+    it is not written like every other value of the column ('670' where each is like '1678.0').
+    `earlier_values(i)` gives column i's values in the rows before the last.
+    """
+    if text.endswith(("\n", "\r")):
+        return None
+    column = columns[len(last) - 1]
+    tail = text[text.rfind("\n") + 1 :]
+    if tail.count('"') % 2:
+        raise LoaderError(
+            path,
+            "the file is cut mid-row: it ends inside a quoted value with no closing quote "
+            "(and no line break after it); download it again",
+            row=line,
+            column=column,
+        )
+    value = last[-1]
+    seen = pd.unique(pd.Series(earlier_values(len(last) - 1), dtype="str"))
+    shapes = {_shape(v) for v in seen if v}
+    if value and len(seen) >= 5 and len(shapes) <= 3 and _shape(value) not in shapes:
+        example = next(v for v in seen if v)
+        raise LoaderError(
+            path,
+            f"the file is cut mid-row: its last value '{value}' is not written like the rest "
+            f"of the column (such as '{example}') and no line break follows it; download it "
+            "again",
+            row=line,
+            column=column,
+        )
+    if value and 0 < len(seen) <= 100 and value not in set(seen):
+        longer = sorted(v for v in seen if v.startswith(value) and v != value)
+        if longer:
+            raise LoaderError(
+                path,
+                f"the file is cut mid-row: its last value '{value}' is not one this column uses "
+                f"but the start of '{longer[0]}' (and no line break follows it); download it "
+                "again",
+                row=line,
+                column=column,
+            )
+    return (
+        f"{path.name}: no line break after the last row (line {line}), but that row is "
+        f"complete ({len(last)} fields), so the whole file was read."
+    )

@@ -26,6 +26,7 @@ from loaders.frames import Boundary, LoadResult, observation_frame
 from loaders.sources import csvfile
 
 CODES_GLOB = "pfa*_codes.csv"
+POPULATION_GLOB = "pfa*_population.csv"  # published beside them; no measure uses it yet
 BOUNDARIES_GLOB = "pfa*_boundaries.geojson"
 _CODE_COLUMN = re.compile(r"PFA(\d{2})CD")
 _NAME_COLUMN = re.compile(r"PFA(\d{2})NM")
@@ -239,4 +240,9 @@ def load(source_dir: Path) -> LoadResult:
         files=[codes_path, boundaries_path],
         boundaries=boundaries,
         notes=notes,
+        skipped={
+            p.name: "police force area populations; no measure of this board uses them"
+            for p in source_dir.glob(POPULATION_GLOB)
+            if p.is_file()
+        },
     )

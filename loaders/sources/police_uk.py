@@ -139,6 +139,9 @@ class StreetData:
     files: list[Path]
     notes: list[str]
     superseded: pd.DataFrame  # records of earlier snapshots, with the snapshot they come from
+    # The raw files and the counts file disagree: a raw file may be cut short (or the counts
+    # file out of date), so the run is "success with warnings", never a plain success.
+    warnings: list[str]
 
 
 def _read(path: Path, columns: list[str]) -> csvfile.Table:
@@ -180,9 +183,10 @@ def _check_rows(table: csvfile.Table, areas: dict[str, str]) -> pd.DataFrame:
     )
 
 
-def _read_raw(raw: RawFile, areas: dict[str, str]) -> pd.DataFrame:
+def _read_raw(raw: RawFile, areas: dict[str, str], notes: list[str]) -> pd.DataFrame:
     """One raw monthly file as checked records, each with its line number and Crime ID."""
     table = _read(raw.path, RAW_COLUMNS)
+    notes += table.notes
     keys = _check_rows(table, areas)
     wrong = keys["month"] != raw.month
     if wrong.any():
@@ -200,9 +204,10 @@ def _read_raw(raw: RawFile, areas: dict[str, str]) -> pd.DataFrame:
     )
 
 
-def _read_aggregate(path: Path, areas: dict[str, str]) -> pd.DataFrame:
+def _read_aggregate(path: Path, areas: dict[str, str], notes: list[str]) -> pd.DataFrame:
     """Validate the derived aggregate; one row per key with a whole-number Count."""
     table = _read(path, AGGREGATE_COLUMNS)
+    notes += table.notes
     keys = _check_rows(table, areas)
     count = table.frame["Count"]
     bad = ~count.str.fullmatch(r"\d+")
@@ -273,11 +278,12 @@ def read_street_data(source_dir: Path) -> StreetData:
         )
     areas: dict[str, str] = {}
     notes: list[str] = []
+    warnings: list[str] = []
     parts: list[pd.DataFrame] = []
     # (month, area, snapshot) -> the raw file that gave it
     owner: dict[tuple[str, str, str], str] = {}
     for raw in raw_files:
-        records = _read_raw(raw, areas)
+        records = _read_raw(raw, areas, notes)
         firsts = records.groupby(["month", "area"], sort=False)["line"].min()
         for (month, area), line in firsts.items():
             key = (month, area, raw.snapshot)
@@ -303,7 +309,7 @@ def read_street_data(source_dir: Path) -> StreetData:
     aggregate_parts: list[pd.DataFrame] = []
     seen_aggregate: dict[tuple[str, str], str] = {}
     for path in aggregate_files:
-        agg = _read_aggregate(path, areas)
+        agg = _read_aggregate(path, areas, notes)
         firsts = agg.groupby(["month", "area"], sort=False)["line"].min()
         for (month, area), line in firsts.items():
             if (month, area) in seen_aggregate:
@@ -316,7 +322,7 @@ def read_street_data(source_dir: Path) -> StreetData:
             seen_aggregate[(month, area)] = path.name
         covered = pd.MultiIndex.from_frame(agg[["month", "area"]]).isin(list(covered_keys))
         if covered.any():
-            notes.extend(_compare_totals(agg[covered], records, path.name))
+            warnings.extend(_compare_totals(agg[covered], records, path.name))
         aggregate_parts.append(agg[~covered])
     columns = ["month", "area", "crime_type", "outcome", "count"]
     aggregate = (
@@ -332,6 +338,7 @@ def read_street_data(source_dir: Path) -> StreetData:
         files=[r.path for r in raw_files] + aggregate_files,
         notes=notes,
         superseded=superseded.reset_index(drop=True),
+        warnings=warnings,
     )
 
 
@@ -412,7 +419,10 @@ def load(source_dir: Path) -> LoadResult:
         )
     ]
     return LoadResult(
-        observations=observation_frame(rows), files=list(street.files), notes=list(street.notes)
+        observations=observation_frame(rows),
+        files=list(street.files),
+        notes=list(street.notes),
+        warnings=list(street.warnings),
     )
 
 
@@ -426,6 +436,6 @@ def _compare_totals(aggregate: pd.DataFrame, raw: pd.DataFrame, name: str) -> li
         if int(total) != kept:
             notes.append(
                 f"{name}: {area} {month} totals {int(total):,} records but the raw street file "
-                f"has {kept:,}; the raw file's figures were kept."
+                f"has {kept:,}; the raw file's figures were kept. Is the raw file cut short?"
             )
     return notes

@@ -183,7 +183,9 @@ def load(
             )
         )
     observations = pd.concat(parts, ignore_index=True)
-    return LoadResult(observations=observations, files=street.files, notes=notes)
+    return LoadResult(
+        observations=observations, files=street.files, notes=notes, warnings=street.warnings
+    )
 
 
 def _rows(

@@ -14,6 +14,7 @@ of its own; the measure definition and a load note say so.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -235,6 +236,55 @@ def _compare(xlsx: list[Cell], csv: list[Cell], csv_path: Path) -> list[str]:
     return notes
 
 
+def _csv_first_cell(path: Path) -> str:
+    """The first header cell of a CSV, read from its first line only."""
+    with open(path, "rb") as handle:
+        line = handle.readline(4096)
+    text = line.decode("utf-8-sig", errors="replace").strip()
+    return next(csv.reader([text]), [""])[0].strip() if text else ""
+
+
+def _xlsx_has_table(path: Path) -> bool | None:
+    """True when a sheet's A1 says 'Police Force Area', False when none does, None when the
+    workbook cannot be opened at all (then it is read, and fails, as the table)."""
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        return None
+    try:
+        return any(_cell_text(ws["A1"].value) == AREA_COLUMN for ws in workbook.worksheets)
+    finally:
+        workbook.close()
+
+
+def _recognise(visible: list[Path]) -> tuple[list[Path], list[Path], dict[str, str]]:
+    """(workbooks, CSVs) that hold the PRT table, and every other file with why it is not read.
+
+    A file is the table when its header starts with 'Police Force Area' (a workbook: cell A1 of
+    any sheet). Anything else in the folder, such as another table saved beside it, is not read
+    and never fails this dataset; a file that is the table but broken still does.
+    """
+    workbooks, tables, other = [], [], {}
+    for path in visible:
+        suffix = path.suffix.lower()
+        if suffix == ".xlsx":
+            if _xlsx_has_table(path) is False:
+                other[path.name] = f"no sheet starts with '{AREA_COLUMN}' in A1: another table"
+            else:
+                workbooks.append(path)
+        elif suffix == ".csv":
+            first = _csv_first_cell(path)
+            if first == AREA_COLUMN:
+                tables.append(path)
+            else:
+                other[path.name] = (
+                    f"its first column is '{first[:60]}', not '{AREA_COLUMN}': another table"
+                )
+        else:
+            other[path.name] = "only the .xlsx table and a .csv copy of it are read"
+    return workbooks, tables, other
+
+
 def load(source_dir: Path) -> LoadResult:
     """The rate per force area and year, from the XLSX if present, else from the CSV."""
     source_dir = Path(source_dir)
@@ -243,24 +293,31 @@ def load(source_dir: Path) -> LoadResult:
     visible = sorted(
         p for p in source_dir.iterdir() if p.is_file() and not p.name.startswith(("~$", "."))
     )
-    workbooks = [p for p in visible if p.suffix.lower() == ".xlsx"]
-    tables = [p for p in visible if p.suffix.lower() == ".csv"]
+    workbooks, tables, other = _recognise(visible)
+    if not workbooks and not tables:
+        candidates = [p for p in visible if p.suffix.lower() in {".xlsx", ".csv"}]
+        if len(candidates) == 1:  # the only table here: read it, so its problem is named
+            other.pop(candidates[0].name)
+            (workbooks if candidates[0].suffix.lower() == ".xlsx" else tables).append(candidates[0])
     for found, kind in ((workbooks, "XLSX"), (tables, "CSV")):
         if len(found) > 1:
             raise LoaderError(
                 source_dir,
-                f"{len(found)} {kind} files ({', '.join(p.name for p in found)}); keep only the "
-                "latest edition of the table so no year is read twice",
+                f"{len(found)} {kind} files hold the table ({', '.join(p.name for p in found)}); "
+                "keep only the latest edition of the table so no year is read twice",
             )
     if not workbooks and not tables:
+        listed = "; ".join(f"{name}: {why}" for name, why in other.items()) or "the folder is empty"
         raise LoaderError(
-            source_dir, "no Prison Reform Trust table found: expected an .xlsx or .csv file"
+            source_dir,
+            f"no Prison Reform Trust table found: expected an .xlsx or .csv file ({listed})",
         )
     notes: list[str] = []
+    warnings: list[str] = []
     if workbooks:
         cells, blank = read_xlsx(workbooks[0])
         if tables:
-            notes += _compare(cells, read_csv(tables[0])[0], tables[0])
+            warnings += _compare(cells, read_csv(tables[0])[0], tables[0])
     else:
         cells, blank = read_csv(tables[0])
     if not any(c.area_code == CITY_OF_LONDON for c in cells):
@@ -282,4 +339,10 @@ def load(source_dir: Path) -> LoadResult:
     ]
     if blank:
         notes.append(f"{blank} cells of the table are blank (no rate published); none is stored.")
-    return LoadResult(observations=observation_frame(rows), files=workbooks + tables, notes=notes)
+    return LoadResult(
+        observations=observation_frame(rows),
+        files=workbooks + tables,
+        notes=notes,
+        warnings=warnings,
+        unrecognised=other,
+    )

@@ -103,26 +103,41 @@ def _cohort_year(path: Path, cohort: str, row: int, column: str) -> int:
     return int(match.group(1))
 
 
-def load(source_dir: Path) -> LoadResult:
-    """Cohort figures per financial year and the latest cohort by index offence group."""
-    source_dir = Path(source_dir)
-    if not source_dir.is_dir():
-        raise LoaderError(source_dir, "folder not found; expected the reoffending folder")
-    files = sorted(p for p in source_dir.glob("*.json") if p.is_file())
-    if len(files) != 1:
-        found = ", ".join(p.name for p in files) or "none"
-        raise LoaderError(
-            source_dir, f"expected one proven reoffending JSON file, found {len(files)} ({found})"
-        )
-    path = files[0]
+def _parse(path: Path) -> object:
+    """A JSON file's content; one that cannot be read fails the load, naming where."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
+        return json.loads(path.read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError:
         raise LoaderError(path, "file is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise LoaderError(
             path, f"not readable as JSON ({exc.msg}; cut short?)", exc.lineno, f"char {exc.colno}"
         ) from None
+
+
+def load(source_dir: Path) -> LoadResult:
+    """Cohort figures per financial year and the latest cohort by index offence group."""
+    source_dir = Path(source_dir)
+    if not source_dir.is_dir():
+        raise LoaderError(source_dir, "folder not found; expected the reoffending folder")
+    files = sorted(p for p in source_dir.glob("*.json") if p.is_file())
+    parsed: dict[Path, object] = {}
+    unrecognised: dict[str, str] = {}
+    for candidate in files:
+        data = _parse(candidate)
+        if isinstance(data, dict) and "timeSeries" not in data:
+            # Valid JSON, but not this publication (another table saved beside it).
+            unrecognised[candidate.name] = "a JSON file without 'timeSeries': another table"
+            continue
+        parsed[candidate] = data
+    if len(parsed) != 1:
+        found = ", ".join(p.name for p in parsed) or "none"
+        raise LoaderError(
+            source_dir,
+            f"expected one proven reoffending JSON file, found {len(parsed)} ({found})"
+            + ("; keep only the latest edition" if parsed else ""),
+        )
+    path, data = next(iter(parsed.items()))
     if not isinstance(data, dict):
         raise LoaderError(path, "expected a JSON object with 'timeSeries' and 'byOffenceGroup'")
 
@@ -241,4 +256,9 @@ def load(source_dir: Path) -> LoadResult:
             f"The offence groups of cohort {latest} add up to {totals['offenders']:,} offenders "
             f"but the cohort has {cohort_total:,}; both are stored as published."
         )
-    return LoadResult(observations=observation_frame(rows), files=[path], notes=notes)
+    return LoadResult(
+        observations=observation_frame(rows),
+        files=[path],
+        notes=notes,
+        unrecognised=unrecognised,
+    )

@@ -29,7 +29,13 @@ from loaders.frames import OBSERVATION_COLUMNS
 from loaders.measures import MEASURES
 from loaders.submissions.periods import PeriodError, label
 from loaders.submissions.problems import ROWS_LISTED_PER_KIND, Problem, ProblemList
-from loaders.submissions.reading import RawTable, column_letter, normalise_header, read_table
+from loaders.submissions.reading import (
+    XLSX_MAX_UNPACKED,
+    RawTable,
+    column_letter,
+    normalise_header,
+    read_table,
+)
 from loaders.submissions.templates import (
     AREA,
     CODE,
@@ -39,10 +45,12 @@ from loaders.submissions.templates import (
     PERIOD,
     TEXT,
     Template,
+    plausible_maximum,
 )
 
 _THOUSANDS = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_PLAIN_INTEGER = r"\d+|\d{1,3}(?:,\d{3})+"
 
 
 def london_today() -> date:
@@ -74,14 +82,30 @@ class CheckedFile:
 
 
 def check_file(
-    template: Template, name: str, data: bytes, *, today: date | None = None
+    template: Template,
+    name: str,
+    data: bytes,
+    *,
+    today: date | None = None,
+    submitter: tuple[dict[str, str], str] | None = None,
+    max_unpacked: int = XLSX_MAX_UNPACKED,
 ) -> CheckedFile:
-    """Read `data` (CSV or XLSX bytes) and check it against `template`."""
-    table = read_table(name, data, template.column_names)
-    return check_table(template, table, today=today or london_today())
+    """Read `data` (CSV or XLSX bytes) and check it against `template`.
+
+    `submitter` is (the area codes the submitting organisation may use, why), from
+    templates.submitter_areas; None allows every code the template does.
+    """
+    table = read_table(name, data, template.column_names, max_unpacked=max_unpacked)
+    return check_table(template, table, today=today or london_today(), submitter=submitter)
 
 
-def check_table(template: Template, table: RawTable, *, today: date) -> CheckedFile:
+def check_table(
+    template: Template,
+    table: RawTable,
+    *,
+    today: date,
+    submitter: tuple[dict[str, str], str] | None = None,
+) -> CheckedFile:
     problems = ProblemList()
     problems.merge(table.problems)
     if table.cells is None:
@@ -96,17 +120,19 @@ def check_table(template: Template, table: RawTable, *, today: date) -> CheckedF
             "then upload it again.",
         )
         return _result(template, table, pd.DataFrame(), rows, problems)
-    check = _Checker(template, cells, rows, positions, problems, today)
+    check = _Checker(template, cells, rows, positions, problems, today, submitter)
     check.each_cell()
+    check.plausible()
+    check.formula_like(table.formula_like)
     check.pairs()
     check.sums()
     check.long_form()
     check.no_figures()
     check.duplicates()
-    return _result(template, table, check.values, rows, problems)
+    return _result(template, table, check.values, rows, problems, check.notes)
 
 
-def _result(template, table, values, rows, problems: ProblemList) -> CheckedFile:
+def _result(template, table, values, rows, problems: ProblemList, notes=()) -> CheckedFile:
     return CheckedFile(
         template=template,
         name=table.name,
@@ -116,7 +142,7 @@ def _result(template, table, values, rows, problems: ProblemList) -> CheckedFile
         rows=rows,
         problems=problems.items(),
         problem_count=problems.total,
-        notes=list(table.notes),
+        notes=[*table.notes, *notes],
     )
 
 
@@ -167,9 +193,11 @@ def _map_header(template: Template, table: RawTable, problems: ProblemList) -> d
 class _Checker:
     """The cell and row rules, each over every row at once."""
 
-    def __init__(self, template, cells, rows, positions, problems, today):
+    def __init__(self, template, cells, rows, positions, problems, today, submitter=None):
         self.template, self.cells, self.rows = template, cells, rows
         self.positions, self.problems, self.today = positions, problems, today
+        self.submitter = submitter
+        self.notes: list[str] = []
         size = len(cells)
         self.values = pd.DataFrame(index=range(size))
         self.raw: dict[str, pd.Series] = {}
@@ -249,6 +277,19 @@ class _Checker:
             lambda text: self.area_hint(column, text),
             what="the area code is not known",
         )
+        if self.submitter is not None:
+            allowed, why = self.submitter
+            foreign = ~blank & ~bad & ~pd.Series(upper).isin(list(allowed)).to_numpy()
+            self.report(
+                foreign,
+                column.name,
+                lambda text: (
+                    f"'{text}' is not an area your organisation submits for: {why}. The Codes "
+                    "sheet of the template lists every code; send figures only for your own."
+                ),
+                what="the area is not one the submitting organisation answers for",
+            )
+            bad = bad | foreign
         self.values[column.name] = upper
         return bad
 
@@ -366,9 +407,79 @@ class _Checker:
                 ),
                 what=f"{name} is not a whole number",
             )
-        bad = not_number | negative | fraction
+        written = np.zeros(len(raw), dtype=bool)
+        if whole:
+            # A count is written in digits (thousands commas allowed): '1e2', '12.0' and '+5'
+            # are numbers a program wrote, not counts a person typed, so never guessed at.
+            plain = raw.str.fullmatch(_PLAIN_INTEGER).to_numpy()
+            written = finite & ~negative & ~fraction & ~plain
+            self.report(
+                written,
+                name,
+                lambda text: (
+                    f"{name} is '{text}': a count must be written as a plain whole number, in "
+                    "digits only (for example 1200 or 1,200), with no decimal point, exponent "
+                    "or sign."
+                ),
+                what=f"{name} is not written as a plain whole number",
+            )
+        bad = not_number | negative | fraction | written
         self.values[name] = number.where(~bad)
         return bad
+
+    def plausible(self) -> None:
+        """No figure above its measure's plausible maximum (templates.PLAUSIBLE_MAXIMUM)."""
+        limits: dict[str, np.ndarray] = {}
+        titles: dict[str, list[str]] = {}
+        codes = (
+            self.values[self.template.measure_column].to_numpy()
+            if self.template.measure_column
+            else None
+        )
+        for m in self.template.measures:
+            rows = np.ones(len(self.rows), dtype=bool)
+            if m.when is not None:
+                rows = codes == m.when[1]
+            for name in m.columns:
+                if name not in self.valid:
+                    continue
+                limit = plausible_maximum(m.measure_id, self.template.column(name))
+                current = limits.setdefault(name, np.zeros(len(self.rows)))
+                current[rows] = np.maximum(current[rows], limit)
+                titles.setdefault(name, []).append(m.measure_id)
+        for name, limit in limits.items():
+            value = np.nan_to_num(self.values[name].to_numpy(dtype="float64"), nan=0.0)
+            over = self.valid[name] & (limit > 0) & (value > limit)
+            texts = self.raw[name] + "|" + pd.Series(limit).map(lambda v: f"{v:,.0f}")
+            self.report(
+                over,
+                name,
+                lambda pair, name=name: (
+                    f"{name} is {pair.split('|')[0]}, more than {pair.split('|')[1]}, the most "
+                    "one row of this return could plausibly hold. Check the figure (a pasted "
+                    "reference number or an extra digit?)."
+                ),
+                what=f"{name} is larger than is plausible",
+                texts=texts,
+            )
+            self.valid[name] = self.valid[name] & ~over
+            self.values[name] = self.values[name].where(~pd.Series(over))
+
+    def formula_like(self, mask) -> None:
+        """Text a spreadsheet would run as a formula is kept as text, and the sender told."""
+        if mask is None:
+            return
+        for column in self.template.columns:
+            if column.kind != TEXT or column.name not in self.positions:
+                continue
+            flagged = np.asarray(mask[self.positions[column.name]], dtype=bool)
+            if flagged.any():
+                listed = ", ".join(str(r) for r in self.rows[flagged][:10])
+                more = f" and {int(flagged.sum()) - 10} more" if flagged.sum() > 10 else ""
+                self.notes.append(
+                    f"{column.name} in rows {listed}{more} begins with =, +, -, @ or a tab, which "
+                    "a spreadsheet would run as a formula. It is kept as plain text, never run."
+                )
 
     # ---- rows -------------------------------------------------------------------------------
 
@@ -470,6 +581,16 @@ class _Checker:
                         f"{code} is a count, so its value must be a whole number (not {text})."
                     ),
                     what=f"a count's {m.value} is not a whole number",
+                )
+                plain = self.raw[m.value].str.fullmatch(_PLAIN_INTEGER).to_numpy()
+                self.report(
+                    mine & self.valid[m.value] & ~fraction & ~plain,
+                    m.value,
+                    lambda text, code=code: (
+                        f"{code} is a count, so its value must be written as a plain whole "
+                        f"number in digits (not '{text}')."
+                    ),
+                    what=f"a count's {m.value} is not written as a plain whole number",
                 )
 
     def no_figures(self) -> None:

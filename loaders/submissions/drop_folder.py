@@ -106,6 +106,11 @@ class DropFolderLoader:
             files=files,
             areas=court_areas(self.template, observations),
             notes=notes,
+            unrecognised={
+                p.name: "only .csv and .xlsx returns are read from a drop folder"
+                for p in folder.iterdir()
+                if p.is_file() and not is_submission_file(p)
+            },
         )
 
 

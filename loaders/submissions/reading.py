@@ -19,6 +19,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -30,6 +31,14 @@ import pandas as pd
 from loaders.submissions.problems import ProblemList
 
 HEADER_SEARCH_ROWS = 10  # title rows a partner may put above the header
+# An .xlsx is a zip of XML: a small file may unpack to hundreds of megabytes, which the reader
+# would parse for minutes. Its declared sizes are read from the zip's directory and refused
+# above these before any XML is parsed (then the real sizes are counted as it unpacks).
+XLSX_MAX_UNPACKED = 100 * 1024 * 1024  # SUBMISSION_MAX_UNPACKED_MB
+XLSX_MAX_RATIO = 100  # unpacked / packed; spreadsheet XML packs about 5 to 20 times
+SUFFIXES = {".csv": "CSV file", ".xlsx": "Excel workbook"}
+# What a spreadsheet runs as a formula when it opens the cell (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MAX_ROWS = 1_048_576  # a worksheet cannot hold more; a file that does is not from Excel
 _CHUNK_ROWS = 100_000
 CSV, XLSX = "CSV file", "Excel workbook"
@@ -50,6 +59,9 @@ class RawTable:
     rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="int64"))
     problems: ProblemList = field(default_factory=ProblemList)
     notes: list[str] = field(default_factory=list)
+    # Per column position, which data cells (as sent, before trimming) a spreadsheet would run
+    # as a formula; checking.py tells the sender, and they are only ever kept as text.
+    formula_like: dict[int, np.ndarray] | None = None
 
 
 def normalise_header(text: str) -> str:
@@ -72,9 +84,88 @@ def detect_kind(data: bytes) -> str:
     return XLSX if data.startswith(_ZIP) else CSV
 
 
-def read_table(name: str, data: bytes, expected_columns: Sequence[str]) -> RawTable:
-    """Read a CSV or XLSX file; `expected_columns` helps find the header below any title rows."""
+def kind_problem(name: str, data: bytes) -> str | None:
+    """Why a file's name and content disagree, or None: only .csv text and .xlsx workbooks."""
+    suffix = "." + name.rsplit(".", 1)[1].lower() if "." in name.strip(".") else ""
+    if suffix not in SUFFIXES:
+        shown = f"a '{suffix}' file" if suffix else "a file with no extension"
+        return (
+            f"{name} is {shown}. Only CSV (.csv) and Excel workbook (.xlsx) files are accepted: "
+            "save the template as one of those and upload it again."
+        )
+    if data.startswith(_OLE) or not data.strip():
+        return None  # reported with advice by read_table
+    content = detect_kind(data)
+    if content != SUFFIXES[suffix]:
+        return (
+            f"{name} is named {suffix} but holds {'an ' if content == XLSX else 'a '}"
+            f"{content}: the name and the content must agree. Save it again from your "
+            "spreadsheet as CSV (.csv) or Excel Workbook (.xlsx) and upload that."
+        )
+    return None
+
+
+def xlsx_size_problem(
+    data: bytes, max_unpacked: int = XLSX_MAX_UNPACKED, max_ratio: int = XLSX_MAX_RATIO
+) -> str | None:
+    """Why a workbook is refused before it is parsed (its sizes), or None.
+
+    The zip directory states each part's packed and unpacked size; those are checked first (no
+    decompression). Then every part is unpacked into nothing, counting bytes, and stopped as soon
+    as the count passes the limit, so a directory that understates sizes gains nothing. Either
+    way a refusal takes well under a second.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None  # reported by the workbook reader, which says what is wrong with it
+    limit = f"{max_unpacked / 1024 / 1024:,.0f} MB"
+    with archive:
+        parts = archive.infolist()
+        declared = sum(part.file_size for part in parts)
+        packed = max(sum(part.compress_size for part in parts), 1)
+        if declared > max_unpacked or declared > packed * max_ratio:
+            return (
+                f"The workbook unpacks to {declared / 1024 / 1024:,.0f} MB of spreadsheet data "
+                f"(from {len(data) / 1024:,.0f} KB); workbooks may unpack to at most {limit}"
+                f" and {max_ratio} times their size. It was not opened. Send the periods that "
+                "are new or changed, or save it as CSV."
+            )
+        total = 0
+        for part in parts:
+            try:
+                with archive.open(part) as stream:
+                    while chunk := stream.read(1 << 20):
+                        total += len(chunk)
+                        if total > max_unpacked or total > packed * max_ratio:
+                            return (
+                                "The workbook unpacks to more than its directory says, and more "
+                                f"than {limit}; it was not opened. Save it again from Excel, "
+                                "or as CSV, and upload that."
+                            )
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+                return None  # damaged: the workbook reader reports it
+    return None
+
+
+def read_table(
+    name: str,
+    data: bytes,
+    expected_columns: Sequence[str],
+    *,
+    max_unpacked: int = XLSX_MAX_UNPACKED,
+) -> RawTable:
+    """Read a CSV or XLSX file; `expected_columns` helps find the header below any title rows.
+
+    The file's name must say what it holds (.csv or .xlsx, and the content must agree), and a
+    workbook's unpacked size is checked before any of it is parsed.
+    """
     expected = {normalise_header(c) for c in expected_columns}
+    mismatch = kind_problem(name, data)
+    if mismatch:
+        table = RawTable(name, XLSX if detect_kind(data) == XLSX else CSV)
+        table.problems.add(None, None, mismatch)
+        return table
     if not data.strip():
         table = RawTable(name, CSV)
         table.problems.add(
@@ -94,6 +185,11 @@ def read_table(name: str, data: bytes, expected_columns: Sequence[str]) -> RawTa
         )
         return table
     if detect_kind(data) == XLSX:
+        too_big = xlsx_size_problem(data, max_unpacked)
+        if too_big:
+            table = RawTable(name, XLSX)
+            table.problems.add(None, None, too_big)
+            return table
         return _read_xlsx(name, data, expected)
     return _read_csv(name, data, expected)
 
@@ -384,6 +480,10 @@ def _set_cells(table: RawTable, cells: pd.DataFrame, first_row: int) -> None:
     filled = (stripped != "").any(axis=1).to_numpy()
     table.cells = stripped[filled].reset_index(drop=True)
     table.rows = rows[filled]
+    table.formula_like = {
+        position: cells[position].str.startswith(FORMULA_START).to_numpy(dtype=bool)[filled]
+        for position in cells.columns
+    }
 
 
 # ---- XLSX -------------------------------------------------------------------------------------------
@@ -498,6 +598,11 @@ def _read_sheet(table: RawTable, sheet, header_index: int, *, multiple: bool) ->
     chunks.append(_chunk(columns))
     table.cells = pd.concat(chunks, ignore_index=True)
     table.rows = np.asarray(numbers, dtype="int64")
+    # Cells arrive trimmed (cell_text), so a leading tab is already gone; the rest are caught.
+    table.formula_like = {
+        position: table.cells[position].str.startswith(FORMULA_START).to_numpy(dtype=bool)
+        for position in table.cells.columns
+    }
 
 
 def _chunk(columns: list[list[str]]) -> pd.DataFrame:

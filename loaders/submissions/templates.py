@@ -144,6 +144,69 @@ class Template:
         return codes
 
 
+# The most one row could plausibly give, per measure: a figure above it is a typing or export
+# error (a 40-digit count, a pasted reference number), refused by row and column. Counts default
+# to COUNT_MAXIMUM, other numbers (minutes, days, …) to NUMBER_MAXIMUM; a measure whose figures
+# are larger registers its own bound here.
+COUNT_MAXIMUM = 1_000_000
+NUMBER_MAXIMUM = 1_000_000
+# (The largest police force area, the Metropolitan Police, is the yardstick: about ten times a
+# typical force. A rate's numerator and denominator take its measure's bound.)
+PLAUSIBLE_MAXIMUM: dict[str, int] = {
+    "force_emergency_response_median_minutes": 10_080,  # a week
+    "force_domestic_abuse_crimes": 100_000,  # a month
+    "force_asb_incidents": 200_000,
+    "cps_charge_decisions": 50_000,  # a week
+    "hmcts_mags_receipts": 200_000,  # a month
+    "hmcts_mags_disposals": 200_000,
+    "hmcts_mags_outstanding": 500_000,
+    "hmcts_mags_vacated_trials": 50_000,
+    "hmcts_mags_ineffective_trials_by_reason": 50_000,
+    "hmcts_crown_receipts": 50_000,
+    "hmcts_crown_disposals": 50_000,
+    "hmcts_crown_outstanding": 200_000,
+    "hmcts_crown_vacated_trials": 20_000,
+    "hmcts_crown_ineffective_trials_by_reason": 20_000,
+    "iom_cohort_size": 20_000,  # a quarter
+    "iom_selections": 20_000,
+    "iom_deselections": 20_000,
+    "iom_baseline_convictions": 200_000,
+    "iom_current_convictions": 200_000,
+    "women_services_referrals": 50_000,
+    "women_managed_in_community": 50_000,
+    "women_short_custodial_sentences": 50_000,
+}
+
+
+def plausible_maximum(measure_id: str, column: Column) -> int:
+    """The largest figure a row may give in `column` for `measure_id`."""
+    default = COUNT_MAXIMUM if column.kind == COUNT else NUMBER_MAXIMUM
+    return PLAUSIBLE_MAXIMUM.get(measure_id, default)
+
+
+def submitter_areas(template: Template, kind: str | None, force_area_code: str | None):
+    """(the area codes an organisation of this kind may submit in this return, and why), or None
+    when it may use every code the template allows (the OPCC, and partners whose returns cover
+    the partnership's areas).
+
+    A police force submits only its own force area. HMCTS's Crown Court return names Crown Court
+    centres, never a police force area, even though the template allows both (the OPCC may send
+    figures by criminal justice area).
+    """
+    codes = template.area_codes()
+    if kind == "police" and force_area_code:
+        return (
+            {c: n for c, n in codes.items() if c == force_area_code},
+            f"a police force submits figures only for its own force area ({force_area_code})",
+        )
+    if kind == "hmcts" and CROWN_COURT in template.area_column.allowed:
+        return (
+            dict(AREA_CODES[CROWN_COURT]),
+            "an HMCTS Crown Court return names Crown Court centres (CC-…), not police force areas",
+        )
+    return None
+
+
 def _area(*area_types: str, meaning: str) -> Column:
     return Column("area_code", AREA, meaning, allowed=area_types, example="E23000008")
 

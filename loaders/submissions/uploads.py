@@ -32,17 +32,19 @@ from sqlalchemy.orm import sessionmaker
 from loaders.datasets import DATASETS
 from loaders.db import transaction
 from loaders.locks import exclusive
-from loaders.models import Dataset, Submission
-from loaders.refresh import refresh_dataset
+from loaders.models import Organisation, Submission, Vintage
+from loaders.refresh import HELD_FOR_REVIEW, LOADED, refresh_dataset
 from loaders.submissions.checking import check_file, to_observations
 from loaders.submissions.drop_folder import folder_for, holds_demo_files
 from loaders.submissions.problems import Problem
-from loaders.submissions.reading import XLSX, detect_kind
-from loaders.submissions.templates import template_for
+from loaders.submissions.reading import XLSX, XLSX_MAX_UNPACKED, detect_kind
+from loaders.submissions.templates import submitter_areas, template_for
 
 # The lock every refresh takes (scheduler/jobs.py), so an upload never races a scheduled load.
 REFRESH_LOCK = "refresh"
 LOCK_WAIT_SECONDS = 120
+# The refresh made a vintage from the file: current, or held for an administrator.
+ACCEPTED_STATUSES = (*LOADED, HELD_FOR_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class UploadOutcome:
     stored_name: str | None = None
     is_demo: bool = False
     notes: list[str] = field(default_factory=list)
+    held_for_review: bool = False
 
 
 def file_size(size: int) -> str:
@@ -109,8 +112,14 @@ def accept_upload(
     max_bytes: int,
     today: date,
     lock_wait_seconds: float = LOCK_WAIT_SECONDS,
+    organisation_code: str | None = None,
+    max_unpacked: int = XLSX_MAX_UNPACKED,
 ) -> UploadOutcome:
-    """Check, keep and load one partner file; any problem means nothing is written."""
+    """Check, keep and load one partner file; any problem means nothing is written.
+
+    `organisation_code` is the submitting user's organisation: a police force may send only its
+    own force area, HMCTS's Crown Court return only courts (templates.submitter_areas).
+    """
     spec = DATASETS.get(dataset_id)
     if spec is None or not spec.submission:
         raise KeyError(f"'{dataset_id}' is not a partner submission dataset")
@@ -118,7 +127,22 @@ def accept_upload(
     if too_big:
         return UploadOutcome(False, file_name, [too_big], 1)
 
-    checked = check_file(template_for(dataset_id), file_name, data, today=today)
+    template = template_for(dataset_id)
+    with session_factory() as session:
+        organisation = session.get(Organisation, organisation_code) if organisation_code else None
+        submitter = submitter_areas(
+            template,
+            organisation.kind if organisation else None,
+            organisation.force_area_code if organisation else None,
+        )
+    checked = check_file(
+        template,
+        file_name,
+        data,
+        today=today,
+        submitter=submitter,
+        max_unpacked=max_unpacked,
+    )
     if not checked.ok:
         return UploadOutcome(
             False, file_name, checked.problems, checked.problem_count, rows=checked.row_count
@@ -154,7 +178,7 @@ def accept_upload(
             today=today,
             trigger="upload",
         )
-        if outcome.status != "success":
+        if outcome.status not in ACCEPTED_STATUSES:
             stored.unlink(missing_ok=True)
             return UploadOutcome(
                 False,
@@ -170,8 +194,16 @@ def accept_upload(
                 1,
                 rows=checked.row_count,
             )
+        if outcome.status == HELD_FOR_REVIEW:
+            notes.append(
+                "The file was kept, but the figures it makes are held for review: compared "
+                "with those on screen, earlier periods fell sharply or disappeared. An "
+                "administrator approves or rejects them on the Data refresh page; until then "
+                "the board shows the figures it had."
+            )
+        notes += [n["text"] for n in outcome.notes if n["level"] == "warning"]
         with transaction(session_factory) as session:
-            vintage = session.get(Dataset, dataset_id).current_vintage
+            vintage = session.get(Vintage, outcome.vintage_id)
             session.add(
                 Submission(
                     dataset_id=dataset_id,
@@ -196,6 +228,7 @@ def accept_upload(
         stored_name=stored.name,
         is_demo=vintage.is_demo,
         notes=notes,
+        held_for_review=outcome.status == HELD_FOR_REVIEW,
     )
 
 

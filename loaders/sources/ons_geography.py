@@ -26,7 +26,7 @@ from loaders.frames import Boundary, LoadResult, observation_frame
 from loaders.sources import csvfile
 
 CODES_GLOB = "pfa*_codes.csv"
-POPULATION_GLOB = "pfa*_population.csv"  # published beside them; no measure uses it yet
+POPULATION_GLOB = "pfa*_population.csv"  # beside them; the pfa_population dataset reads it
 BOUNDARIES_GLOB = "pfa*_boundaries.geojson"
 _CODE_COLUMN = re.compile(r"PFA(\d{2})CD")
 _NAME_COLUMN = re.compile(r"PFA(\d{2})NM")
@@ -241,7 +241,7 @@ def load(source_dir: Path) -> LoadResult:
         boundaries=boundaries,
         notes=notes,
         skipped={
-            p.name: "police force area populations; no measure of this board uses them"
+            p.name: "police force area populations: read by the pfa_population dataset"
             for p in source_dir.glob(POPULATION_GLOB)
             if p.is_file()
         },

@@ -21,7 +21,7 @@ from pathlib import Path
 from loaders.areas import POLICE_FORCE_AREAS
 from loaders.errors import LoaderError
 from loaders.frames import LoadResult, observation_frame
-from loaders.sources import csvfile
+from loaders.sources import csvfile, ons_geography
 
 MEASURE_ID = "pfa_population"
 FILE_GLOB = "pfa_population*.csv"
@@ -140,4 +140,19 @@ def load(source_dir: Path) -> LoadResult:
             "The table has no City of London row: its residents are in no force's figure, so "
             "no rate is calculated for the City."
         )
-    return LoadResult(observations=observation_frame(rows), files=[path], notes=notes)
+    # The force area codes and boundaries share the reference folder: another dataset's files.
+    neighbours = [
+        p
+        for glob in (ons_geography.CODES_GLOB, ons_geography.BOUNDARIES_GLOB)
+        for p in path.parent.glob(glob)
+        if p.is_file()
+    ]
+    return LoadResult(
+        observations=observation_frame(rows),
+        files=[path],
+        notes=notes,
+        skipped={
+            p.name: "force area codes and boundaries: read by ons_pfa_boundaries"
+            for p in neighbours
+        },
+    )

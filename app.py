@@ -93,11 +93,13 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         sync_registry(session_factory, settings.lcjp)
         sync_organisations(session_factory, settings.lcjp)
         seed_register(session_factory)
+        if settings.demo_mode:
+            # Inside the lock: two workers starting on an empty database must not both create them.
+            users.ensure_demo_users(session_factory)
     app_services = Services(settings, engine, session_factory)
     server.extensions["lcjp"] = app_services
 
     if settings.demo_mode:
-        users.ensure_demo_users(session_factory)
         _print_demo_users(users.demo_user_rows())
     if settings.refresh_on_start:
         refresh_if_empty(engine, session_factory, settings, progress=print)

@@ -34,6 +34,7 @@ from loaders.audit import audit
 from loaders.measures import MEASURES, SUBGROUPS
 from loaders.models import MeetingAction
 from loaders.reports import REPORTS
+from loaders.spreadsheet_safety import safe_frame
 
 RAISE_REFUSED = "You may not raise actions on this measure. Nothing was saved."
 UPDATE_REFUSED = "You may not update this action. Nothing was changed."
@@ -180,17 +181,25 @@ def download_actions(n_clicks, view):
         ],
         columns=list(layout.COLUMNS),
     )
-    return dcc.send_data_frame(frame.to_csv, f"actions-{_chosen(view)}.csv", index=False)
+    # Owners, titles and notes are typed by people: defuse anything a spreadsheet would run.
+    return dcc.send_data_frame(
+        safe_frame(frame).to_csv, f"actions-{_chosen(view)}.csv", index=False
+    )
 
 
 @refuse_unauthorised(lambda: "")
 def prefill_signal(measure_id):
-    """The measure's current SPC reading, so the action records what prompted it."""
+    """The measure's current SPC reading, shown in the form (the server works it out again when
+    the action is raised: what the browser sends back is never stored)."""
     if not measure_id:
         return ""
     if not isinstance(measure_id, str) or measure_id not in MEASURES:
         raise NotAuthorised("unknown measure")
-    user = require_comment(measure_id)
+    return signal_text(measure_id, require_comment(measure_id))
+
+
+def signal_text(measure_id: str, user) -> str:
+    """What prompted an action: the measure's current SPC reading, as the user may see it."""
     brief = measure_brief(measure_id, hide_small_numbers=not sees_small_numbers(user))
     if brief.period_end is None:
         return "No figures are loaded for this measure yet."
@@ -213,8 +222,9 @@ def _meeting_id(value) -> int | None:
 
 
 @refuse_unauthorised(lambda: (RAISE_REFUSED, no_update))
-def raise_new_action(n_clicks, measure_id, meeting, signal, title, owner, due, raised):
-    """Raise an action on a measure the user may write on; bad input stores nothing."""
+def raise_new_action(n_clicks, measure_id, meeting, _signal, title, owner, due, raised):
+    """Raise an action on a measure the user may write on; bad input stores nothing. The signal
+    is worked out here from the measure, whatever text the browser sent."""
     if not n_clicks:
         raise PreventUpdate
     user = current_user()
@@ -234,7 +244,7 @@ def raise_new_action(n_clicks, measure_id, meeting, signal, title, owner, due, r
             due_date=due,
             by=user.username,
             meeting_id=_meeting_id(meeting),
-            signal=signal if isinstance(signal, str) else "",
+            signal=signal_text(measure_id, user),
         )
     except meetings.RecordError as error:
         return f"Not raised: {error}", no_update

@@ -133,9 +133,10 @@ def raise_form(measure_options: list, meeting_options: list, measure: str | None
                 ),
                 form_field(
                     "Signal that prompted it",
-                    dbc.Textarea(id=SIGNAL, maxLength=300, rows=2),
+                    dbc.Textarea(id=SIGNAL, maxLength=300, rows=2, readOnly=True),
                     SIGNAL,
-                    "Filled in from the measure's current SPC reading; edit it if you wish.",
+                    "The measure's current SPC reading: recorded with the action as it stands "
+                    "when the action is raised.",
                 ),
                 form_field("Action", dbc.Input(id=TITLE, maxLength=300), TITLE),
                 form_field("Owner", dbc.Input(id=OWNER, maxLength=200), OWNER),

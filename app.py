@@ -157,6 +157,8 @@ def _auth_settings(settings: Settings) -> AuthSettings:
             per_account=settings.login_max_failures_per_account,
             per_address=settings.login_max_failures_per_address,
             window=timedelta(minutes=settings.login_throttle_minutes),
+            account_backoff_after=settings.login_account_backoff_after,
+            backoff_max=timedelta(seconds=settings.login_backoff_max_seconds),
         ),
     )
 

@@ -21,6 +21,7 @@ from callbacks.admin_sharing import register_sharing_page
 from callbacks.auth import AuthSettings, register_auth
 from callbacks.context import services
 from callbacks.force_page import register_force_page
+from callbacks.input_shapes import register_input_checks
 from callbacks.meeting_mode import register_meeting_pages
 from callbacks.navigation import register_home_redirect, serve_layout
 from callbacks.packs_page import register_packs_page
@@ -109,6 +110,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         )
 
     register_auth(server, session_factory, auth_settings=_auth_settings(settings))
+    # After the sign-in guard: every callback request's inputs are checked against their declared
+    # shapes before any callback runs (callbacks/input_shapes.py).
+    register_input_checks(server)
     register_home_redirect(server)
     server.add_url_rule("/health", "health", lambda: {"status": "ok"})
     _register_commands(server, settings.lcjp)

@@ -161,7 +161,7 @@ def _path(value) -> str | None:
     return None if value.startswith("/") else "must be a path starting with /"
 
 
-PATH = optional(_path)
+PATH = _path  # a browser's location always has a path; Dash's router fails without one
 COUNTER = optional(integer(0, INT_LIMIT))
 
 CLICK_POINT = record({}, others=json_value(depth=2, size=LINE))

@@ -313,7 +313,7 @@ ID_SHAPES: dict[tuple[str, str], Shape] = {
 
 UNDECLARED = json_value(depth=4, size=PROSE)
 # Any id (string, or each value of a pattern-matching id).
-ID_PART = any_of(text(SHORT), integer(-INT_LIMIT, INT_LIMIT))
+ID_PART = any_of(nothing, text(SHORT), integer(-INT_LIMIT, INT_LIMIT))
 
 
 def _id_key(component_id) -> str:

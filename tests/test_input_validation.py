@@ -130,7 +130,7 @@ def test_fuzzed_inputs_never_give_a_server_error(app, admin_client, credentials,
         with app.server.test_request_context("/"):
             odd = list(_odd_variants(spec))
         for index, values in enumerate([*_variants(dependencies), *odd]):
-            for wildcard in (fill, 10**30):
+            for wildcard in (fill, 10**30, None):
                 body = callback_body(key, spec, values, wildcard, trigger=index)
                 sent += 1
                 try:  # the test app propagates exceptions: each one would be a 500

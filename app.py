@@ -22,6 +22,7 @@ from callbacks.api import register_api
 from callbacks.auth import AuthSettings, register_auth
 from callbacks.context import services
 from callbacks.force_page import register_force_page
+from callbacks.input_shapes import register_input_checks
 from callbacks.meeting_mode import register_meeting_pages
 from callbacks.navigation import register_home_redirect, serve_layout
 from callbacks.packs_page import register_packs_page
@@ -100,11 +101,13 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         sync_registry(session_factory, settings.lcjp)
         sync_organisations(session_factory, settings.lcjp)
         seed_register(session_factory)
+        if settings.demo_mode:
+            # Inside the lock: two workers starting on an empty database must not both create them.
+            users.ensure_demo_users(session_factory)
     app_services = Services(settings, engine, session_factory)
     server.extensions["lcjp"] = app_services
 
     if settings.demo_mode:
-        users.ensure_demo_users(session_factory)
         _print_demo_users(users.demo_user_rows())
     if settings.refresh_on_start:
         refresh_if_empty(engine, session_factory, settings, progress=print)
@@ -114,6 +117,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         )
 
     register_auth(server, session_factory, auth_settings=_auth_settings(settings))
+    # After the sign-in guard: every callback request's inputs are checked against their declared
+    # shapes before any callback runs (callbacks/input_shapes.py).
+    register_input_checks(server)
     register_home_redirect(server)
     register_api(server)  # /api/v1: the figures API, for sessions and personal tokens
     server.add_url_rule("/health", "health", lambda: {"status": "ok"})
@@ -163,6 +169,8 @@ def _auth_settings(settings: Settings) -> AuthSettings:
             per_account=settings.login_max_failures_per_account,
             per_address=settings.login_max_failures_per_address,
             window=timedelta(minutes=settings.login_throttle_minutes),
+            account_backoff_after=settings.login_account_backoff_after,
+            backoff_max=timedelta(seconds=settings.login_backoff_max_seconds),
         ),
     )
 

@@ -119,6 +119,8 @@ class Settings:
     login_max_failures_per_account: int = 5
     login_max_failures_per_address: int = 20
     login_throttle_minutes: int = 15
+    login_account_backoff_after: int = 10  # failures to an account from anywhere before back-off
+    login_backoff_max_seconds: int = 60  # the longest an account's back-off makes anyone wait
     suppression_threshold: int = 10
     plan_file: Path | None = None  # JSON Police and Crime Plan; None uses loaders.plan.DEFAULT_PLAN
     # Work out every measure's figures in the background at start and after each refresh.
@@ -164,6 +166,8 @@ class Settings:
             login_max_failures_per_account=_env_number("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5, int),
             login_max_failures_per_address=_env_number("LOGIN_MAX_FAILURES_PER_ADDRESS", 20, int),
             login_throttle_minutes=_env_number("LOGIN_THROTTLE_MINUTES", 15, int),
+            login_account_backoff_after=_env_number("LOGIN_ACCOUNT_BACKOFF_AFTER", 10, int),
+            login_backoff_max_seconds=_env_number("LOGIN_BACKOFF_MAX_SECONDS", 60, int),
             suppression_threshold=_env_number("SUPPRESSION_THRESHOLD", 10, int),
             plan_file=Path(os.environ["PLAN_FILE"]) if os.environ.get("PLAN_FILE") else None,
             warm_cache_on_start=(

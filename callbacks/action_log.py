@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 import dash
 import flask_login
 import pandas as pd
+import sqlalchemy as sa
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks import data
 from callbacks.briefs import measure_brief
+from callbacks.packs import may_read
 from callbacks.permissions import (
     NotAuthorised,
     can_comment,
@@ -25,14 +27,16 @@ from callbacks.permissions import (
     current_user,
     refuse_unauthorised,
     require_comment,
+    rights_of,
     sees_small_numbers,
 )
 from layouts import actions as layout
-from loaders import meetings
+from loaders import access, meetings
 from loaders.audit import audit
 from loaders.measures import MEASURES, SUBGROUPS
-from loaders.models import MeetingAction
+from loaders.models import MeetingAction, Organisation
 from loaders.reports import REPORTS
+from loaders.spreadsheet_safety import safe_frame
 from presented.words import local_time
 
 RAISE_REFUSED = "You may not raise actions on this measure. Nothing was saved."
@@ -52,10 +56,21 @@ def _meeting_label(meeting) -> str:
     return f"{meeting.meeting_date:%d %b %Y} – {meeting.title}"
 
 
+def readable_reports(user) -> list[str]:
+    """Reports whose meetings this user may know of: those whose audience includes them
+    (callbacks/packs.may_read), so a partner never sees an OPCC-only meeting's title or date."""
+    rights = rights_of(user)
+    return [r.id for r in REPORTS.values() if may_read(rights, r)]
+
+
 def meeting_options(user) -> list[dict]:
-    """Meetings of the boards whose agendas hold a measure this user may write on."""
+    """Meetings of the boards whose agendas hold a measure this user may write on, and whose
+    audience includes them."""
     writable = set(writable_measures(user))
-    reports = [r.id for r in REPORTS.values() if writable & set(r.measure_ids())]
+    readable = set(readable_reports(user))
+    reports = [
+        r.id for r in REPORTS.values() if writable & set(r.measure_ids()) and r.id in readable
+    ]
     with data.session_factory()() as session:
         found = meetings.meetings(session, reports)
     return [{"label": _meeting_label(m), "value": str(m.id)} for m in found]
@@ -73,6 +88,7 @@ def actions_layout(**query):
     if not getattr(user, "is_authenticated", False):
         return html.Div()
     writable = writable_measures(user)
+    statuses = [{"label": label, "value": key} for key, label in meetings.ACTION_STATUSES.items()]
     forms = []
     if writable:
         meeting_choices = meeting_options(user)
@@ -87,11 +103,12 @@ def actions_layout(**query):
                 meeting_choices,
                 measure,
                 meeting,
+                organisation_options(),
             ),
-            layout.update_form(
-                [{"label": label, "value": key} for key, label in meetings.ACTION_STATUSES.items()]
-            ),
+            layout.update_form(statuses),
         ]
+    elif updatable_actions(user):  # an organisation asked to act reports progress
+        forms = [layout.update_form(statuses)]
     else:
         forms = [
             html.P(
@@ -114,7 +131,9 @@ def visible_actions(user, view: str, on: date) -> list[layout.ActionRow]:
     timezone = data.timezone()
     with data.session_factory()() as session:
         found = meetings.actions(session, visible)
-        titles = {m.id: _meeting_label(m) for m in meetings.meetings(session)}
+        titles = {
+            m.id: _meeting_label(m) for m in meetings.meetings(session, readable_reports(user))
+        }
     rows = []
     for action in found:
         overdue = meetings.is_overdue(action, on)
@@ -180,17 +199,25 @@ def download_actions(n_clicks, view):
         ],
         columns=list(layout.COLUMNS),
     )
-    return dcc.send_data_frame(frame.to_csv, f"actions-{_chosen(view)}.csv", index=False)
+    # Owners, titles and notes are typed by people: defuse anything a spreadsheet would run.
+    return dcc.send_data_frame(
+        safe_frame(frame).to_csv, f"actions-{_chosen(view)}.csv", index=False
+    )
 
 
 @refuse_unauthorised(lambda: "")
 def prefill_signal(measure_id):
-    """The measure's current SPC reading, so the action records what prompted it."""
+    """The measure's current SPC reading, shown in the form (the server works it out again when
+    the action is raised: what the browser sends back is never stored)."""
     if not measure_id:
         return ""
     if not isinstance(measure_id, str) or measure_id not in MEASURES:
         raise NotAuthorised("unknown measure")
-    user = require_comment(measure_id)
+    return signal_text(measure_id, require_comment(measure_id))
+
+
+def signal_text(measure_id: str, user) -> str:
+    """What prompted an action: the measure's current SPC reading, as the user may see it."""
     brief = measure_brief(measure_id, hide_small_numbers=not sees_small_numbers(user))
     if brief.period_end is None:
         return "No figures are loaded for this measure yet."
@@ -203,6 +230,22 @@ def _bump(counter) -> int:
     return counter + 1 if isinstance(counter, int) else 1
 
 
+def _organisation(value) -> str:
+    """An organisation code from the form: one that exists, or none."""
+    if not isinstance(value, str) or not value:
+        return ""
+    with data.session_factory()() as session:
+        if session.get(Organisation, value) is None:
+            raise meetings.RecordError("Choose the owner's organisation from the list.")
+    return value
+
+
+def organisation_options() -> list[dict]:
+    with data.session_factory()() as session:
+        found = session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
+        return [{"label": o.name, "value": o.code} for o in found]
+
+
 def _meeting_id(value) -> int | None:
     if value in (None, "", layout.NO_MEETING):
         return None
@@ -213,8 +256,11 @@ def _meeting_id(value) -> int | None:
 
 
 @refuse_unauthorised(lambda: (RAISE_REFUSED, no_update))
-def raise_new_action(n_clicks, measure_id, meeting, signal, title, owner, due, raised):
-    """Raise an action on a measure the user may write on; bad input stores nothing."""
+def raise_new_action(
+    n_clicks, measure_id, meeting, _signal, title, owner, due, raised, owner_organisation=""
+):
+    """Raise an action on a measure the user may write on; bad input stores nothing. The signal
+    is worked out here from the measure, whatever text the browser sent."""
     if not n_clicks:
         raise PreventUpdate
     user = current_user()
@@ -234,7 +280,8 @@ def raise_new_action(n_clicks, measure_id, meeting, signal, title, owner, due, r
             due_date=due,
             by=user.username,
             meeting_id=_meeting_id(meeting),
-            signal=signal if isinstance(signal, str) else "",
+            signal=signal_text(measure_id, user),
+            owner_organisation=_organisation(owner_organisation),
         )
     except meetings.RecordError as error:
         return f"Not raised: {error}", no_update
@@ -242,19 +289,27 @@ def raise_new_action(n_clicks, measure_id, meeting, signal, title, owner, due, r
     return f"Action {action_id} raised: {title.strip()}.", _bump(raised)
 
 
+def updatable_actions(user) -> list[MeetingAction]:
+    """The actions this user may update (loaders/access.can_update_action)."""
+    rights = rights_of(user)
+    visible = [m for m in MEASURES if can_view_measure(user, m)]
+    with data.session_factory()() as session:
+        found = meetings.actions(session, visible)
+    return [
+        a for a in found if access.can_update_action(rights, a.measure_id, a.owner_organisation)
+    ]
+
+
 def action_choices(_raised=None, _updated=None):
     """The open and closed actions this user may update, newest due date last."""
     user = current_user()
-    writable = writable_measures(user)
-    with data.session_factory()() as session:
-        found = meetings.actions(session, writable)
     return [
         {
             "label": f"{a.id}. {a.title} ({meetings.ACTION_STATUSES.get(a.status, a.status)}, "
             f"due {a.due_date:%d %b %Y})",
             "value": str(a.id),
         }
-        for a in found
+        for a in updatable_actions(user)
     ]
 
 
@@ -270,12 +325,16 @@ def update_existing_action(n_clicks, action_id, status, note, updated):
         number = int(action_id)
     except (TypeError, ValueError):
         raise NotAuthorised("not an action id") from None
+    if not 0 < number < 2**31:
+        raise NotAuthorised("not an action id")
     with data.session_factory()() as session:
         action = session.get(MeetingAction, number)
         measure_id = action.measure_id if action is not None else None
+        owner_organisation = action.owner_organisation if action is not None else ""
     if measure_id is None:  # the same answer as for someone else's action: nothing to probe
         raise NotAuthorised(f"no action {number}")
-    require_comment(measure_id)
+    if not access.can_update_action(rights_of(user), measure_id, owner_organisation):
+        raise NotAuthorised(f"may not update action {number}")
     try:
         meetings.update_action(
             data.session_factory(),
@@ -328,6 +387,7 @@ def register(app: dash.Dash) -> None:
         State(layout.OWNER, "value"),
         State(layout.DUE, "value"),
         State(layout.RAISED, "data"),
+        State(layout.OWNER_ORGANISATION, "value"),
         prevent_initial_call=True,
     )(raise_new_action)
     app.callback(

@@ -92,6 +92,9 @@ def register_auth(
     server.config["PERMANENT_SESSION_LIFETIME"] = config.limits.absolute
     login_manager = flask_login.LoginManager()
     login_manager.init_app(server)
+    # flask-login's "strong" protection quietly becomes "basic" for permanent sessions, so the
+    # binding that counts is ours: the server-side session remembers the browser that signed in
+    # (loaders/sessions.check_session) and ends when its cookie arrives from another.
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
@@ -99,8 +102,22 @@ def register_auth(
         if not user_id.isdigit():
             return None
         state = sessions.check_session(
-            session_factory, flask.session.get(SESSION_KEY), int(user_id), config.limits
+            session_factory,
+            flask.session.get(SESSION_KEY),
+            int(user_id),
+            config.limits,
+            user_agent=flask.request.headers.get("User-Agent", ""),
         )
+        if state == "mismatch":
+            # The cookie came from another browser than the one that signed in: a copied cookie.
+            # The session is ended on the server, so the real browser must sign in again too.
+            audit(
+                "session_hijack_refused",
+                {"user_agent": flask.request.headers.get("User-Agent", "")[:200]},
+                user=_username(session_factory, int(user_id)),
+                ip=client_ip(),
+                session_factory=session_factory,
+            )
         if state != "live":
             if state == "expired":
                 flask.g.lcjp_session_expired = True
@@ -151,13 +168,14 @@ def register_auth(
         username = flask.request.form.get("username", "").strip().lower()[:80]
         password = flask.request.form.get("password", "")
         ip = client_ip()
-        blocked = sessions.throttle_message(session_factory, username, ip, config.throttle)
+        # Reserved before the password is checked, so concurrent guesses count against each other.
+        attempt, blocked = sessions.begin_attempt(session_factory, username, ip, config.throttle)
         if blocked:
             audit("login_throttled", {"attempted": username}, user=username, ip=ip)
             return _login_page(target, blocked, config.demo_mode, 429)
         with session_factory() as session:
             user = users.authenticate(session, username, password)
-        sessions.record_attempt(session_factory, username, ip, succeeded=user is not None)
+        sessions.finish_attempt(session_factory, attempt, succeeded=user is not None)
         if user is None:
             audit("login_failed", {"attempted": username}, user=username, ip=ip)
             return _login_page(target, "Unknown username or wrong password.", config.demo_mode, 401)
@@ -172,7 +190,15 @@ def register_auth(
         audit("login", {"next": target}, user=user, ip=ip)
         return flask.redirect(target)
 
-    @server.route("/logout", methods=["GET", "POST"])
+    @server.route("/logout", methods=["GET"], endpoint="logout_get")
+    def logout_by_link():
+        """A link (from anywhere) never signs anyone out: only the Sign out button's POST does."""
+        response = flask.jsonify(error="sign out with the Sign out button (POST /logout)")
+        response.status_code = 405
+        response.headers["Allow"] = "POST"
+        return response
+
+    @server.route("/logout", methods=["POST"])
     def logout():
         user = flask_login.current_user
         if getattr(user, "is_authenticated", False):

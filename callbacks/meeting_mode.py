@@ -18,6 +18,7 @@ from dash.exceptions import PreventUpdate
 
 from callbacks import briefs, data
 from callbacks.briefs import measure_brief
+from callbacks.packs import may_read
 from callbacks.permissions import (
     can_view_measure,
     current_user,
@@ -48,8 +49,10 @@ def agenda_measures(user, report: ReportSpec) -> list[str]:
 
 
 def visible_reports(user) -> list[ReportSpec]:
-    """Boards and groups whose agenda holds at least one measure this user may see."""
-    return [report for report in REPORTS.values() if agenda_measures(user, report)]
+    """Boards and groups whose audience includes this user (packs.may_read: a partner never learns
+    of an OPCC-only meeting) and whose agenda holds at least one measure they may see."""
+    rights = rights_of(user)
+    return [r for r in REPORTS.values() if may_read(rights, r) and agenda_measures(user, r)]
 
 
 def schedulable_reports(user) -> list[ReportSpec]:
@@ -64,7 +67,7 @@ def load_agenda(user, meeting_id) -> screens.Agenda | None:
     with data.session_factory()() as session:
         meeting = session.get(Meeting, int(meeting_id))
     report = REPORTS.get(meeting.report_id) if meeting else None
-    if meeting is None or report is None:
+    if meeting is None or report is None or report not in visible_reports(user):
         return None
     measure_ids = agenda_measures(user, report)
     if not measure_ids:

@@ -18,6 +18,7 @@ FILTER, SUMMARY, TABLE = "actions-filter", "actions-summary", "actions-table"
 RAISED, UPDATED = "actions-raised", "actions-updated"  # bumped after a write: the table reloads
 DOWNLOAD, DOWNLOAD_BUTTON = "actions-download", "actions-download-button"
 MEASURE, MEETING, SIGNAL = "action-measure", "action-meeting", "action-signal"
+OWNER_ORGANISATION = "action-owner-organisation"
 TITLE, OWNER, DUE, RAISE, RAISE_MESSAGE = (
     "action-title",
     "action-owner",
@@ -104,7 +105,13 @@ def action_table(rows: list[ActionRow], caption: str):
     )
 
 
-def raise_form(measure_options: list, meeting_options: list, measure: str | None, meeting: str):
+def raise_form(
+    measure_options: list,
+    meeting_options: list,
+    measure: str | None,
+    meeting: str,
+    organisation_options: list = (),
+):
     """Raise an action against a measure; the signal is filled in from the measure's reading."""
     return dbc.Card(
         dbc.CardBody(
@@ -133,12 +140,23 @@ def raise_form(measure_options: list, meeting_options: list, measure: str | None
                 ),
                 form_field(
                     "Signal that prompted it",
-                    dbc.Textarea(id=SIGNAL, maxLength=300, rows=2),
+                    dbc.Textarea(id=SIGNAL, maxLength=300, rows=2, readOnly=True),
                     SIGNAL,
-                    "Filled in from the measure's current SPC reading; edit it if you wish.",
+                    "The measure's current SPC reading: recorded with the action as it stands "
+                    "when the action is raised.",
                 ),
                 form_field("Action", dbc.Input(id=TITLE, maxLength=300), TITLE),
                 form_field("Owner", dbc.Input(id=OWNER, maxLength=200), OWNER),
+                form_field(
+                    "Owner's organisation (optional)",
+                    dbc.Select(
+                        id=OWNER_ORGANISATION,
+                        options=[{"label": "Not named", "value": ""}, *organisation_options],
+                        value="",
+                    ),
+                    OWNER_ORGANISATION,
+                    "The organisation asked to act: its members may report progress on the action.",
+                ),
                 form_field("Due date", dbc.Input(id=DUE, type="date"), DUE),
                 dbc.Button("Raise action", id=RAISE, color="primary", n_clicks=0),
                 html.P(id=RAISE_MESSAGE, className="mt-2 mb-0", role="status"),
@@ -158,7 +176,8 @@ def update_form(status_options: list):
                     "Action",
                     dbc.Select(id=CHOICE, options=[], placeholder="Choose an action"),
                     CHOICE,
-                    "Only actions on measures you may write on are listed.",
+                    "Only actions you may update are listed: on measures you may write on, or "
+                    "asked of your organisation.",
                 ),
                 form_field("New status", dbc.Select(id=STATUS, options=status_options), STATUS),
                 form_field("Note (optional)", dbc.Textarea(id=NOTE, maxLength=2000, rows=2), NOTE),

@@ -51,10 +51,18 @@ def create_shell(pages: list[dict], *, user_name: str, demo: bool, admin: bool =
                                 if admin
                                 else None,
                                 html.Span(user_name, className="me-3 text-white", id="user-name"),
-                                html.A(
-                                    "Sign out",
-                                    href="/logout",
-                                    className="btn btn-outline-light btn-sm",
+                                # A form, not a link: signing out changes state, so it is a
+                                # POST (a link on another site cannot sign anyone out).
+                                html.Form(
+                                    html.Button(
+                                        "Sign out",
+                                        type="submit",
+                                        id="sign-out",
+                                        className="btn btn-outline-light btn-sm",
+                                    ),
+                                    action="/logout",
+                                    method="POST",
+                                    className="d-inline m-0",
                                 ),
                             ],
                             className="ms-auto d-flex align-items-center",

@@ -222,7 +222,8 @@ def can_submit(
     rights: Rights, dataset_id: str, area_code: str | None = None, area_forces=None
 ) -> bool:
     """Submit or replace a dataset's figures: the OPCC's analysts and administrators, and the chair
-    of a subgroup the dataset feeds (for a force-restricted dataset, only for their own force).
+    of a subgroup the dataset feeds whose organisation answers for the data (DATASET_OWNERS; for a
+    force-restricted dataset, only for their own force).
     The register shares a dataset to be seen, never to be submitted, so shares are set aside."""
     rights = replace(rights, shared_datasets=frozenset())
     # Only partner returns are submitted; published statistics come from their publishers.
@@ -236,6 +237,10 @@ def can_submit(
         m.dataset_id == dataset_id and m.subgroup in rights.subgroups for m in MEASURES.values()
     )
     if not feeds_own_subgroup:
+        return False
+    # Chairing a subgroup does not make a chair answer for every partner's figures in it: only
+    # returns whose data their own organisation answers for (an HMCTS chair: HMCTS's returns).
+    if rights.organisation_kind not in DATASET_OWNERS.get(dataset_id, frozenset()):
         return False
     if area_code is None:
         return dataset_reach(rights, dataset_id) != NOTHING
@@ -311,17 +316,52 @@ DATASET_OWNERS: dict[str, frozenset[str]] = {
 }
 
 
+def is_opcc(rights: Rights) -> bool:
+    """The OPCC: its analysts and administrators, and anyone in the OPCC organisation."""
+    return rights.role in ROLES and (rights.sees_all_data or rights.organisation_kind == "opcc")
+
+
+def is_force_wide(rights: Rights, measure_id: str) -> bool:
+    """A measure of a force-restricted dataset: its figures are each force's own, one measure for
+    every force of the partnership, so text written on it is read by every force."""
+    spec = MEASURES.get(measure_id)
+    dataset = DATASETS.get(spec.dataset_id) if spec else None
+    if dataset is None:
+        return False
+    registered = rights.classifications.get(dataset.id, dataset.classification)
+    return "force_restricted" in {dataset.classification, registered}
+
+
 def can_comment(rights: Rights, measure_id: str) -> bool:
     """The OPCC writes on any measure it may see; a partner's chair or member only on measures of
-    their own subgroups whose figures their organisation answers for. Viewers never write."""
+    their own subgroups whose figures their organisation answers for, and never on a force-wide
+    measure (one force would be writing what every force reads). Viewers never write. Drafts
+    are read only by those who may write them."""
     spec = MEASURES.get(measure_id)
     if spec is None or not can_view_measure(rights, measure_id):
         return False
-    if rights.sees_all_data or rights.organisation_kind == "opcc":
+    if is_opcc(rights):
         return True
     if rights.role not in SUBGROUP_ROLES or spec.subgroup not in rights.subgroups:
         return False
+    if is_force_wide(rights, measure_id):
+        return False
     return rights.organisation_kind in DATASET_OWNERS.get(spec.dataset_id, frozenset())
+
+
+def can_update_action(rights: Rights, measure_id: str, owner_organisation: str) -> bool:
+    """Who may change an action's status and note: anyone who may write on its measure (so on a
+    force-wide measure only the OPCC), and the organisation named as the action's owner, on a
+    measure its user may see: the owner reports progress on what was asked of it."""
+    if not can_view_measure(rights, measure_id):
+        return False
+    if can_comment(rights, measure_id):
+        return True
+    return (
+        rights.role in SUBGROUP_ROLES
+        and bool(owner_organisation)
+        and rights.organisation == owner_organisation
+    )
 
 
 def can_schedule_meeting(rights: Rights, report) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from loaders.db import transaction
 from loaders.models import AuditEvent, utcnow
+from loaders.spreadsheet_safety import safe_cell
 
 # The events this product records, with what they mean (the admin page's filter lists them).
 EVENTS = {
@@ -248,5 +249,4 @@ def events_csv(events: list[AuditEvent], timezone: str = "Europe/London") -> str
 
 def _safe_cell(text: str) -> str:
     """A leading = + - @ makes Excel evaluate a cell; a quote keeps it as text (OWASP CSV injection)."""
-    text = text or ""
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+    return safe_cell(text or "")

@@ -273,6 +273,7 @@ def raise_action(
     by: str,
     meeting_id: int | None = None,
     signal: str = "",
+    owner_organisation: str = "",
 ) -> int:
     measure_id = _measure(measure_id)
     title = _text(title, "The action", 300)
@@ -290,6 +291,7 @@ def raise_action(
             due_date=due,
             status="open",
             raised_by=by,
+            owner_organisation=(owner_organisation or "")[:40],
             updated_by=by,
         )
         session.add(action)

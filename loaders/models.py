@@ -456,6 +456,9 @@ class MeetingAction(Base):
     status: Mapped[str] = mapped_column(sa.String(20), default="open")
     update_note: Mapped[str] = mapped_column(sa.Text, default="")
     raised_by: Mapped[str] = mapped_column(sa.String(80), default="")
+    # The organisation asked to act, if one was named: its members may update the action
+    # (loaders/access.can_update_action).
+    owner_organisation: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     raised_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_by: Mapped[str] = mapped_column(sa.String(80), default="")
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

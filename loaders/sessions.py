@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from loaders.db import transaction
 from loaders.models import LoginAttempt, UserSession, as_utc, utcnow
@@ -63,9 +63,18 @@ def start_session(session_factory: sessionmaker, user_id: int, ip: str, user_age
 
 
 def check_session(
-    session_factory: sessionmaker, token: str | None, user_id: int, limits: SessionLimits
+    session_factory: sessionmaker,
+    token: str | None,
+    user_id: int,
+    limits: SessionLimits,
+    *,
+    user_agent: str | None = None,
 ) -> str:
-    """'live' (and slide its expiry), or why not: 'missing', 'ended', 'expired'."""
+    """'live' (and slide its expiry), or why not: 'missing', 'ended', 'expired', or 'mismatch'
+    when `user_agent` is given and is not the browser that signed in (the session is then ended:
+    a cookie replayed from another browser is treated as stolen).
+
+    The network address is not bound: phones and laptops change address as they move."""
     if not token:
         return "missing"
     moment = now()
@@ -78,6 +87,10 @@ def check_session(
             return "ended"
         idle_for = moment - as_utc(record.last_seen_at)
         age = moment - as_utc(record.created_at)
+        bound_agent = record.user_agent or ""
+    if user_agent is not None and bound_agent != (user_agent or "")[:300]:
+        _update_session(session_factory, digest, ended_at=moment, end_reason="user agent changed")
+        return "mismatch"
     if idle_for > limits.idle or age > limits.absolute:
         _update_session(session_factory, digest, ended_at=moment, end_reason="expired")
         return "expired"
@@ -130,24 +143,87 @@ def live_session_count(session_factory: sessionmaker, user_id: int) -> int:
 
 @dataclass(frozen=True)
 class ThrottleRules:
-    """How many failures in `window` block an account, and an address."""
+    """When sign-in waits.
+
+    - `per_account` failures to one account from one address within `window`: that address waits
+      for that account (the owner, signing in from elsewhere, does not);
+    - `per_address` failures from one address, to any accounts, within `window`: it waits;
+    - `account_backoff_after` failures to one account from anywhere within `window`: the account
+      takes one attempt at a time, each `backoff_base` seconds after the last, doubling with every
+      further failure up to `backoff_max` seconds. A guesser spread over many addresses is slowed
+      to one guess a `backoff_max`, while the owner waits at most that long, never the window.
+    """
 
     per_account: int = 5
     per_address: int = 20
     window: timedelta = timedelta(minutes=15)
+    account_backoff_after: int = 10
+    backoff_base: timedelta = timedelta(seconds=1)
+    backoff_max: timedelta = timedelta(seconds=60)
 
 
-def throttle_message(
+def begin_attempt(
     session_factory: sessionmaker, username: str, ip: str, rules: ThrottleRules
-) -> str | None:
-    """Why a sign-in from this address to this account must wait, or None if it may go ahead.
+) -> tuple[int | None, str | None]:
+    """Reserve a sign-in attempt before the password is checked: (attempt id, None) when it may go
+    ahead, or (None, why it must wait).
 
-    An account's count starts again after a successful sign-in; an address's does not (an
-    attacker could otherwise reset it with an account of their own).
+    The attempt is recorded as a failure first and only then counted, in its own committed
+    transaction, so concurrent attempts always see each other: of any number arriving at once, at
+    most the limit go on to have their password checked. A refused attempt is removed again, so
+    waiting and trying again is not itself counted. `finish_attempt` records how it ended.
     """
     moment = now()
-    since = moment - rules.window
     username = username.strip().lower()[:80]
+    ip = (ip or "")[:64]
+    with transaction(session_factory) as session:
+        session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < moment - ATTEMPT_RETENTION))
+        attempt = LoginAttempt(at=moment, username=username, ip=ip, succeeded=False)
+        session.add(attempt)
+        session.flush()
+        attempt_id = attempt.id
+    message = _throttle(session_factory, username, ip, rules, moment, attempt_id)
+    if message:
+        with transaction(session_factory) as session:
+            session.execute(sa.delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
+        return None, message
+    return attempt_id, None
+
+
+def finish_attempt(session_factory: sessionmaker, attempt_id: int, *, succeeded: bool) -> None:
+    """A reserved attempt stays a failure unless the password was right."""
+    if succeeded:
+        with transaction(session_factory) as session:
+            session.execute(
+                sa.update(LoginAttempt)
+                .where(LoginAttempt.id == attempt_id)
+                .values(succeeded=True, at=now())
+            )
+
+
+def _failures(session: Session, moment_since: datetime, **match) -> list[tuple[int, datetime]]:
+    query = sa.select(LoginAttempt.id, LoginAttempt.at).where(
+        LoginAttempt.succeeded.is_(False), LoginAttempt.at > moment_since
+    )
+    for column, value in match.items():
+        query = query.where(getattr(LoginAttempt, column) == value)
+    return [(row.id, as_utc(row.at)) for row in session.execute(query.order_by(LoginAttempt.at))]
+
+
+def _throttle(
+    session_factory: sessionmaker,
+    username: str,
+    ip: str,
+    rules: ThrottleRules,
+    moment: datetime,
+    attempt_id: int,
+) -> str | None:
+    """Why this (already recorded) attempt must wait, or None. Counts include the attempt itself.
+
+    An account's counts start again after a successful sign-in; an address's does not (an
+    attacker could otherwise reset it with an account of their own).
+    """
+    since = moment - rules.window
     with session_factory() as session:
         last_success = session.scalar(
             sa.select(sa.func.max(LoginAttempt.at)).where(
@@ -155,40 +231,33 @@ def throttle_message(
             )
         )
         account_since = max(since, as_utc(last_success)) if last_success else since
-        account_failures = list(
-            session.scalars(
-                sa.select(LoginAttempt.at)
-                .where(
-                    LoginAttempt.username == username,
-                    LoginAttempt.succeeded.is_(False),
-                    LoginAttempt.at > account_since,
-                )
-                .order_by(LoginAttempt.at)
-            )
-        )
-        address_failures = list(
-            session.scalars(
-                sa.select(LoginAttempt.at)
-                .where(
-                    LoginAttempt.ip == (ip or "")[:64],
-                    LoginAttempt.succeeded.is_(False),
-                    LoginAttempt.at > since,
-                )
-                .order_by(LoginAttempt.at)
-            )
-        )
-    if len(account_failures) >= rules.per_account:
-        wait = _minutes_until(account_failures[-rules.per_account], rules.window, moment)
+        pair = _failures(session, account_since, username=username, ip=ip)
+        address = _failures(session, since, ip=ip)
+        account = _failures(session, account_since, username=username)
+    if len(pair) > rules.per_account:
+        wait = _minutes_until(pair[-rules.per_account - 1][1], rules.window, moment)
         return (
-            f"Too many failed sign-in attempts for this account. For your security it is locked "
-            f"for {wait}. Try again then, or ask an administrator to reset your password."
+            f"Too many failed sign-in attempts for this account from your network address. "
+            f"Please wait {wait} before trying again, or ask an administrator to reset your "
+            "password."
         )
-    if len(address_failures) >= rules.per_address:
-        wait = _minutes_until(address_failures[-rules.per_address], rules.window, moment)
+    if len(address) > rules.per_address:
+        wait = _minutes_until(address[-rules.per_address - 1][1], rules.window, moment)
         return (
             f"Too many failed sign-in attempts from your network address. "
             f"Please wait {wait} before trying again."
         )
+    earlier = [(i, at) for i, at in account if i != attempt_id]
+    if len(earlier) >= rules.account_backoff_after:
+        steps = len(earlier) - rules.account_backoff_after
+        delay = min(rules.backoff_max, rules.backoff_base * 2 ** min(steps, 30))
+        last = max(at for _i, at in earlier)
+        if moment < last + delay:
+            seconds = max(1, int(-(-(last + delay - moment).total_seconds() // 1)))
+            return (
+                "This account has had many failed sign-in attempts, so it takes one at a time. "
+                f"Please wait {seconds} second{'s' if seconds != 1 else ''} and try again."
+            )
     return None
 
 
@@ -196,19 +265,3 @@ def _minutes_until(oldest_counted: datetime, window: timedelta, moment: datetime
     remaining = as_utc(oldest_counted) + window - moment
     minutes = max(1, int(-(-remaining.total_seconds() // 60)))
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
-
-
-def record_attempt(
-    session_factory: sessionmaker, username: str, ip: str, *, succeeded: bool
-) -> None:
-    moment = now()
-    with transaction(session_factory) as session:
-        session.add(
-            LoginAttempt(
-                at=moment,
-                username=username.strip().lower()[:80],
-                ip=(ip or "")[:64],
-                succeeded=succeeded,
-            )
-        )
-        session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < moment - ATTEMPT_RETENTION))

@@ -43,9 +43,10 @@ DEMO_USERS = (
     (
         "demo-force",
         "member",
-        "Demo police demand member (Durham Constabulary)",
+        "Demo police member (Durham Constabulary)",
         "police-durham",
-        ("police-demand",),
+        # "force" is the Force performance group: the force's own, force-restricted figures.
+        ("police-demand", "force"),
     ),
     ("demo-viewer", "viewer", "Demo viewer (victim services)", "victim-services", ()),
 )
@@ -443,6 +444,12 @@ def ensure_demo_users(session_factory: sessionmaker) -> list[tuple[str, str, str
                 subgroups=subgroups,
                 actor="(demo mode)",
             )
+        elif subgroups and role in SUBGROUP_ROLES:
+            # A demo database from an earlier version gets the rights the README now promises.
+            with session_factory() as session:
+                current = session.scalar(sa.select(User.role).where(User.username == username))
+            if current in SUBGROUP_ROLES:
+                grant_subgroups(session_factory, username, subgroups, actor="(demo mode)")
         created.append((username, demo_password(username), role))
     return created
 

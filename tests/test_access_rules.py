@@ -271,7 +271,9 @@ def test_a_share_lets_a_partner_see_but_never_submit(restricted):
     assert access.can_view_dataset(chair, "police_force_extract", DURHAM, forces)
     assert not access.can_submit(chair, "police_force_extract")
     assert not access.can_submit(chair, "police_force_extract", DURHAM, forces)
-    force_chair = dataclasses.replace(chair, organisation="police-durham", force_area=DURHAM)
+    force_chair = dataclasses.replace(
+        chair, organisation="police-durham", organisation_kind="police", force_area=DURHAM
+    )
     assert access.can_submit(force_chair, "police_force_extract", DURHAM, forces)
     assert not access.can_submit(force_chair, "police_force_extract", CLEVELAND, forces)
 

@@ -210,7 +210,7 @@ def test_a_forged_raise_over_http_is_refused(app, client, auth, factory):
     name = title()
     auth.login("chair")
     key = next(k for k in app.callback_map if layout.RAISE_MESSAGE in k)
-    values = [1, CPS, layout.NO_MEETING, "", name, "owner", FUTURE, 0]
+    values = [1, CPS, layout.NO_MEETING, "", name, "owner", FUTURE, 0, ""]
     response = client.post(UPDATE_URL, json=callback_body(key, app.callback_map[key], values, None))
     assert action_log.RAISE_REFUSED in response.get_data(as_text=True)
     assert stored(factory, name) is None

@@ -80,3 +80,13 @@ def test_brsec005_an_ended_session_sends_the_browser_to_sign_in(sign_in, app, cr
     browser.find_element("#ee-court-picker").send_keys("Durham")
     browser.wait_for_element("#login-submit", timeout=PAGE_WAIT)
     assert "next=%2Feffectiveness-efficiency" in browser.driver.current_url
+
+
+def test_brsec006_sign_out_is_a_button_that_posts_from_this_site(sign_in):
+    """The Sign out button POSTs /logout with this site's Origin: accepted, and signed out."""
+    browser = sign_in("/data-sources", "viewer")
+    browser.wait_for_element("#sign-out", timeout=PAGE_WAIT).send_keys(Keys.ENTER)
+    browser.wait_for_element("#login-submit", timeout=PAGE_WAIT)
+    browser.driver.get(f"{browser.base}/data-sources")
+    browser.wait_for_element("#login-submit", timeout=PAGE_WAIT)
+    assert browser.driver.current_url.endswith("/login?next=/data-sources")

@@ -55,7 +55,12 @@ def _agenda_titles(page) -> list[str]:
 
 @pytest.mark.parametrize(
     ("role", "report_id"),
-    [("analyst", "lcjp-board"), ("chair", "lcjp-board"), ("member", "executive-board")],
+    # A partner sees only meetings whose audience includes them (callbacks/packs.may_read).
+    [
+        ("analyst", "lcjp-board"),
+        ("chair", "effectiveness-efficiency"),
+        ("member", "police-crime-panel"),
+    ],
 )
 def test_agenda_is_the_reports_order_filtered_by_rights(app, as_user, role, report_id):
     meeting_id = _meeting(app, report_id)
@@ -68,7 +73,7 @@ def test_agenda_is_the_reports_order_filtered_by_rights(app, as_user, role, repo
     if role == "analyst":
         assert expected == REPORTS[report_id].measure_ids()
     else:
-        assert 0 < len(expected) < len(REPORTS[report_id].measure_ids())
+        assert 0 < len(expected) <= len(REPORTS[report_id].measure_ids())
     assert _agenda_titles(page) == [MEASURES[m].title for m in expected]
     pager = find(page, screens.MEETING_PAGER)
     links = [c for c in walk(pager) if getattr(c, "href", None)]
@@ -83,9 +88,11 @@ def test_agenda_is_the_reports_order_filtered_by_rights(app, as_user, role, repo
 
 
 def test_a_member_never_sees_measures_outside_their_rights(app, as_user, client, auth):
-    """police-durham member of police-demand: the LCJP Board holds none of their measures."""
+    """police-durham member of police-demand: the LCJP Board holds none of their measures, the
+    OPCC's Executive Board is not for them, and the public Panel's police measures are."""
     board = _meeting(app, "lcjp-board")
-    executive = _meeting(app, "executive-board")
+    opcc_only = _meeting(app, "executive-board")
+    executive = _meeting(app, "police-crime-panel")
     hidden_titles = [MEASURES[m].title for m in REPORTS["lcjp-board"].measure_ids()]
     with as_user("member") as user:
         refused = [
@@ -94,7 +101,8 @@ def test_a_member_never_sees_measures_outside_their_rights(app, as_user, client,
         ]
         listed = meeting_mode.list_meetings(screens.EVERY_REPORT, 0)
         forged = meeting_mode.list_meetings("lcjp-board", 0)
-        own = _expected(app, user, "executive-board")
+        own = _expected(app, user, "police-crime-panel")
+        not_theirs = meeting_mode.meeting_screen_layout(meeting_id=str(opcc_only), screen="1")
         screens_seen = [
             meeting_mode.meeting_screen_layout(meeting_id=str(executive), screen=str(n))
             for n in range(2, len(own) + 2)
@@ -104,6 +112,8 @@ def test_a_member_never_sees_measures_outside_their_rights(app, as_user, client,
         assert not any(isinstance(c, dcc.Graph) for c in walk(page))
         assert not any(title in text_of(page) for title in hidden_titles)
     assert f"/meeting/{board}/1" not in json.dumps(listed.to_plotly_json(), default=str)
+    assert f"/meeting/{opcc_only}/1" not in json.dumps(listed.to_plotly_json(), default=str)
+    assert text_of(find(not_theirs, "page-heading")) == "Meeting not found"
     assert f"/meeting/{executive}/1" in json.dumps(listed.to_plotly_json(), default=str)
     assert "lcjp" not in text_of(forged).lower() and "access" in text_of(forged)
     assert [text_of(find(p, "page-heading")) for p in screens_seen] == [
@@ -169,12 +179,12 @@ def test_commentary_and_overdue_actions_are_stated_in_words(app, as_user):
         due_date=today - timedelta(days=3),
         by="test-analyst",
     )
-    recent = _meeting(app, "lcjp-board", (period + timedelta(days=20)).isoformat())
+    recent = _meeting(app, "effectiveness-efficiency", (period + timedelta(days=20)).isoformat())
     early = _meeting(app, "lcjp-board", "2001-01-01")  # before any commentary's period
     screen = str(REPORTS["lcjp-board"].measure_ids().index("crown_open_1yr_share") + 2)
     try:
         with as_user("chair") as chair:
-            agenda = meeting_mode.agenda_measures(chair, REPORTS["lcjp-board"])
+            agenda = meeting_mode.agenda_measures(chair, REPORTS["effectiveness-efficiency"])
             chair_screen = str(agenda.index("crown_open_1yr_share") + 2)
             shown = meeting_mode.meeting_screen_layout(meeting_id=str(recent), screen=chair_screen)
         with as_user("analyst"):
@@ -285,7 +295,7 @@ def test_the_meetings_page_offers_only_the_boards_a_user_may_see(app, as_user):
     with as_user("analyst"):
         analyst_page = meeting_mode.meetings_layout(report="<script>")
     options = [o["value"] for o in find(member_page, screens.MEETINGS_REPORT).options]
-    assert options == [screens.EVERY_REPORT, "executive-board", "police-crime-panel"]
+    assert options == [screens.EVERY_REPORT, "police-crime-panel"]  # not the OPCC's own board
     assert find(member_page, screens.SCHEDULE_SUBMIT) is None  # members do not schedule
     assert [o["value"] for o in find(chair_page, screens.SCHEDULE_REPORT).options] == [
         "effectiveness-efficiency"

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -103,7 +105,7 @@ def test_sign_out_ends_the_session_on_the_server(fresh):
     sign_in(client)
     thief = _copy_cookie(app, client)
     assert thief.get("/_dash-layout").status_code == 200
-    client.get("/logout")
+    client.post("/logout")
     # The copied cookie still carries the old token, but the server has ended that session.
     assert thief.get("/_dash-layout").status_code == 401
     assert [e.username for e in events(factory, "logout")] == ["alice"]
@@ -162,7 +164,7 @@ def test_a_successful_sign_in_clears_the_accounts_count(fresh, clock):
     for _ in range(2):
         sign_in(client, password="wrong-password-guess")
     assert sign_in(client).status_code == 302
-    client.get("/logout")
+    client.post("/logout")
     for _ in range(2):
         assert sign_in(client, password="wrong-password-guess").status_code == 401
     assert sign_in(client).status_code == 302
@@ -368,3 +370,142 @@ def test_the_last_administrator_cannot_be_removed(fresh):
         users.update_user(factory, "only.admin", role="analyst")
     users.create_user(factory, "second.admin", PASSWORD, role="admin")
     users.update_user(factory, "only.admin", role="analyst")
+
+
+# Issue 14: throttle race, lock-out, stolen cookies, cross-site requests, sign-out -----------------
+
+
+def _form_token(client, **request) -> str:
+    page = client.get("/login", **request).get_data(as_text=True)
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def test_thirty_concurrent_wrong_passwords_check_at_most_the_limit(fresh, monkeypatch):
+    app, _factory = fresh(login_max_failures_per_account=5)
+    checked = []
+    real = users.authenticate
+
+    def counting(session, username, password):
+        checked.append(password)
+        return real(session, username, password)
+
+    monkeypatch.setattr(users, "authenticate", counting)
+    clients = [app.server.test_client() for _ in range(30)]
+    tokens = [_form_token(c) for c in clients]
+    start = threading.Barrier(30)
+
+    def guess(index):
+        start.wait()
+        return (
+            clients[index]
+            .post(
+                "/login",
+                data={"username": "alice", "password": f"wrong-{index}", "csrf": tokens[index]},
+            )
+            .status_code
+        )
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        codes = list(pool.map(guess, range(30)))
+    assert len(checked) <= 5, f"{len(checked)} passwords were checked"
+    assert codes.count(429) >= 25 and set(codes) <= {401, 429}
+
+
+def test_guessing_from_one_address_does_not_lock_the_owner_out(fresh, clock):
+    app, factory = fresh(login_max_failures_per_account=5)
+    attacker = {"environ_base": {"REMOTE_ADDR": "203.0.113.9"}}
+    owner = {"environ_base": {"REMOTE_ADDR": "198.51.100.7"}}
+    client = app.server.test_client()
+    for _ in range(5):
+        assert sign_in(client, password="wrong-password-guess", **attacker).status_code == 401
+    blocked = sign_in(client, password="wrong-password-guess", **attacker)
+    assert blocked.status_code == 429
+    assert "for this account from your network address" in blocked.get_data(as_text=True)
+    # Even the right password waits from the attacker's address ...
+    assert sign_in(app.server.test_client(), **attacker).status_code == 429
+    # ... but the owner, from their own address, signs in at once.
+    assert sign_in(app.server.test_client(), **owner).status_code == 302
+
+
+def test_guessing_from_many_addresses_slows_the_account_without_locking_it(fresh, clock):
+    app, _factory = fresh(login_max_failures_per_account=5, login_account_backoff_after=10)
+    for number in range(10):
+        address = {"environ_base": {"REMOTE_ADDR": f"203.0.113.{number + 1}"}}
+        client = app.server.test_client()
+        assert sign_in(client, password="wrong-password-guess", **address).status_code == 401
+    fresh_address = {"environ_base": {"REMOTE_ADDR": "192.0.2.200"}}
+    waiting = sign_in(app.server.test_client(), password="wrong-guess-11", **fresh_address)
+    assert waiting.status_code == 429
+    assert "one at a time" in waiting.get_data(as_text=True)
+    clock.advance(seconds=2)
+    assert (
+        sign_in(app.server.test_client(), password="wrong-again", **fresh_address).status_code
+        == 401
+    )
+    # The wait doubles with each failure, but never passes a minute: the owner gets in.
+    for number in range(10):
+        clock.advance(seconds=61)
+        elsewhere = {"environ_base": {"REMOTE_ADDR": f"192.0.2.{number + 1}"}}
+        failed = sign_in(app.server.test_client(), password="wrong-again", **elsewhere)
+        assert failed.status_code == 401
+    owner = {"environ_base": {"REMOTE_ADDR": "198.51.100.7"}}
+    assert sign_in(app.server.test_client(), **owner).status_code == 429
+    clock.advance(seconds=61)
+    assert sign_in(app.server.test_client(), **owner).status_code == 302
+
+
+def test_a_cookie_replayed_from_another_browser_ends_the_session(fresh):
+    app, factory = fresh()
+    browser = {"headers": {"User-Agent": "Mozilla/5.0 (alice's laptop)"}}
+    client = app.server.test_client()
+    assert sign_in(client, **browser).status_code == 302
+    assert client.get("/_dash-layout", **browser).status_code == 200
+    thief = _copy_cookie(app, client)
+    stolen = thief.get("/_dash-layout", headers={"User-Agent": "curl/8.0"})
+    assert stolen.status_code == 401
+    # The session is ended on the server: the real browser must sign in again too.
+    assert client.get("/_dash-layout", **browser).status_code == 401
+    assert [e.username for e in events(factory, "session_hijack_refused")] == ["alice"]
+
+
+def test_a_cross_site_request_changes_nothing(app, client, auth):
+    from access_probe import UPDATE_URL, callback_body
+
+    from layouts import meeting as screens
+    from loaders.models import Meeting
+
+    factory = app.server.extensions["lcjp"].session_factory
+    auth.login("analyst")
+    key = next(k for k in app.callback_map if screens.SCHEDULE_STATUS in k)
+    spec = app.callback_map[key]
+    values = [1, "lcjp-board", "2026-12-20", "Cross-site meeting", 0]
+    with factory() as session:
+        before = session.query(Meeting).count()
+    for headers in ({"Origin": "http://evil.example"}, {"Referer": "http://evil.example/x"}):
+        response = client.post(
+            UPDATE_URL, json=callback_body(key, spec, values, None), headers=headers
+        )
+        assert response.status_code == 403
+    with factory() as session:
+        assert session.query(Meeting).count() == before
+    same_site = client.post(
+        UPDATE_URL,
+        json=callback_body(key, spec, values, None),
+        headers={"Origin": "http://localhost"},
+    )
+    assert same_site.status_code == 200
+    with factory() as session:
+        assert session.query(Meeting).count() == before + 1
+
+
+def test_sign_out_is_a_post_and_a_link_elsewhere_cannot_sign_anyone_out(fresh):
+    app, _factory = fresh()
+    client = app.server.test_client()
+    sign_in(client)
+    assert client.get("/logout").status_code == 405
+    assert client.get("/_dash-layout").status_code == 200
+    foreign = client.post("/logout", headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 403
+    assert client.get("/_dash-layout").status_code == 200
+    assert client.post("/logout", headers={"Origin": "http://localhost"}).status_code == 302
+    assert client.get("/_dash-layout").status_code == 401

@@ -2,7 +2,8 @@
 
 A contents sheet says what the pack is and links to each measure's sheet; each measure sheet holds
 the chart's table as presented (period, value, mean, process limits, signal, notes) as numbers a
-reader can check or chart again; an actions sheet lists the action log the pack printed.
+reader can check or chart again; an actions sheet lists the action log the pack printed. Text
+typed by people (action owners, notes, commentary) is written so no spreadsheet runs it as a formula.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 from layouts.packs import text
+from loaders.spreadsheet_safety import safe_cell
 
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -54,7 +56,7 @@ def _widths(sheet, widths: list[int]) -> None:
 
 def _header(sheet, row: int, names: list[str], *, freeze: bool = True) -> None:
     for column, name in enumerate(names, start=1):
-        sheet.cell(row=row, column=column, value=name).font = BOLD
+        sheet.cell(row=row, column=column, value=safe_cell(name)).font = BOLD
     if freeze:  # keep the column names in view while scrolling the figures
         sheet.freeze_panes = sheet.cell(row=row + 1, column=1)
 
@@ -71,12 +73,12 @@ def _table(sheet, name: str, first_row: int, columns: int, rows: int) -> None:
 
 def _contents(sheet, content: dict) -> None:
     sheet.title = "Contents"
-    sheet["A1"] = content["report"]["title"]
+    sheet["A1"] = safe_cell(content["report"]["title"])
     sheet["A1"].font = Font(bold=True, size=14)
     row = 2
     for label, value in text.cover_lines(content):
-        sheet.cell(row=row, column=1, value=label).font = BOLD
-        sheet.cell(row=row, column=2, value=value).alignment = WRAP
+        sheet.cell(row=row, column=1, value=safe_cell(label)).font = BOLD
+        sheet.cell(row=row, column=2, value=safe_cell(value)).alignment = WRAP
         row += 1
     row += 1
     columns = ["Measure", "Section", "Area", "Period", "Latest figure", "Reading", "Sheet"]
@@ -95,7 +97,7 @@ def _contents(sheet, content: dict) -> None:
             measure["sheet"] or "–",
         ]
         for column, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=column, value=value).alignment = WRAP
+            sheet.cell(row=row, column=column, value=safe_cell(value)).alignment = WRAP
         if measure["sheet"]:
             link = sheet.cell(row=row, column=len(columns))
             link.hyperlink = f"#'{measure['sheet']}'!A1"
@@ -105,7 +107,7 @@ def _contents(sheet, content: dict) -> None:
 
 
 def _measure(sheet, measure: dict, content: dict, number: int) -> None:
-    sheet["A1"] = measure["title"]
+    sheet["A1"] = safe_cell(measure["title"])
     sheet["A1"].font = Font(bold=True, size=13)
     lines = [
         text.measure_context(measure),
@@ -115,13 +117,13 @@ def _measure(sheet, measure: dict, content: dict, number: int) -> None:
         "(UK time).",
     ]
     for row, line in enumerate(lines, start=2):
-        sheet.cell(row=row, column=1, value=line)
+        sheet.cell(row=row, column=1, value=safe_cell(line))
     first = len(lines) + 3
     columns = measure["table"]["columns"]
     _header(sheet, first, columns)
     for offset, values in enumerate(measure["table"]["rows"], start=1):
         for column, value in enumerate(values, start=1):
-            sheet.cell(row=first + offset, column=column, value=value)
+            sheet.cell(row=first + offset, column=column, value=safe_cell(value))
     _table(sheet, f"Data{number + 1}", first, len(columns), len(measure["table"]["rows"]))
     _widths(sheet, [16, 14, 14, 14, 14, 34, 48])
 
@@ -141,7 +143,7 @@ def _actions(sheet, content: dict) -> None:
             action["update_note"] or "",
         ]
         for column, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=column, value=value)
+            cell = sheet.cell(row=row, column=column, value=safe_cell(value))
             cell.alignment = WRAP
             if isinstance(value, date):
                 cell.number_format = "DD MMM YYYY"

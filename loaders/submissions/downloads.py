@@ -11,6 +11,7 @@ import csv
 import io
 
 from loaders.measures import MEASURES
+from loaders.spreadsheet_safety import safe_cell, safe_row
 from loaders.submissions.reading import column_letter
 from loaders.submissions.templates import (
     AREA,
@@ -111,7 +112,7 @@ def code_lists(template: Template) -> dict[str, list[tuple[str, str]]]:
 def template_csv(template: Template) -> bytes:
     """The CSV template: the header row only, so nothing in it can be mistaken for data."""
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerow(template.column_names)
+    csv.writer(buffer, lineterminator="\r\n").writerow(safe_row(template.column_names))
     return buffer.getvalue().encode("utf-8")
 
 
@@ -124,7 +125,7 @@ def template_xlsx(template: Template) -> bytes:
     workbook = Workbook()
     data = workbook.active
     data.title = DATA_SHEET
-    data.append(template.column_names)
+    data.append(safe_row(template.column_names))
     bold = Font(bold=True)
     for position, column in enumerate(template.columns):
         letter = column_letter(position)
@@ -137,22 +138,24 @@ def template_xlsx(template: Template) -> bytes:
     data.freeze_panes = "A2"
 
     dictionary = workbook.create_sheet(DICTIONARY_SHEET)
-    dictionary.append([f"{template.title}: data dictionary"])
+    dictionary.append(safe_row([f"{template.title}: data dictionary"]))
     dictionary["A1"].font = Font(bold=True, size=13)
-    dictionary.append([template.description])
-    dictionary.append([f"Sent by: {template.provider}. Period: {template.period.description}"])
+    dictionary.append(safe_row([template.description]))
+    dictionary.append(
+        safe_row([f"Sent by: {template.provider}. Period: {template.period.description}"])
+    )
     dictionary.append([])
-    dictionary.append(DICTIONARY_HEADER)
+    dictionary.append(safe_row(DICTIONARY_HEADER))
     header_row = dictionary.max_row
     for cell in dictionary[header_row]:
         cell.font = bold
     for entry in data_dictionary(template):
-        dictionary.append([entry[key] for key in DICTIONARY_HEADER])
+        dictionary.append(safe_row(entry[key] for key in DICTIONARY_HEADER))
     dictionary.append([])
     dictionary.append(["Rules"])
     dictionary.cell(dictionary.max_row, 1).font = bold
     for line in rules(template):
-        dictionary.append([line])
+        dictionary.append(safe_row([line]))
     for letter, width in zip("ABCDEFG", (30, 70, 24, 10, 10, 45, 24), strict=True):
         dictionary.column_dimensions[letter].width = width
     for row in dictionary.iter_rows(
@@ -164,13 +167,13 @@ def template_xlsx(template: Template) -> bytes:
     codes = workbook.create_sheet(CODES_SHEET)
     for block, (name, pairs) in enumerate(code_lists(template).items()):
         code_letter, meaning_letter = column_letter(3 * block), column_letter(3 * block + 1)
-        codes[f"{code_letter}1"] = name
+        codes[f"{code_letter}1"] = safe_cell(name)
         codes[f"{meaning_letter}1"] = "meaning"
         codes[f"{code_letter}1"].font = bold
         codes[f"{meaning_letter}1"].font = bold
         for row, (code, meaning) in enumerate(pairs, start=2):
-            codes[f"{code_letter}{row}"] = code
-            codes[f"{meaning_letter}{row}"] = meaning
+            codes[f"{code_letter}{row}"] = safe_cell(code)
+            codes[f"{meaning_letter}{row}"] = safe_cell(meaning)
         codes.column_dimensions[code_letter].width = 28
         codes.column_dimensions[meaning_letter].width = 50
         position = template.column_names.index(name)

@@ -81,6 +81,9 @@ class Settings:
     http_retries: int = 3  # extra attempts after a time-out, dropped connection or HTTP 5xx
     http_backoff: float = 2.0  # first wait between attempts, doubled each time (seconds)
     source_max_bytes: int = 1_073_741_824  # refuse a single downloaded file larger than this
+    # Opt in to reading each public dataset from its publisher (DatasetSpec.default_source) when
+    # no SOURCE_<ID> or PUBLIC_DATA_DIR applies; never in demo mode or tests.
+    fetch_from_publishers: bool = False
     misfire_grace_seconds: int = 3600  # a job that missed its time by less than this still runs
     stale_grace_days: int | None = None  # days past a dataset's cadence before it shows Stale
     scheduler_in_app: bool = False  # local development only: run the scheduler inside the app
@@ -120,7 +123,13 @@ class Settings:
             http_timeout=_env_number("HTTP_TIMEOUT", 30.0),
             http_retries=_env_number("HTTP_RETRIES", 3, int),
             http_backoff=_env_number("HTTP_BACKOFF", 2.0),
-            source_max_bytes=_env_number("SOURCE_MAX_BYTES", 1_073_741_824, int),
+            # A police.uk national archive is over a gigabyte: publishers' files get room for it.
+            source_max_bytes=_env_number(
+                "SOURCE_MAX_BYTES",
+                4 * 1_073_741_824 if _env_bool("FETCH_FROM_PUBLISHERS") else 1_073_741_824,
+                int,
+            ),
+            fetch_from_publishers=_env_bool("FETCH_FROM_PUBLISHERS"),
             misfire_grace_seconds=_env_number("SCHEDULER_MISFIRE_GRACE", 3600, int),
             stale_grace_days=_env_number("STALE_GRACE_DAYS", None, int),
             scheduler_in_app=_env_bool("SCHEDULER_IN_APP"),

@@ -20,6 +20,12 @@ from loaders.sources import (
 from loaders.submissions.drop_folder import DropFolderLoader
 from loaders.submissions.templates import TEMPLATES
 
+# Publisher locations read when FETCH_FROM_PUBLISHERS=1 (see DatasetSpec.default_source).
+CCSQ_COLLECTION_API = (
+    "https://www.gov.uk/api/content/government/collections/criminal-court-statistics"
+)
+POLICE_UK_LATEST_ARCHIVE = "https://data.police.uk/data/archive/latest.zip"
+
 
 @dataclass(frozen=True)
 class DatasetSpec:
@@ -44,6 +50,12 @@ class DatasetSpec:
     provisional_periods: int = 0
     # What one period of its figures is, where the cadence does not say (April-March cohorts).
     period_kind: str = ""
+    # Where the publisher itself publishes it, read with FETCH_FROM_PUBLISHERS=1 when no
+    # SOURCE_<ID> or PUBLIC_DATA_DIR applies: a file URL, or a discovery rule (a GOV.UK Content
+    # API collection, loaders/discovery.py). Empty where no machine-readable location is known;
+    # `default_source_note` then says why and what to configure instead.
+    default_source: str = ""
+    default_source_note: str = ""
 
 
 def _partner_submission(
@@ -79,6 +91,8 @@ DATASETS: dict[str, DatasetSpec] = {
             loader=ccsq.load,
             schedule="0 10 * * 4",  # MoJ publishes on Thursdays at 09:30
             lag_months=3,  # a quarter is published about three months after it ends
+            # The collection's latest release, found through the GOV.UK Content API.
+            default_source=CCSQ_COLLECTION_API,
         ),
         DatasetSpec(
             id="police_uk_street",
@@ -91,6 +105,7 @@ DATASETS: dict[str, DatasetSpec] = {
             loader=police_uk.load,
             schedule="0 6 * * *",
             lag_months=2,
+            default_source=POLICE_UK_LATEST_ARCHIVE,
         ),
         DatasetSpec(
             id="police_uk_outcomes",
@@ -104,6 +119,7 @@ DATASETS: dict[str, DatasetSpec] = {
             schedule="15 6 * * *",
             lag_months=2,
             provisional_periods=3,  # outcomes are still being recorded
+            default_source=POLICE_UK_LATEST_ARCHIVE,
         ),
         DatasetSpec(
             id="cps_case_outcomes",
@@ -116,6 +132,10 @@ DATASETS: dict[str, DatasetSpec] = {
             loader=cps.load,
             schedule="30 6 * * *",
             lag_months=3,
+            default_source_note=(
+                "CPS publishes one CSV per month on cps.gov.uk pages with no machine-readable "
+                "index; put the monthly files in a folder (SOURCE_CPS_CASE_OUTCOMES)."
+            ),
         ),
         DatasetSpec(
             id="moj_proven_reoffending",
@@ -129,6 +149,10 @@ DATASETS: dict[str, DatasetSpec] = {
             schedule="0 10 * * 4",  # MoJ publishes on Thursdays at 09:30
             lag_months=22,  # a cohort year: 12 months to reoffend, 6 to be proven, then publication
             period_kind="financial_year",  # April-March cohorts, released quarterly
+            default_source_note=(
+                "The loader reads a national JSON series built from the MoJ tables by a third "
+                "party; MoJ's own tables are not yet read, so set SOURCE_MOJ_PROVEN_REOFFENDING."
+            ),
         ),
         DatasetSpec(
             id="prt_women_imprisonment",
@@ -141,6 +165,10 @@ DATASETS: dict[str, DatasetSpec] = {
             loader=prt_women.load,
             schedule="0 7 * * 1",
             lag_months=12,
+            default_source_note=(
+                "Prison Reform Trust publishes the table as a web page download with no stable "
+                "file address; set SOURCE_PRT_WOMEN_IMPRISONMENT."
+            ),
         ),
         DatasetSpec(
             id="ons_pfa_boundaries",
@@ -153,6 +181,10 @@ DATASETS: dict[str, DatasetSpec] = {
             loader=ons_geography.load,
             schedule="0 5 * * 1",
             lag_months=12,
+            default_source_note=(
+                "Boundaries change about once a year and are checked by hand before use; set "
+                "SOURCE_ONS_PFA_BOUNDARIES to a folder holding the ONS GeoJSON."
+            ),
         ),
         DatasetSpec(
             id="pfa_population",
@@ -170,6 +202,10 @@ DATASETS: dict[str, DatasetSpec] = {
             folder="reference",  # beside the code list and boundaries
             loader=population.load,
             schedule="15 5 * * 1",  # checked weekly; a new mid-year edition comes once a year
+            default_source_note=(
+                "The figures are a transcription in a PDF protocol, not an ONS file; set "
+                "SOURCE_PFA_POPULATION to a folder holding pfa_population.csv."
+            ),
         ),
         # Partner submissions: held only by partners, sent through the upload page or dropped
         # into the dataset's drop folder.

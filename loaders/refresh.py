@@ -131,7 +131,9 @@ def content_hash(files: Iterable[Path]) -> str:
     digest = hashlib.sha256()
     for path in sorted(files, key=lambda p: p.name):
         digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+        with open(path, "rb") as handle:  # streamed: a police.uk archive is over a gigabyte
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
     return digest.hexdigest()
 
 

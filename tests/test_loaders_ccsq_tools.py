@@ -17,10 +17,14 @@ from pathlib import Path
 
 import pytest
 
+from loaders import refresh
 from loaders.areas import ENGLAND_AND_WALES, crown_court_code, reference_areas, region_code
+from loaders.datasets import DATASETS
+from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.errors import LoaderError
 from loaders.frames import validate_observations
 from loaders.measures import measures_for_dataset
+from loaders.models import Dataset
 from loaders.sources import ccsq, ccsq_tools
 from tests.pivot_xlsx import write_workbook
 
@@ -482,3 +486,33 @@ def test_an_unknown_age_band_is_refused(tmp_path, public_data_dir):
     write_workbook(folder / ccsq_tools.OPEN_TOOL, [(OPEN_FIELDS, records)])
     with pytest.raises(LoaderError, match="age band 'Over 3 years' is not one of the known bands"):
         ccsq.load(folder)
+
+
+@pytest.fixture
+def cache(make_settings):
+    settings = make_settings()
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    refresh.sync_registry(factory, settings.lcjp)
+    yield factory
+    engine.dispose()
+
+
+@pytest.mark.parametrize("change", [_rename, _out_of_range, _cut_short])
+def test_a_hostile_release_leaves_the_current_vintage(
+    cache, tmp_path, public_data_dir, release, change
+):
+    spec = DATASETS["moj_ccsq_crown"]
+    good = refresh.refresh_dataset(cache, spec, release)
+    assert good.status == "success", good.error
+    with cache() as session:
+        current = session.get(Dataset, spec.id).current_vintage_id
+        rows = session.get(Dataset, spec.id).current_vintage.row_count
+    bad = build_release(tmp_path / "bad", public_data_dir, rdos_change=change)
+    outcome = refresh.refresh_dataset(cache, spec, bad)
+    assert outcome.status == "failed"
+    assert "cc_rdos_tool.xlsx" in outcome.error
+    with cache() as session:
+        dataset = session.get(Dataset, spec.id)
+        assert (dataset.current_vintage_id, dataset.current_vintage.row_count) == (current, rows)

@@ -483,6 +483,7 @@ def load(source_dir: Path) -> LoadResult:
             f"{', '.join(p.name for p in unread)}: not read (its figures are not among this "
             "loader's measures)."
         )
+        files += unread  # accounted for: named in the note and part of the release's hash
     if all((source_dir / name).is_file() for name in ccsq.FILES):
         gold = ccsq.load_gold(source_dir)
         out.notes += _cross_check(out, gold)

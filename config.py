@@ -108,6 +108,9 @@ class Settings:
     revision_window_days: dict = field(default_factory=dict)
     # Largest unpacked size of an uploaded .xlsx (its XML), and the most it may be compressed.
     submission_max_unpacked_bytes: int = 100 * 1024 * 1024
+    # Opt in to reading each public dataset from its publisher (DatasetSpec.default_source) when
+    # no SOURCE_<ID> or PUBLIC_DATA_DIR applies; never in demo mode or tests.
+    fetch_from_publishers: bool = False
     misfire_grace_seconds: int = 3600  # a job that missed its time by less than this still runs
     stale_grace_days: int | None = None  # days past a dataset's cadence before it shows Stale
     scheduler_in_app: bool = False  # local development only: run the scheduler inside the app
@@ -149,13 +152,19 @@ class Settings:
             http_timeout=_env_number("HTTP_TIMEOUT", 30.0),
             http_retries=_env_number("HTTP_RETRIES", 3, int),
             http_backoff=_env_number("HTTP_BACKOFF", 2.0),
-            source_max_bytes=_env_number("SOURCE_MAX_BYTES", 1_073_741_824, int),
             http_deadline=_env_number("HTTP_DEADLINE", 300.0),
             release_max_drop=_numbers_per_dataset("RELEASE_MAX_DROP_", float),
             revision_window_days=_numbers_per_dataset("REVISION_WINDOW_DAYS_", int),
             submission_max_unpacked_bytes=int(
                 _env_number("SUBMISSION_MAX_UNPACKED_MB", 100.0) * 1024 * 1024
             ),
+            # A police.uk national archive is over a gigabyte: publishers' files get room for it.
+            source_max_bytes=_env_number(
+                "SOURCE_MAX_BYTES",
+                4 * 1_073_741_824 if _env_bool("FETCH_FROM_PUBLISHERS") else 1_073_741_824,
+                int,
+            ),
+            fetch_from_publishers=_env_bool("FETCH_FROM_PUBLISHERS"),
             misfire_grace_seconds=_env_number("SCHEDULER_MISFIRE_GRACE", 3600, int),
             stale_grace_days=_env_number("STALE_GRACE_DAYS", None, int),
             scheduler_in_app=_env_bool("SCHEDULER_IN_APP"),

@@ -21,6 +21,12 @@ from loaders.sources import (
 from loaders.submissions.drop_folder import DropFolderLoader
 from loaders.submissions.templates import TEMPLATES
 
+# Publisher locations read when FETCH_FROM_PUBLISHERS=1 (see DatasetSpec.default_source).
+CCSQ_COLLECTION_API = (
+    "https://www.gov.uk/api/content/government/collections/criminal-court-statistics"
+)
+POLICE_UK_LATEST_ARCHIVE = "https://data.police.uk/data/archive/latest.zip"
+
 
 @dataclass(frozen=True)
 class DatasetSpec:
@@ -48,6 +54,12 @@ class DatasetSpec:
     # How far a settled period may fall from one release to the next before the new release
     # is held for review (RELEASE_MAX_DROP_<ID> and REVISION_WINDOW_DAYS_<ID> override it).
     release_check: ReleaseCheck = ReleaseCheck()
+    # Where the publisher itself publishes it, read with FETCH_FROM_PUBLISHERS=1 when no
+    # SOURCE_<ID> or PUBLIC_DATA_DIR applies: a file URL, or a discovery rule (a GOV.UK Content
+    # API collection, loaders/discovery.py). Empty where no machine-readable location is known;
+    # `default_source_note` then says why and what to configure instead.
+    default_source: str = ""
+    default_source_note: str = ""
 
 
 def _partner_submission(
@@ -87,6 +99,8 @@ DATASETS: dict[str, DatasetSpec] = {
             lag_months=3,  # a quarter is published about three months after it ends
             # The court tables give each court's latest quarter and the year before only.
             release_check=ReleaseCheck(snapshot_area_types=("crown_court",)),
+            # The collection's latest release, found through the GOV.UK Content API.
+            default_source=CCSQ_COLLECTION_API,
         ),
         DatasetSpec(
             id="police_uk_street",
@@ -99,6 +113,7 @@ DATASETS: dict[str, DatasetSpec] = {
             loader=police_uk.load,
             schedule="0 6 * * *",
             lag_months=2,
+            default_source=POLICE_UK_LATEST_ARCHIVE,
         ),
         DatasetSpec(
             id="police_uk_outcomes",
@@ -112,6 +127,7 @@ DATASETS: dict[str, DatasetSpec] = {
             schedule="15 6 * * *",
             lag_months=2,
             provisional_periods=3,  # outcomes are still being recorded
+            default_source=POLICE_UK_LATEST_ARCHIVE,
         ),
         DatasetSpec(
             id="cps_case_outcomes",
@@ -124,6 +140,10 @@ DATASETS: dict[str, DatasetSpec] = {
             loader=cps.load,
             schedule="30 6 * * *",
             lag_months=3,
+            default_source_note=(
+                "CPS publishes one CSV per month on cps.gov.uk pages with no machine-readable "
+                "index; put the monthly files in a folder (SOURCE_CPS_CASE_OUTCOMES)."
+            ),
         ),
         DatasetSpec(
             id="moj_proven_reoffending",
@@ -137,6 +157,10 @@ DATASETS: dict[str, DatasetSpec] = {
             schedule="0 10 * * 4",  # MoJ publishes on Thursdays at 09:30
             lag_months=22,  # a cohort year: 12 months to reoffend, 6 to be proven, then publication
             period_kind="financial_year",  # April-March cohorts, released quarterly
+            default_source_note=(
+                "The loader reads a national JSON series built from the MoJ tables by a third "
+                "party; MoJ's own tables are not yet read, so set SOURCE_MOJ_PROVEN_REOFFENDING."
+            ),
         ),
         DatasetSpec(
             id="prt_women_imprisonment",
@@ -149,6 +173,10 @@ DATASETS: dict[str, DatasetSpec] = {
             loader=prt_women.load,
             schedule="0 7 * * 1",
             lag_months=12,
+            default_source_note=(
+                "Prison Reform Trust publishes the table as a web page download with no stable "
+                "file address; set SOURCE_PRT_WOMEN_IMPRISONMENT."
+            ),
         ),
         DatasetSpec(
             id="ons_pfa_boundaries",
@@ -161,6 +189,10 @@ DATASETS: dict[str, DatasetSpec] = {
             loader=ons_geography.load,
             schedule="0 5 * * 1",
             lag_months=12,
+            default_source_note=(
+                "Boundaries change about once a year and are checked by hand before use; set "
+                "SOURCE_ONS_PFA_BOUNDARIES to a folder holding the ONS GeoJSON."
+            ),
         ),
         DatasetSpec(
             id="pfa_population",
@@ -178,6 +210,10 @@ DATASETS: dict[str, DatasetSpec] = {
             folder="reference",  # beside the code list and boundaries
             loader=population.load,
             schedule="15 5 * * 1",  # checked weekly; a new mid-year edition comes once a year
+            default_source_note=(
+                "The figures are a transcription in a PDF protocol, not an ONS file; set "
+                "SOURCE_PFA_POPULATION to a folder holding pfa_population.csv."
+            ),
         ),
         # Partner submissions: held only by partners, sent through the upload page or dropped
         # into the dataset's drop folder.

@@ -28,6 +28,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
+from loaders import discovery
 from loaders.sources import ccsq
 from loaders.submissions import drop_folder
 
@@ -93,8 +94,9 @@ class FetchedSource:
 def resolve_source(spec, settings) -> tuple[str, bool]:
     """(where a dataset is read from, whether it is generated demo data).
 
-    SOURCE_<ID> (a folder or an http(s) URL) wins; then PUBLIC_DATA_DIR/<folder>; without
-    either the dataset is read from the generated demo files under the instance folder.
+    SOURCE_<ID> (a folder or an http(s) URL) wins; then PUBLIC_DATA_DIR/<folder>; then, with
+    FETCH_FROM_PUBLISHERS=1, the publisher's own location from the registry; otherwise the
+    dataset is read from the generated demo files under the instance folder.
     """
     if getattr(spec, "submission", False):
         # Partner returns are read from their drop folder, where uploads land; the dataset is
@@ -106,7 +108,23 @@ def resolve_source(spec, settings) -> tuple[str, bool]:
         return (configured if is_url(configured) else str(Path(configured).resolve())), False
     if settings.public_data_dir is not None:
         return str(settings.public_data_dir / spec.folder), False
+    default = publisher_default(spec, settings)
+    if default:
+        return default, False
     return str(demo_root(settings) / spec.folder), True
+
+
+def publisher_default(spec, settings) -> str | None:
+    """The publisher's own location (or discovery rule) when FETCH_FROM_PUBLISHERS=1 opts in.
+
+    Never in demo mode or tests, and never when PUBLIC_DATA_DIR applies (the caller checks that
+    first): an offline install keeps its folders and demo data.
+    """
+    if not getattr(settings, "fetch_from_publishers", False):
+        return None
+    if settings.demo_mode or settings.testing:
+        return None
+    return getattr(spec, "default_source", "") or None
 
 
 def display_location(location: str) -> str:
@@ -309,6 +327,14 @@ class Fetcher:
         return self._attempts(url, once)
 
 
+def archive_name(location: str) -> str | None:
+    """The file name of a URL that is itself one archive (a police.uk monthly .zip), else None."""
+    name = urlsplit(location).path.rsplit("/", 1)[-1]
+    if name.lower().endswith(".zip") and SAFE_NAME.fullmatch(name) and ".." not in name:
+        return name
+    return None
+
+
 class _Transient(Exception):
     """A failure worth another attempt (server error, truncated body)."""
 
@@ -316,6 +342,11 @@ class _Transient(Exception):
 def file_list(fetcher: Fetcher, location: str, dataset_id: str) -> dict[str, str]:
     """file name -> URL for every file the source holds, from a manifest or the expected names."""
     _check_http_url(location)
+    if discovery.is_discovery_url(location):
+        return discovery.release_files(fetcher, location, dataset_id)
+    single = archive_name(location)
+    if single:
+        return {single: location}
     if urlsplit(location).path.lower().endswith(".json"):
         manifest_url = location
     else:

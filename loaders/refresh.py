@@ -168,7 +168,9 @@ def content_hash(files: Iterable[Path], root: Path | None = None) -> str:
 
     for path in sorted(files, key=name):
         digest.update(name(path).encode())
-        digest.update(path.read_bytes())
+        with open(path, "rb") as handle:  # streamed: a police.uk archive is over a gigabyte
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
     return digest.hexdigest()
 
 

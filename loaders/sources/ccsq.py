@@ -637,6 +637,16 @@ def _waiting_hearing(table: _Table, out: _Output) -> None:
 
 
 def load(source_dir: Path) -> LoadResult:
+    """Read a CCSQ release folder: the MoJ tool workbooks when it holds them (the gold CSVs
+    beside them become a cross-check), otherwise the gold CSVs."""
+    from loaders.sources import ccsq_tools  # it builds on this module's names
+
+    if Path(source_dir).is_dir() and ccsq_tools.has_tools(source_dir):
+        return ccsq_tools.load(source_dir)
+    return load_gold(source_dir)
+
+
+def load_gold(source_dir: Path) -> LoadResult:
     """Read one CCSQ gold release folder; any unreadable file stops the whole load."""
     source_dir = Path(source_dir)
     if not source_dir.is_dir():

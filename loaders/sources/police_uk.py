@@ -10,6 +10,12 @@ Archive snapshots: police.uk republishes every month in each later archive, with
 category" brought up to date. Keep several archives side by side in sub-folders named after the
 archive's month (`2025-06/2025-01-durham-street.csv`); for each force and month the latest
 snapshot is used, so a crime whose outcome changed counts once, with its later outcome.
+
+The monthly archive zip itself (`2025-06.zip`: `YYYY-MM/YYYY-MM-<force>-street.csv` and
+`-outcomes.csv` for every force) may be the source, or sit in the folder: it is read straight
+from the zip, streamed (loaders.sources.police_uk_archive), and is one snapshot like a folder.
+With raw files for every force the per-force counts are the product's own; the third-party
+aggregate then only fills force-months no raw file gives and is otherwise a cross-check.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import pandas as pd
 from loaders.areas import force_code
 from loaders.errors import LoaderError, UnknownAreaName
 from loaders.frames import LoadResult, month_bounds, observation_frame
-from loaders.sources import csvfile
+from loaders.sources import csvfile, police_uk_archive
 
 MEASURE_ID = "police_street_records"
 RAW_PATTERN = re.compile(r"(\d{4})-(\d{2})-(.+)-street\.csv")
@@ -183,6 +189,15 @@ def _check_rows(table: csvfile.Table, areas: dict[str, str]) -> pd.DataFrame:
     )
 
 
+def _force_area(table: csvfile.Table, mask, name: str, areas: dict[str, str]) -> str:
+    """The force code of a 'Falls within' name, remembered in `areas`; unknown names stop."""
+    try:
+        areas[name] = force_code(name, "police.uk 'Falls within'")
+    except UnknownAreaName as exc:
+        raise table.error(mask, "Falls within", str(exc)) from exc
+    return areas[name]
+
+
 def _read_raw(raw: RawFile, areas: dict[str, str], notes: list[str]) -> pd.DataFrame:
     """One raw monthly file as checked records, each with its line number and Crime ID."""
     table = _read(raw.path, RAW_COLUMNS)
@@ -266,15 +281,20 @@ def read_street_data(source_dir: Path) -> StreetData:
     can be counted, never added to the latest.
     """
     source_dir = Path(source_dir)
-    if not source_dir.is_dir():
-        raise LoaderError(source_dir, "folder not found; expected the police_uk_street folder")
-    raw_files = find_raw_files(source_dir)
-    aggregate_files = sorted(p for p in source_dir.glob(AGGREGATE_GLOB) if p.is_file())
-    if not raw_files and not aggregate_files:
+    if police_uk_archive.is_archive(source_dir):
+        # SOURCE_POLICE_UK_STREET may name the monthly archive zip itself.
+        raw_files, aggregate_files, archive_paths = [], [], [source_dir]
+    else:
+        if not source_dir.is_dir():
+            raise LoaderError(source_dir, "folder not found; expected the police_uk_street folder")
+        raw_files = find_raw_files(source_dir)
+        aggregate_files = sorted(p for p in source_dir.glob(AGGREGATE_GLOB) if p.is_file())
+        archive_paths = sorted(p for p in source_dir.glob("*.zip") if p.is_file())
+    if not raw_files and not aggregate_files and not archive_paths:
         raise LoaderError(
             source_dir,
-            "no street-level files found: expected YYYY-MM-<force>-street.csv files or "
-            f"{AGGREGATE_GLOB}",
+            "no street-level files found: expected a police.uk archive zip, "
+            f"YYYY-MM-<force>-street.csv files or {AGGREGATE_GLOB}",
         )
     areas: dict[str, str] = {}
     notes: list[str] = []
@@ -297,6 +317,24 @@ def read_street_data(source_dir: Path) -> StreetData:
                 )
             owner[key] = raw.label
         parts.append(records)
+    for path in archive_paths:
+        archive = police_uk_archive.survey(path)
+        for records in police_uk_archive.read_street(archive, areas, _check_rows):
+            firsts = records.groupby(["month", "area"], sort=False)["line"].min()
+            label = records["file"].iloc[0]
+            for (month, area), line in firsts.items():
+                key = (month, area, archive.snapshot)
+                if owner.setdefault(key, label) != label:
+                    raise LoaderError(
+                        label,
+                        f"{area} {month} is already given by {owner[key]}; counting both would "
+                        "double it",
+                        row=int(line),
+                        column="Falls within",
+                    )
+            parts.append(records)
+        notes += police_uk_archive.skipped_notes(archive)
+        notes += police_uk_archive.read_outcomes(archive, areas, _force_area)
 
     all_records = pd.concat(parts, ignore_index=True) if parts else _empty_records()
     latest = all_records.groupby(["month", "area"], sort=False)["snapshot"].transform("max")
@@ -335,7 +373,7 @@ def read_street_data(source_dir: Path) -> StreetData:
     return StreetData(
         records=records.reset_index(drop=True),
         aggregate=aggregate,
-        files=[r.path for r in raw_files] + aggregate_files,
+        files=[r.path for r in raw_files] + aggregate_files + archive_paths,
         notes=notes,
         superseded=superseded.reset_index(drop=True),
         warnings=warnings,

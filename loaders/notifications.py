@@ -346,7 +346,14 @@ def send_due(session_factory: sessionmaker, settings, *, now: datetime | None = 
     with session_factory() as session:
         due = session.execute(
             sa.select(Delivery.id, Delivery.user_id, Delivery.frequency)
-            .where(Delivery.status == "pending", Delivery.next_try_at <= now)
+            .where(
+                Delivery.status == "pending",
+                # an immediate one is due at once, whatever clock its run was given
+                sa.or_(
+                    Delivery.next_try_at <= now,
+                    sa.and_(Delivery.frequency == "immediate", Delivery.attempts == 0),
+                ),
+            )
             .order_by(Delivery.id)
         ).all()
     batches: dict[tuple, list[int]] = {}

@@ -343,12 +343,9 @@ def run_alerts(server: flask.Flask, *, send: bool = True, now: datetime | None =
     return results
 
 
-def alerts_command_group() -> click.Group:
-    """`flask --app app alerts run | send | email USERNAME ADDRESS`."""
-
-    @click.group("alerts")
-    def group():
-        """Alerts: find events, notify users, send emails."""
+def alerts_command_group() -> flask.cli.AppGroup:
+    """`flask --app app alerts run | send | email USERNAME ADDRESS` (each in an app context)."""
+    group = flask.cli.AppGroup("alerts", help="Alerts: find events, notify users, send emails.")
 
     @group.command("run")
     def run_command():

@@ -462,3 +462,59 @@ def test_notifications_page_shows_only_my_own_and_marks_them_read(alerts_app, sm
         assert notifications.unread_count(session, member) == 0
         assert notifications.unread_count(session, analyst) == theirs
         assert notifications.preferences(session, member)["stale"] == "immediate"
+
+
+def test_commands_set_an_address_and_run_alerts(alerts_app, smtp):
+    runner = alerts_app.server.test_cli_runner()
+    refused = runner.invoke(args=["alerts", "email", TEST_USERS["viewer"][0], "not an address"])
+    assert refused.exit_code != 0
+    result = runner.invoke(args=["alerts", "email", TEST_USERS["viewer"][0], "v@example.net"])
+    assert result.exit_code == 0, result.output
+    notifications.set_preferences(
+        factory_of(alerts_app),
+        user_id(alerts_app, "viewer"),
+        dict.fromkeys(notifications.KINDS, "immediate"),
+    )
+    result = runner.invoke(args=["alerts", "run"])
+    assert result.exit_code == 0, result.output
+    assert "emails:" in result.output
+    assert any(SIGNAL_TITLE in s for s in smtp.subjects("v@example.net"))
+
+
+def test_scheduler_registers_alert_and_report_jobs(loaded_settings):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from scheduler.alerts import ALERTS_JOB, add_alert_jobs
+
+    scheduler = BackgroundScheduler()
+    settings = replace(loaded_settings, report_schedules={"executive-board": "0 7 1 * *"})
+    add_alert_jobs(scheduler, settings)
+    assert {job.id for job in scheduler.get_jobs()} == {ALERTS_JOB, "report-executive-board"}
+
+
+def test_settings_read_alert_variables(monkeypatch):
+    from config import Settings
+
+    monkeypatch.setenv("SMTP_URL", "smtp://u:p@mail.example.org:587")
+    monkeypatch.setenv("REPORT_SCHEDULE_EXECUTIVE_BOARD", "0 7 1 * *")
+    monkeypatch.setenv("PREREAD_DAYS", "3")
+    monkeypatch.setenv("PUBLIC_URL", "https://board.example.org")
+    settings = Settings.from_env(testing=True)
+    assert settings.smtp_url == "smtp://u:p@mail.example.org:587"
+    assert settings.report_schedules == {"executive-board": "0 7 1 * *"}
+    assert settings.preread_days == 3 and settings.public_url == "https://board.example.org"
+
+
+def test_a_server_that_refuses_the_login_is_one_mail_error(smtp):
+    from loaders import mailer
+
+    class WithPassword:
+        smtp_url = smtp.url.replace("smtp://", "smtp://someone:secret@")
+        smtp_from = "board@example.org"
+
+    # The test server offers no AUTH, so the login is refused and nothing is sent.
+    with pytest.raises(mailer.MailError):
+        mailer.send(WithPassword, mailer.Email("a@example.org", "s", "t", "<p>t</p>"))
+    assert smtp.messages == []
+    with pytest.raises(mailer.MailError):
+        mailer.SmtpServer.from_url("http://mail.example.org")

@@ -71,11 +71,14 @@ def save_preferences(n_clicks, values, ids):
     user = current_user()
     if not n_clicks:
         return no_update
-    choices = {
-        i.get("kind"): v
-        for i, v in zip(ids or [], values or [], strict=False)
-        if isinstance(i, dict)
-    }
+    if not isinstance(ids, list) or not isinstance(values, list) or len(ids) != len(values):
+        return "Not saved: the form was not complete."
+    choices = {}
+    for given_id, value in zip(ids, values, strict=True):
+        kind = given_id.get("kind") if isinstance(given_id, dict) else None
+        if not isinstance(kind, str) or not isinstance(value, str):
+            return "Not saved: the form was not complete."
+        choices[kind] = value
     try:
         notifications.set_preferences(services().session_factory, user.id, choices)
     except ValueError as error:

@@ -320,7 +320,7 @@ def compose(settings, user: User, notes: list[Notification], frequency: str) -> 
         text_parts += [f"* {note.title}", f"  {note.body}", f"  Open: {link}", ""]
         html_items.append(
             f"<li><p><strong>{html.escape(note.title)}</strong></p>"
-            f"<p>{html.escape(note.body)}</p>"
+            f'<p style="white-space: pre-line">{html.escape(note.body)}</p>'
             f'<p><a href="{html.escape(link, quote=True)}">Open this view</a></p></li>'
         )
     text_parts += [why, how, ""]

@@ -518,3 +518,72 @@ def test_a_server_that_refuses_the_login_is_one_mail_error(smtp):
     assert smtp.messages == []
     with pytest.raises(mailer.MailError):
         mailer.SmtpServer.from_url("http://mail.example.org")
+
+
+def test_overdue_return_goes_to_its_submitters_then_to_the_chair(make_settings):
+    """Request-free rules on a database of their own: a partner return whose newest period is long
+    past goes to the submitting organisation's users, and RETURN_ESCALATE_DAYS later to the chair."""
+    from loaders import alert_rules, users
+    from loaders.db import make_engine, make_sessionmaker, migrate
+    from loaders.models import Dataset, Vintage
+    from loaders.organisations import sync_organisations
+    from loaders.refresh import sync_registry
+
+    settings = make_settings()
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    sync_registry(factory, settings.lcjp)
+    sync_organisations(factory, settings.lcjp)
+    password = "a long enough password 1"
+    users.create_user(
+        factory,
+        "court-clerk",
+        password,
+        role="member",
+        organisation="hmcts",
+        subgroups=["effectiveness-efficiency"],
+    )
+    users.create_user(
+        factory,
+        "ee-chair",
+        password,
+        role="chair",
+        organisation="cps",
+        subgroups=["effectiveness-efficiency"],
+    )
+    users.create_user(
+        factory, "police-member", password, role="member", organisation="police-durham"
+    )
+    with factory() as session, session.begin():
+        vintage = Vintage(
+            dataset_id="hmcts_crown_mi",
+            source_location="test",
+            content_hash="0" * 64,
+            period_latest=date(2024, 1, 31),
+        )
+        session.add(vintage)
+        session.flush()
+        session.get(Dataset, "hmcts_crown_mi").current_vintage_id = vintage.id
+
+    def told(username):
+        with factory() as session:
+            user = users.find_user(session, username)
+            return [n.title for n in notifications.notifications_of(session, user.id)]
+
+    now = utcnow()
+    today = date(2026, 12, 5)
+    alert_rules.overdue_returns(factory, settings, today, now)
+    assert told("court-clerk") == [
+        "The HMCTS management information: Crown Court return is overdue"
+    ]
+    assert told("ee-chair") == [] and told("police-member") == []
+    alert_rules.overdue_returns(factory, settings, today, now + timedelta(days=1))
+    assert len(told("court-clerk")) == 1 and told("ee-chair") == []  # once; not yet escalated
+    later = now + timedelta(days=settings.return_escalate_days, hours=1)
+    alert_rules.overdue_returns(factory, settings, today, later)
+    assert told("ee-chair") == [
+        "The HMCTS management information: Crown Court return is still overdue"
+    ]
+    assert len(told("court-clerk")) == 1 and told("police-member") == []
+    engine.dispose()

@@ -94,7 +94,7 @@ def register_notifications_page() -> None:
         title="Notifications – LCJP Performance Board",
         order=95,
         roles=("*",),
-        in_navigation=False,  # the navigation bar's own link carries the unread count
+        # Listed in the navigation as its own link with the unread count (layouts/shell.py).
         layout=notifications_layout,
     )
 

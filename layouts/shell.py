@@ -23,6 +23,8 @@ def create_shell(
         [
             dbc.NavItem(dbc.NavLink(page["name"], href=page["path"], active="exact"))
             for page in pages
+            # Notifications has its own link with the unread count, beside the user's name.
+            if not (unread is not None and page["path"] == notifications.NOTIFICATIONS_PATH)
         ],
         navbar=True,
         class_name="flex-wrap",  # wrap, never overflow, on narrow screens (WCAG 1.4.10 reflow)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from callbacks import data, register_callbacks
 from callbacks.action_log import register_action_log_page
 from callbacks.admin_sharing import register_sharing_page
+from callbacks.alerts import alerts_command_group
 from callbacks.api import register_api
 from callbacks.auth import AuthSettings, register_auth
 from callbacks.context import services
@@ -25,6 +26,7 @@ from callbacks.force_page import register_force_page
 from callbacks.input_shapes import register_input_checks
 from callbacks.meeting_mode import register_meeting_pages
 from callbacks.navigation import register_home_redirect, serve_layout
+from callbacks.notifications_page import register_notifications_page
 from callbacks.packs_page import register_packs_page
 from callbacks.page_guard import register_page_guard
 from callbacks.pages import register_board_pages
@@ -150,6 +152,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     register_packs_page()
     register_meeting_pages()
     register_admin_pages()
+    register_notifications_page()
     app.layout = serve_layout
     register_callbacks(app)
     register_page_guard(server)
@@ -237,6 +240,7 @@ def _register_commands(server: flask.Flask, lcjp: dict) -> None:
         decide(vintage, "reject")
 
     server.cli.add_command(users_command_group(lcjp))
+    server.cli.add_command(alerts_command_group())  # flask --app app alerts run
 
 
 _app: dash.Dash | None = None

@@ -129,6 +129,16 @@ class Settings:
     # Work out every measure's figures in the background at start and after each refresh.
     # None: yes, except in tests (which warm the one app a browser test serves themselves).
     warm_cache_on_start: bool | None = None
+    # Alerts and scheduled reports (issue 17; callbacks/alerts.py, loaders/notifications.py).
+    smtp_url: str = ""  # smtp://user:pass@host:587 (STARTTLS), smtps://… (TLS); '' = in-app only
+    smtp_from: str = "lcjp-board@localhost"
+    public_url: str = "http://127.0.0.1:8050"  # where links in emails point
+    report_schedules: dict = field(default_factory=dict)  # report id -> cron expression
+    preread_days: int = 5  # a meeting's pre-read goes this many days before it
+    smtp_retries: int = 5  # attempts before a delivery is recorded as failed
+    smtp_backoff: float = 60.0  # seconds before the second attempt, doubled for each further one
+    alerts_interval_minutes: int = 15  # how often the scheduler looks for events and sends
+    return_escalate_days: int = 7  # an overdue partner return goes to the chair after this
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -182,6 +192,18 @@ class Settings:
             warm_cache_on_start=(
                 _env_bool("WARM_CACHE_ON_START") if "WARM_CACHE_ON_START" in os.environ else None
             ),
+            smtp_url=os.environ.get("SMTP_URL", "").strip(),
+            smtp_from=os.environ.get("SMTP_FROM", "").strip() or "lcjp-board@localhost",
+            public_url=os.environ.get("PUBLIC_URL", "").strip() or "http://127.0.0.1:8050",
+            report_schedules={
+                key.replace("_", "-"): value
+                for key, value in _env_per_dataset("REPORT_SCHEDULE_").items()
+            },
+            preread_days=_env_number("PREREAD_DAYS", 5, int),
+            smtp_retries=_env_number("SMTP_RETRIES", 5, int),
+            smtp_backoff=_env_number("SMTP_BACKOFF", 60.0),
+            alerts_interval_minutes=_env_number("ALERTS_INTERVAL_MINUTES", 15, int),
+            return_escalate_days=_env_number("RETURN_ESCALATE_DAYS", 7, int),
         )
         return replace(settings, **overrides).resolved()
 

@@ -39,3 +39,6 @@ def register_callbacks(app: dash.Dash) -> None:
     from callbacks import meeting_mode
 
     meeting_mode.register(app)
+    from callbacks import notifications_page
+
+    notifications_page.register(app)

@@ -47,7 +47,16 @@ def serve_layout():
         user_name=f"{name} ({role})",
         demo=any_demo_data(),
         admin=rights_of(user).is_admin,
+        unread=unread_count(user),
     )
+
+
+def unread_count(user) -> int:
+    """The signed-in user's unread notifications, for the badge in the navigation."""
+    from loaders.notifications import unread_count as count
+
+    with services().session_factory() as session:
+        return count(session, user.id)
 
 
 def register_home_redirect(server: flask.Flask) -> None:

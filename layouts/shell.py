@@ -9,15 +9,22 @@ from dash import dcc, html
 from layouts import ids
 
 
-def create_shell(pages: list[dict], *, user_name: str, demo: bool, admin: bool = False):
+def create_shell(
+    pages: list[dict], *, user_name: str, demo: bool, admin: bool = False, unread: int | None = None
+):
     """Navigation lists only the pages passed in (the caller filters by the user's rights).
 
     `admin` adds a slot for the refresh-failure badge, which a callback fills for admins only.
+    `unread` (a number) adds the Notifications link with its unread count, polled for changes.
     """
+    from layouts import notifications
+
     nav = dbc.Nav(
         [
             dbc.NavItem(dbc.NavLink(page["name"], href=page["path"], active="exact"))
             for page in pages
+            # Notifications has its own link with the unread count, beside the user's name.
+            if not (unread is not None and page["path"] == notifications.NOTIFICATIONS_PATH)
         ],
         navbar=True,
         class_name="flex-wrap",  # wrap, never overflow, on narrow screens (WCAG 1.4.10 reflow)
@@ -49,6 +56,12 @@ def create_shell(pages: list[dict], *, user_name: str, demo: bool, admin: bool =
                                 html.Div(id=ids.REFRESH_ALERT) if admin else None,
                                 dcc.Interval(id=ids.REFRESH_ALERT_POLL, interval=60_000)
                                 if admin
+                                else None,
+                                html.Div(notifications.nav_link(unread), id=notifications.NAV_LINK)
+                                if unread is not None
+                                else None,
+                                dcc.Interval(id=notifications.NAV_POLL, interval=60_000)
+                                if unread is not None
                                 else None,
                                 html.Span(user_name, className="me-3 text-white", id="user-name"),
                                 # A form, not a link: signing out changes state, so it is a

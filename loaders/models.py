@@ -172,6 +172,8 @@ class User(UserMixin, Base):
     organisation_code: Mapped[str | None] = mapped_column(
         sa.ForeignKey("organisation.code", name="fk_app_user_organisation")
     )
+    # Where alerts are emailed (set by an administrator: `flask --app app alerts email`).
+    email: Mapped[str | None] = mapped_column(sa.String(254))
 
     @property
     def is_active(self) -> bool:  # flask-login refuses inactive users
@@ -504,3 +506,87 @@ class PackJob(Base):
     message: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class AlertEvent(Base):
+    """Something that happened and may notify people: raised once, by its unique key (event kind,
+    subject, period or vintage), however many processes notice it. The insert is the claim."""
+
+    __tablename__ = "alert_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(300), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), index=True)
+    subject: Mapped[str] = mapped_column(sa.String(200), default="")
+    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class AlertState(Base):
+    """The last state an alert rule saw (an assurance icon, say), so a flip is noticed once."""
+
+    __tablename__ = "alert_state"
+
+    key: Mapped[str] = mapped_column(sa.String(300), primary_key=True)
+    value: Mapped[str] = mapped_column(sa.String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class AlertPreference(Base):
+    """How one user wants one kind of event: immediately, daily, weekly or never."""
+
+    __tablename__ = "alert_preference"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    frequency: Mapped[str] = mapped_column(sa.String(20))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class Notification(Base):
+    """An event as one user is told about it, in words built with that user's rights."""
+
+    __tablename__ = "notification"
+    __table_args__ = (sa.UniqueConstraint("user_id", "event_id", name="uq_notification_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("alert_event.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    link: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+class Delivery(Base):
+    """One notification sent on one channel: once per user, event and channel (the unique key),
+    claimed by one sender at a time, retried with back-off and recorded."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "event_id", "channel", name="uq_delivery_once"),
+        sa.Index("ix_delivery_due", "status", "next_try_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("alert_event.id", ondelete="CASCADE"))
+    notification_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("notification.id", ondelete="CASCADE")
+    )
+    channel: Mapped[str] = mapped_column(sa.String(20), default="email")
+    frequency: Mapped[str] = mapped_column(sa.String(20))  # immediate, daily or weekly
+    # pending, sending (claimed), sent, failed (gave up)
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(sa.Text)

@@ -4,6 +4,7 @@
     python -m scheduler --once           run everything due and not yet done, then exit (cron, CI)
     python -m scheduler --once --all     refresh every dataset now, then exit
     python -m scheduler --list           show each dataset's schedule, source and next due time
+    python -m scheduler --once --alerts  then look for alerts, build due packs and send emails
 
 Exit status of --once: 0 when nothing failed, 1 when any dataset failed (its last good data is
 kept), 2 on a configuration error. Several copies may run at once (two hosts, a cron entry and
@@ -51,6 +52,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--force", action="store_true", help="reload even when the source is unchanged"
     )
     parser.add_argument("--list", action="store_true", help="show schedules and exit")
+    parser.add_argument(
+        "--alerts", action="store_true", help="with --once: then look for alerts and send emails"
+    )
     return parser.parse_args(argv)
 
 
@@ -63,6 +67,8 @@ def check_configuration(settings: Settings) -> None:
     """Refuse a schedule that cannot be read; warn about a SOURCE_/SCHEDULE_ naming no dataset."""
     for spec in DATASETS.values():
         cron_trigger(schedule_for(spec, settings.schedules), settings.timezone, spec.id)
+    for report_id, expression in settings.report_schedules.items():
+        cron_trigger(expression, settings.timezone, f"report {report_id}")
     for kind, mapping in (("SOURCE_", settings.sources), ("SCHEDULE_", settings.schedules)):
         for unknown in sorted(set(mapping) - set(DATASETS)):
             log.warning(
@@ -126,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
             outcomes = run_due(
                 engine, session_factory, settings, datasets=datasets, force=args.force
             )
+        if args.alerts:
+            from scheduler.alerts import run_alerts_job
+
+            run_alerts_job(settings)  # tell people what changed; never changes the exit status
         failed = [o for o in outcomes if o.status == "failed"]
         if failed:
             log.error(failure_summary(failed))
@@ -141,6 +151,9 @@ def run_forever(engine, session_factory, settings: Settings) -> int:
 
     scheduler = BlockingScheduler(timezone=ZoneInfo(settings.timezone))
     add_dataset_jobs(scheduler, engine, session_factory, settings)
+    from scheduler.alerts import add_alert_jobs
+
+    add_alert_jobs(scheduler, settings)
 
     def stop(_signum, _frame):
         log.info("stopping: waiting for a running refresh to finish")

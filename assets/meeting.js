@@ -178,6 +178,56 @@
     navigate(link.getAttribute("href"));
   });
 
+  /* The screen list beside "Screen 3 of 12": choosing a screen goes there. */
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select || !select.matches || !select.matches("select[data-meeting-jump]")) {
+      return;
+    }
+    clearTyped();
+    navigate(select.value);
+  });
+
+  /* The chart takes the height the window leaves once the title, controls and the commentary
+     under the chart are placed, so a screen fits a projector without
+     scrolling (never less than 260 px: a tiny window scrolls instead). */
+  var MIN_CHART = 260;
+  var GAP = 12;
+
+  function bottomOf(selector) {
+    var element = document.querySelector(selector);
+    return element ? element.getBoundingClientRect().bottom + window.scrollY : 0;
+  }
+
+  function fitChart() {
+    var root = meetingRoot();
+    var graph = root ? root.querySelector(".meeting-graph") : null;
+    if (!graph) {
+      return;
+    }
+    var top = graph.getBoundingClientRect().top + window.scrollY;
+    var height = window.innerHeight - top - GAP;
+    // What sits under the chart (the commentary) must fit too.
+    var under = bottomOf(".meeting-main") - (graph.getBoundingClientRect().bottom + window.scrollY);
+    height -= Math.max(under, 0);
+    height = Math.max(Math.floor(height), MIN_CHART);
+    var current = root.style.getPropertyValue("--meeting-chart-height");
+    if (current !== height + "px") {
+      root.style.setProperty("--meeting-chart-height", height + "px");
+    }
+  }
+
+  var fitTimer = null;
+  function fitSoon() {
+    if (fitTimer) {
+      window.clearTimeout(fitTimer);
+    }
+    fitTimer = window.setTimeout(fitChart, 60);
+  }
+  window.addEventListener("resize", fitSoon);
+  document.addEventListener("fullscreenchange", fitSoon);
+  new MutationObserver(fitSoon).observe(document.documentElement, { childList: true, subtree: true });
+
   /* Printing: Plotly draws at the screen's width, so redraw each chart at its share of the
      printed page's width (its Bootstrap column, as laid out on a page that wide) while printing,
      and let it fill its container again afterwards. */

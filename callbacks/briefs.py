@@ -48,6 +48,13 @@ class MeasureBrief:
         return self.presented is not None and self.presented.has_figures
 
 
+def agenda_figures(measure_ids: list[str]) -> dict[str, PresentedFigure]:
+    """Each measure's presented figure for the signed-in user: an agenda needs to know which are
+    exceptions and which have no figures yet (they share one "Awaiting data" screen)."""
+    all_events = timeline_events()
+    return {m: presenting.presented_figure(m, all_events=all_events) for m in measure_ids}
+
+
 def exception_labels(measure_ids: list[str]) -> dict[str, str]:
     """Measure -> its SPC reading's label, for measures whose figure is an exception (a signal on a
     current figure), decided by the model as every brief decides it."""

@@ -208,7 +208,7 @@
     var top = graph.getBoundingClientRect().top + window.scrollY;
     var height = window.innerHeight - top - GAP;
     // What sits under the chart (the commentary) must fit too.
-    var under = bottomOf(".meeting-main") - (graph.getBoundingClientRect().bottom + window.scrollY);
+    var under = bottomOf("#meeting-commentary") - (graph.getBoundingClientRect().bottom + window.scrollY);
     height -= Math.max(under, 0);
     height = Math.max(Math.floor(height), MIN_CHART);
     var current = root.style.getPropertyValue("--meeting-chart-height");
@@ -241,6 +241,22 @@
     return Math.floor(PAGE_WIDTH * share) - 24;
   }
 
+  /* Every text of a meeting chart at one size (layouts/chart_sizes.py sets each explicitly). */
+  function textSizes(graph, size) {
+    var update = {
+      "font.size": size,
+      "legend.font.size": size,
+      "xaxis.tickfont.size": size,
+      "yaxis.tickfont.size": size,
+      "xaxis.title.font.size": size,
+      "yaxis.title.font.size": size
+    };
+    (graph.layout.annotations || []).forEach(function (_note, index) {
+      update["annotations[" + index + "].font.size"] = size;
+    });
+    return update;
+  }
+
   /* The chart takes its printed size from its element (Plotly's autosize), so a resize Chrome
      triggers on entering print layout cannot put the screen size back. */
   window.addEventListener("beforeprint", function () {
@@ -255,7 +271,7 @@
         // Projector-sized lettering would crowd a printed chart: print it at the usual size.
         graph.setAttribute("data-font-size", String(graph.layout.font.size || ""));
         graph.style.height = MEETING_CHART_HEIGHT + "px";
-        update["font.size"] = 12;
+        Object.assign(update, textSizes(graph, 12));
       }
       window.Plotly.relayout(graph, update);
     });
@@ -267,7 +283,7 @@
     document.querySelectorAll(".js-plotly-plot[data-printing]").forEach(function (graph) {
       var update = { autosize: true };
       if (graph.hasAttribute("data-font-size")) {
-        update["font.size"] = parseFloat(graph.getAttribute("data-font-size")) || null;
+        Object.assign(update, textSizes(graph, parseFloat(graph.getAttribute("data-font-size")) || 12));
         graph.removeAttribute("data-font-size");
       }
       graph.setAttribute("style", graph.getAttribute("data-printing"));

@@ -66,7 +66,7 @@ AGENDA_ADD_CHOICE = "agenda-add-choice"
 AGENDA_RESET = "agenda-reset"
 AGENDA_LIST = "agenda-list"
 AWAITING_TITLE = "Awaiting data"
-CHART_TEXT_PX = 20  # projector lettering for the chart (at least 18 px)
+CHART_TEXT_PX = 18  # projector lettering for the chart (every text of it)
 
 KEY_HELP = (
     "Keys: Right arrow or Page Down for the next screen, Left arrow or Page Up for the previous, "
@@ -346,11 +346,8 @@ def _value_panel(brief):
             html.P(texts.get("label", ""), className="meeting-label mb-0"),
             html.P(texts.get("value", ""), id=MEETING_VALUE, className="meeting-value mb-0"),
             html.P(texts.get("period", ""), className="mb-1"),
-            html.P(
-                [html.Strong(texts["status"]), f": {texts.get('status_reason', '')}."],
-                className="figure-status mb-1",
-                id=MEETING_STATUS,
-            )
+            # The status in a word or two here; why, below the chart.
+            html.P(html.Strong(texts["status"]), className="figure-status mb-1", id=MEETING_STATUS)
             if texts.get("status")
             else None,
             html.P(texts.get("change", ""), className="mb-1") if texts.get("change") else None,
@@ -376,6 +373,12 @@ def _more_figures(brief):
     """Below the fold: the comparison and any revision, which the side panel leaves out."""
     texts = brief.texts
     lines = [
+        html.P(
+            [html.Strong(texts["status"]), f": {texts.get('status_reason', '')}."],
+            className="figure-status mb-1",
+        )
+        if texts.get("status")
+        else None,
         html.P(texts["comparison"], className="mb-1") if texts.get("comparison") else None,
         html.P(texts["revision"], className="revision-note mb-1", id=MEETING_REVISION)
         if texts.get("revision")
@@ -508,8 +511,8 @@ def measure_screen(agenda: Agenda, screen: int, brief, *, today: date, timezone:
         main = [
             dbc.Row(
                 [
-                    dbc.Col([chart, commentary], lg=8, className="meeting-main"),
-                    dbc.Col(_value_panel(brief), lg=4),
+                    dbc.Col([chart, commentary], lg=7, xxl=8, className="meeting-main"),
+                    dbc.Col(_value_panel(brief), lg=5, xxl=4),
                 ]
             )
         ]

@@ -178,6 +178,31 @@
     navigate(link.getAttribute("href"));
   });
 
+  /* The agenda editor redraws its list after each Up, Down or Remove: keep the keyboard where it
+     was, on the same button of the measure just moved (or the nearest one left). */
+  var pressed = null;
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("#agenda-editor button") : null;
+    pressed = button && button.id ? { id: button.id, row: button.closest("li") && button.closest("li").id } : null;
+  });
+  new MutationObserver(function () {
+    if (!pressed || (document.activeElement && document.activeElement !== document.body)) {
+      return;
+    }
+    var again = document.getElementById(pressed.id);
+    if (!again || again.disabled) {
+      var row = pressed.row ? document.getElementById(pressed.row) : null;
+      again = row ? row.querySelector("button:not([disabled])") : document.getElementById("agenda-status");
+    }
+    if (again) {
+      if (again.id === "agenda-status") {
+        again.setAttribute("tabindex", "-1");
+      }
+      again.focus();
+      pressed = null;
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
+
   /* The screen list beside "Screen 3 of 12": choosing a screen goes there. */
   document.addEventListener("change", function (event) {
     var select = event.target;

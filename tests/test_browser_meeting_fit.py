@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import pytest
 from browser_waits import PAGE_WAIT
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from test_browser_boards import serious_violations
 
 from loaders import meetings
+from loaders.measures import MEASURES
 
 pytestmark = pytest.mark.browser
 
@@ -104,3 +107,40 @@ def test_brm010_a_measure_screen_fits_the_projector(sign_in, app, width, height)
         assert browser.get_logs() == []
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_brm011_a_chair_reorders_the_agenda_by_keyboard(sign_in, app):
+    factory = app.server.extensions["lcjp"].session_factory
+    meeting_id = meetings.create_meeting(
+        factory, "effectiveness-efficiency", "2026-03-19", "", "test-analyst"
+    )
+    browser = sign_in(f"/meeting/{meeting_id}/1", role="chair")
+    browser.wait_for_contains_text("#meeting-position", "Screen 1 of", timeout=PAGE_WAIT)
+    browser.find_element("#meeting-edit-agenda").send_keys(Keys.ENTER)
+    rows = browser.wait_for_element("#agenda-list", timeout=PAGE_WAIT)
+    first, second = (r.get_attribute("id") for r in rows.find_elements("css selector", "li")[:2])
+    down = browser.driver.find_element("css selector", f"#{first} button:nth-of-type(2)")
+    assert down.text.startswith("Down")
+    down.send_keys(Keys.ENTER)
+    browser.wait_for_contains_text("#agenda-status", "moved down. Saved.", timeout=PAGE_WAIT)
+    order = [
+        r.get_attribute("id")
+        for r in browser.find_element("#agenda-list").find_elements("css selector", "li")
+    ]
+    assert order[:2] == [second, first]
+    # The keyboard stays with the measure just moved.
+    WebDriverWait(browser.driver, 30).until(
+        lambda d: (
+            d.switch_to.active_element.find_element("xpath", "ancestor::li").get_attribute("id")
+            == first
+        )
+    )
+    assert serious_violations(browser.driver) == []
+    browser.find_element("#agenda-present").send_keys(Keys.ENTER)
+    browser.wait_for_contains_text("#meeting-position", "Screen 1 of", timeout=PAGE_WAIT)
+    titles = [
+        li.text
+        for li in browser.find_element("#meeting-agenda").find_elements("css selector", "li")
+    ]
+    assert MEASURES[second.removeprefix("agenda-row-")].title in titles[0]
+    assert browser.get_logs() == []

@@ -32,6 +32,7 @@ from callbacks.briefs import MeasureBrief, measure_brief
 from callbacks.context import services
 from callbacks.permissions import NotAuthorised, can_view_measure, rights_of, sees_small_numbers
 from callbacks.subgroup import timeline_events
+from layouts.chart_sizes import lettered
 from layouts.packs import text
 from loaders import access, meetings, sharing
 from loaders.audit import audit
@@ -53,7 +54,10 @@ FORMATS = {
 }
 FORMAT_NAMES = {"pdf": "PDF", "pptx": "PowerPoint", "xlsx": "Excel data appendix"}
 CONTENT_FORMAT = 1  # bump when the content dict's shape changes, so old packs can still be read
-CHART_WIDTH, CHART_HEIGHT, CHART_SCALE = 800, 420, 2
+# Drawn at this size, a chart prints 123 mm wide (PDF, beside its figures, two measures to a
+# page) or 7 inches (slides), where 15 px text reads at about 7 to 10 points.
+CHART_WIDTH, CHART_HEIGHT, CHART_SCALE = 720, 380, 2
+CHART_TEXT_PX = 15
 # The force's own part of the executive reports, grouped under the Police and Crime Plan.
 FORCE_PART = ("force", "police-demand")
 
@@ -515,7 +519,9 @@ def chart_server():
 
 
 def _print_ready(figure: go.Figure) -> go.Figure:
-    printed = go.Figure(figure)
+    """Paper lettering on every text (ticks, legend, event labels), the axes making room for
+    their labels and the legend in rows below them, clear of them (layouts/chart_sizes.py)."""
+    printed = lettered(figure, CHART_TEXT_PX, paper=(CHART_WIDTH, CHART_HEIGHT))
     printed.update_layout(paper_bgcolor="white", plot_bgcolor="white", width=None, height=None)
     return printed
 

@@ -137,7 +137,8 @@ def _right_boxes(measure: dict) -> tuple[tuple, tuple | None]:
     """The headline box and, below it, the commentary box if commentary and actions fit there
     at full size (None: they continue on the next slide)."""
     left, top, width, height = RIGHT_COLUMN
-    needed = min(_height(_headline_paras(measure), width), height)
+    # Room is kept below the headline for at least the line that says what continues.
+    needed = min(_height(_headline_paras(measure), width), height - 1.0)
     headline = (left, top, width, needed)
     side_top = top + needed + 0.1
     side = (left, side_top, width, top + height - side_top)

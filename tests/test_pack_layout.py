@@ -14,11 +14,13 @@ from pptx import Presentation
 from pptx.util import Pt
 from pypdf import PdfReader
 
-from callbacks import packs
+from callbacks import packs, presenting
 from callbacks.briefs import measure_brief
 from layouts.packs import text
 from loaders import meetings, users
+from loaders.areas import crown_court_code
 from loaders.models import PackSnapshot
+from presented.model import tile_texts
 
 REPORTS_CHECKED = ("effectiveness-efficiency", "lcjp-board")
 KEEP = os.environ.get("PACK_LAYOUT_DIR")  # set to keep the files for a look
@@ -115,3 +117,30 @@ def test_printed_charts_letter_every_text_and_keep_the_legend_clear_of_the_axis(
     sizes = [layout.font.size, layout.legend.font.size, layout.xaxis.tickfont.size]
     sizes += [layout.yaxis.tickfont.size] + [a.font.size for a in layout.annotations]
     assert min(sizes) >= packs.CHART_TEXT_PX >= 15
+
+
+@pytest.mark.parametrize("report_id", REPORTS_CHECKED)
+def test_a_page_per_partnership_court_from_the_courts_presented_figure(
+    app, as_user, packs_built, report_id
+):
+    content, files = packs_built[report_id]
+    courts = [m for m in content["measures"] if m.get("court")]
+    lcjp = app.server.extensions["lcjp"].settings.lcjp
+    with as_user("analyst"):
+        expected = {
+            court: presenting.presented_figure("crown_open_cases", crown_court_code(court))
+            for court in lcjp["crown_courts"]
+        }
+    with_figures = [c for c, f in expected.items() if f.has_figures]
+    assert with_figures, "the real CCSQ file has the partnership's courts"
+    assert sorted(m["court"] for m in courts) == sorted(with_figures)
+    pdf_text = " ".join(
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(files["pdf"])).pages
+    )
+    for page in courts:
+        figure = expected[page["court"]]
+        assert page["area_code"] == crown_court_code(page["court"]) == figure.area_code
+        assert page["tile"]["value"] == tile_texts(figure)["value"]
+        assert page["title"] in pdf_text and page["id"] not in content["exceptions"]
+        assert not page["actions"]  # the measure's actions stay on its own page
+    assert any(s["heading"] == packs.COURT_SECTION for s in content["sections"])

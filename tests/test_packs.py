@@ -179,6 +179,8 @@ def test_every_measure_sheet_holds_the_figures_in_the_database(app, as_user, bui
             content, book = pack["content"], pack["xlsx"]
             threshold = content["suppression_threshold"]
             for measure in shown(content):
+                if measure.get("court"):
+                    continue  # a court's page: test_pack_layout.py checks it against its figure
                 view = view_for(MEASURES[measure["id"]])
                 rows = view.totals[view.totals["area_code"] == measure["area_code"]]
                 database = list(rows.sort_values("period_end")["value"])

@@ -39,9 +39,10 @@ from layouts.pages import register_pages
 from loaders import release_checks, sessions, users
 from loaders.audit import audit
 from loaders.db import make_engine, make_sessionmaker, migrate
+from loaders.demo_meetings import seed_demo_meetings
 from loaders.locks import exclusive
 from loaders.organisations import sync_organisations
-from loaders.refresh import sync_registry
+from loaders.refresh import london_today, sync_registry
 from loaders.sharing import seed_register
 from scheduler.jobs import (
     failure_summary,
@@ -113,6 +114,11 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         _print_demo_users(users.demo_user_rows())
     if settings.refresh_on_start:
         refresh_if_empty(engine, session_factory, settings, progress=print)
+    if settings.demo_mode:
+        # A meeting per board with its agenda, commentary and actions, so meeting mode works on
+        # first start (after the first load: commentary needs a period). Idempotent.
+        with exclusive(engine, "startup", settings.instance_dir):
+            seed_demo_meetings(session_factory, london_today(settings.timezone))
     if settings.scheduler_in_app:
         server.extensions["lcjp-scheduler"] = start_in_app_scheduler(
             engine, session_factory, settings

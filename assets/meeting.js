@@ -178,6 +178,81 @@
     navigate(link.getAttribute("href"));
   });
 
+  /* The agenda editor redraws its list after each Up, Down or Remove: keep the keyboard where it
+     was, on the same button of the measure just moved (or the nearest one left). */
+  var pressed = null;
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("#agenda-editor button") : null;
+    pressed = button && button.id ? { id: button.id, row: button.closest("li") && button.closest("li").id } : null;
+  });
+  new MutationObserver(function () {
+    if (!pressed || (document.activeElement && document.activeElement !== document.body)) {
+      return;
+    }
+    var again = document.getElementById(pressed.id);
+    if (!again || again.disabled) {
+      var row = pressed.row ? document.getElementById(pressed.row) : null;
+      again = row ? row.querySelector("button:not([disabled])") : document.getElementById("agenda-status");
+    }
+    if (again) {
+      if (again.id === "agenda-status") {
+        again.setAttribute("tabindex", "-1");
+      }
+      again.focus();
+      pressed = null;
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true });
+
+  /* The screen list beside "Screen 3 of 12": choosing a screen goes there. */
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select || !select.matches || !select.matches("select[data-meeting-jump]")) {
+      return;
+    }
+    clearTyped();
+    navigate(select.value);
+  });
+
+  /* The chart takes the height the window leaves once the title, controls and the commentary
+     under the chart are placed, so a screen fits a projector without
+     scrolling (never less than 260 px: a tiny window scrolls instead). */
+  var MIN_CHART = 260;
+  var GAP = 12;
+
+  function bottomOf(selector) {
+    var element = document.querySelector(selector);
+    return element ? element.getBoundingClientRect().bottom + window.scrollY : 0;
+  }
+
+  function fitChart() {
+    var root = meetingRoot();
+    var graph = root ? root.querySelector(".meeting-graph") : null;
+    if (!graph) {
+      return;
+    }
+    var top = graph.getBoundingClientRect().top + window.scrollY;
+    var height = window.innerHeight - top - GAP;
+    // What sits under the chart (the commentary) must fit too.
+    var under = bottomOf("#meeting-commentary") - (graph.getBoundingClientRect().bottom + window.scrollY);
+    height -= Math.max(under, 0);
+    height = Math.max(Math.floor(height), MIN_CHART);
+    var current = root.style.getPropertyValue("--meeting-chart-height");
+    if (current !== height + "px") {
+      root.style.setProperty("--meeting-chart-height", height + "px");
+    }
+  }
+
+  var fitTimer = null;
+  function fitSoon() {
+    if (fitTimer) {
+      window.clearTimeout(fitTimer);
+    }
+    fitTimer = window.setTimeout(fitChart, 60);
+  }
+  window.addEventListener("resize", fitSoon);
+  document.addEventListener("fullscreenchange", fitSoon);
+  new MutationObserver(fitSoon).observe(document.documentElement, { childList: true, subtree: true });
+
   /* Printing: Plotly draws at the screen's width, so redraw each chart at its share of the
      printed page's width (its Bootstrap column, as laid out on a page that wide) while printing,
      and let it fill its container again afterwards. */
@@ -189,6 +264,22 @@
     var match = column ? column.className.match(/col-(?:lg|md)-(\d+)/) : null;
     var share = match ? parseInt(match[1], 10) / 12 : 1;
     return Math.floor(PAGE_WIDTH * share) - 24;
+  }
+
+  /* Every text of a meeting chart at one size (layouts/chart_sizes.py sets each explicitly). */
+  function textSizes(graph, size) {
+    var update = {
+      "font.size": size,
+      "legend.font.size": size,
+      "xaxis.tickfont.size": size,
+      "yaxis.tickfont.size": size,
+      "xaxis.title.font.size": size,
+      "yaxis.title.font.size": size
+    };
+    (graph.layout.annotations || []).forEach(function (_note, index) {
+      update["annotations[" + index + "].font.size"] = size;
+    });
+    return update;
   }
 
   /* The chart takes its printed size from its element (Plotly's autosize), so a resize Chrome
@@ -205,7 +296,7 @@
         // Projector-sized lettering would crowd a printed chart: print it at the usual size.
         graph.setAttribute("data-font-size", String(graph.layout.font.size || ""));
         graph.style.height = MEETING_CHART_HEIGHT + "px";
-        update["font.size"] = 12;
+        Object.assign(update, textSizes(graph, 12));
       }
       window.Plotly.relayout(graph, update);
     });
@@ -217,7 +308,7 @@
     document.querySelectorAll(".js-plotly-plot[data-printing]").forEach(function (graph) {
       var update = { autosize: true };
       if (graph.hasAttribute("data-font-size")) {
-        update["font.size"] = parseFloat(graph.getAttribute("data-font-size")) || null;
+        Object.assign(update, textSizes(graph, parseFloat(graph.getAttribute("data-font-size")) || 12));
         graph.removeAttribute("data-font-size");
       }
       graph.setAttribute("style", graph.getAttribute("data-printing"));

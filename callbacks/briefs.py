@@ -48,6 +48,13 @@ class MeasureBrief:
         return self.presented is not None and self.presented.has_figures
 
 
+def agenda_figures(measure_ids: list[str]) -> dict[str, PresentedFigure]:
+    """Each measure's presented figure for the signed-in user: an agenda needs to know which are
+    exceptions and which have no figures yet (they share one "Awaiting data" screen)."""
+    all_events = timeline_events()
+    return {m: presenting.presented_figure(m, all_events=all_events) for m in measure_ids}
+
+
 def exception_labels(measure_ids: list[str]) -> dict[str, str]:
     """Measure -> its SPC reading's label, for measures whose figure is an exception (a signal on a
     current figure), decided by the model as every brief decides it."""
@@ -67,9 +74,11 @@ def measure_brief(
     all_events=None,
     today: date | None = None,
     up_to: date | None = None,
+    area_code: str | None = None,
 ) -> MeasureBrief:
     """The brief for a measure the caller has already checked the user may see: for the signed-in
-    user's audience, or a stricter one (`hide_small_numbers`, a pack for partners or the public)."""
+    user's audience, or a stricter one (`hide_small_numbers`, a pack for partners or the public).
+    `area_code` asks for one area (a partnership court) instead of the measure's headline area."""
     spec = MEASURES[measure_id]
     all_events = timeline_events() if all_events is None else all_events
     brief = MeasureBrief(spec=spec, provenance=data.provenance(spec.dataset_id))
@@ -77,7 +86,7 @@ def measure_brief(
         brief.commentary = meetings.latest_published(session, [spec.id], up_to=up_to).get(spec.id)
         brief.actions = meetings.actions(session, [spec.id], open_only=True)
     figure = presenting.presented_figure(
-        spec.id, all_events=all_events, hide_small_numbers=hide_small_numbers
+        spec.id, area_code, all_events=all_events, hide_small_numbers=hide_small_numbers
     )
     brief.presented = figure
     brief.summary = figure.summary

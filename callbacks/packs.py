@@ -32,8 +32,10 @@ from callbacks.briefs import MeasureBrief, measure_brief
 from callbacks.context import services
 from callbacks.permissions import NotAuthorised, can_view_measure, rights_of, sees_small_numbers
 from callbacks.subgroup import timeline_events
+from layouts.chart_sizes import lettered
 from layouts.packs import text
 from loaders import access, meetings, sharing
+from loaders.areas import crown_court_code
 from loaders.audit import audit
 from loaders.datasets import DATASETS
 from loaders.measures import MEASURES, SUBGROUPS
@@ -53,7 +55,14 @@ FORMATS = {
 }
 FORMAT_NAMES = {"pdf": "PDF", "pptx": "PowerPoint", "xlsx": "Excel data appendix"}
 CONTENT_FORMAT = 1  # bump when the content dict's shape changes, so old packs can still be read
-CHART_WIDTH, CHART_HEIGHT, CHART_SCALE = 800, 420, 2
+# Drawn at this size, a chart prints 123 mm wide (PDF, beside its figures, two measures to a
+# page) or 7 inches (slides), where 15 px text reads at about 7 to 10 points.
+CHART_WIDTH, CHART_HEIGHT, CHART_SCALE = 720, 380, 2
+CHART_TEXT_PX = 15
+# Packs with a page per partnership court (open Crown Court cases at each court).
+COURT_PAGE_REPORTS = ("effectiveness-efficiency", "lcjp-board")
+COURT_MEASURE = "crown_open_cases"
+COURT_SECTION = "Partnership Crown Courts"
 # The force's own part of the executive reports, grouped under the Police and Crime Plan.
 FORCE_PART = ("force", "police-demand")
 
@@ -378,20 +387,22 @@ def assemble(report_id: str, user, meeting_id: int | None = None) -> tuple[dict,
     today = london_today(timezone)
     all_events = timeline_events()
     measures, figures = [], {}
+    entry_args = {
+        "hide_small": hide_small,
+        "threshold": threshold,
+        "timezone": timezone,
+        "meeting_titles": titles,
+        "today": today,
+    }
     for measure_id in ordered:
         brief = measure_brief(measure_id, hide_small_numbers=hide_small, all_events=all_events)
-        entry = measure_entry(
-            brief,
-            heading_of[measure_id],
-            hide_small=hide_small,
-            threshold=threshold,
-            timezone=timezone,
-            meeting_titles=titles,
-            today=today,
-        )
+        entry = measure_entry(brief, heading_of[measure_id], **entry_args)
         measures.append(entry)
         if entry["chart"]:
             figures[measure_id] = brief.figure
+    court_ids = _court_pages(report, ordered, measures, figures, hide_small, all_events, entry_args)
+    if court_ids:
+        sections.append({"heading": COURT_SECTION, "measure_ids": court_ids})
     for measure, name in zip(
         (m for m in measures if m["has_figures"]),
         text.sheet_names([m["title"] for m in measures if m["has_figures"]]),
@@ -432,12 +443,53 @@ def assemble(report_id: str, user, meeting_id: int | None = None) -> tuple[dict,
         "demo": any(m["source"]["is_demo"] for m in measures),
         "sections": sections,
         "measures": measures,
-        "exceptions": [m["id"] for m in measures if m["signal"]],
+        # Exceptions are measures' headline figures; a court page states its own reading.
+        "exceptions": [m["id"] for m in measures if m["signal"] and not m.get("court")],
         "actions": [_action(a, titles, today) for a in logged],
         "provenance": _provenance(measures),
     }
     content["reference"] = _reference(report, generated, content)
     return content, figures
+
+
+def _court_pages(
+    report: ReportSpec,
+    ordered: list[str],
+    measures: list[dict],
+    figures: dict,
+    hide_small: bool,
+    all_events,
+    entry_args: dict,
+) -> list[str]:
+    """A page per partnership Crown Court (config `crown_courts`) in the E&E and LCJP Board
+    packs: open cases at that court, from the same presented figure as the court page. Each is
+    added after the measure's own page and keyed `<measure>@<court area code>`; its actions stay
+    on the measure's own page. Returns the keys added."""
+    if report.id not in COURT_PAGE_REPORTS or COURT_MEASURE not in ordered:
+        return []
+    added = []
+    for court in data.lcjp().get("crown_courts", ()):
+        code = crown_court_code(court)
+        brief = measure_brief(
+            COURT_MEASURE, hide_small_numbers=hide_small, all_events=all_events, area_code=code
+        )
+        if not brief.has_figures or brief.area_code != code:
+            continue
+        entry = measure_entry(brief, COURT_SECTION, **entry_args)
+        key = f"{COURT_MEASURE}@{code}"
+        entry.update(
+            id=key,
+            measure_id=COURT_MEASURE,
+            court=court,
+            title=f"{MEASURES[COURT_MEASURE].title}: {court} Crown Court",
+            actions=[],
+        )
+        entry["alt"] = entry["alt"].replace(MEASURES[COURT_MEASURE].title, entry["title"], 1)
+        measures.append(entry)
+        if entry["chart"]:
+            figures[key] = brief.figure
+        added.append(key)
+    return added
 
 
 def _meeting(session, report: ReportSpec, meeting_id) -> Meeting | None:
@@ -515,7 +567,9 @@ def chart_server():
 
 
 def _print_ready(figure: go.Figure) -> go.Figure:
-    printed = go.Figure(figure)
+    """Paper lettering on every text (ticks, legend, event labels), the axes making room for
+    their labels and the legend in rows below them, clear of them (layouts/chart_sizes.py)."""
+    printed = lettered(figure, CHART_TEXT_PX, paper=(CHART_WIDTH, CHART_HEIGHT))
     printed.update_layout(paper_bgcolor="white", plot_bgcolor="white", width=None, height=None)
     return printed
 
@@ -580,7 +634,8 @@ def build_pack(report_id: str, user, meeting_id: int | None = None) -> int:
         meeting_id=content["meeting"]["id"] if content["meeting"] else None,
         period_label=content["period_label"],
         audience=report.audience,
-        measure_ids=[m["id"] for m in content["measures"]],
+        # The measures themselves (a court page is a view of its measure): who may open it.
+        measure_ids=list(dict.fromkeys(m.get("measure_id", m["id"]) for m in content["measures"])),
         content=content,
         pdf=pdf,
         pptx=pptx,

@@ -15,6 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts.actions import overdue_marker
+from layouts.chart_sizes import lettered
 from layouts.commentary import published_block
 from layouts.components import GRAPH_CONFIG, data_table, form_field, provenance_text
 from loaders.meetings import ACTION_STATUSES
@@ -51,10 +52,26 @@ MEETING_COMMENTARY = "meeting-commentary"
 MEETING_ACTIONS = "meeting-actions"
 MEETING_AGENDA = "meeting-agenda"
 MEETING_EXCEPTIONS = "meeting-exceptions"
+MEETING_JUMP = "meeting-jump"
+MEETING_AWAITING = "meeting-awaiting"
+MEETING_SIDE = "meeting-side"
+# The chair's agenda editor, at /meeting/<id>/agenda
+EDIT_SCREEN = "agenda"
+AGENDA_MEETING = "agenda-meeting"
+AGENDA_BODY = "agenda-body"
+AGENDA_STATUS = "agenda-status"
+AGENDA_ACTION = "agenda-action"  # pattern id: {"type": AGENDA_ACTION, "index": "up:<measure>"}
+AGENDA_ADD = "agenda-add"
+AGENDA_ADD_CHOICE = "agenda-add-choice"
+AGENDA_RESET = "agenda-reset"
+AGENDA_LIST = "agenda-list"
+AWAITING_TITLE = "Awaiting data"
+CHART_TEXT_PX = 18  # projector lettering for the chart (every text of it)
 
 KEY_HELP = (
     "Keys: Right arrow or Page Down for the next screen, Left arrow or Page Up for the previous, "
-    "Home for the agenda, End for the last screen; type a screen number and press Enter to jump."
+    "Home for the agenda, End for the last screen; type a screen number and press Enter to jump; "
+    "F for full screen."
 )
 
 
@@ -63,6 +80,7 @@ class AgendaItem:
     measure_id: str
     title: str
     exception: str = ""  # the SPC reading's label when the latest point is a special-cause signal
+    summary: str = ""  # the one-line summary (for a measure awaiting data: why)
 
 
 @dataclass(frozen=True)
@@ -75,14 +93,34 @@ class Agenda:
     body: str  # the board or group that meets
     report_title: str
     audience: str
-    items: tuple[AgendaItem, ...]
+    items: tuple[AgendaItem, ...]  # one screen each, in agenda order
+    awaiting: tuple[AgendaItem, ...] = ()  # no figures yet: one screen lists them all
+    editable: bool = False  # the user may change the agenda (chair, OPCC)
 
     @property
     def screens(self) -> int:
-        return len(self.items) + 1  # the agenda, then one screen per measure
+        # the agenda, one screen per measure with figures, then one for those awaiting data
+        return len(self.items) + 1 + (1 if self.awaiting else 0)
+
+    def is_awaiting_screen(self, screen: int) -> bool:
+        return bool(self.awaiting) and screen == self.screens
 
     def screen_title(self, screen: int) -> str:
-        return "Agenda" if screen == 1 else self.items[screen - 2].title
+        if screen == 1:
+            return "Agenda"
+        if self.is_awaiting_screen(screen):
+            return AWAITING_TITLE
+        return self.items[screen - 2].title
+
+
+@dataclass(frozen=True)
+class EditorRow:
+    """A measure on the agenda editor: its place is its position in the list."""
+
+    measure_id: str
+    title: str
+    exception: bool = False
+    awaiting: bool = False
 
 
 def screen_path(meeting_id: int, screen: int) -> str:
@@ -99,6 +137,7 @@ def _nav_link(text, href: str, **props):
 
 
 def _toolbar(agenda: Agenda, screen: int):
+    """One compact control: Previous, "Screen 3 of 12" with a list to jump to any screen, Next."""
     previous = (
         _nav_link(
             "← Previous",
@@ -124,13 +163,11 @@ def _toolbar(agenda: Agenda, screen: int):
         else html.Span("Next →", className="btn btn-dark disabled", **{"aria-disabled": "true"})
     )
     return [
-        previous,
-        _pager(agenda, screen),
-        following,
-        html.P(
-            f"Screen {screen} of {agenda.screens}",
-            id=MEETING_POSITION,
-            className="meeting-position mb-0",
+        html.Nav(
+            [previous, _pager(agenda, screen), following],
+            id=MEETING_PAGER,
+            className="meeting-pager",
+            **{"aria-label": "Meeting screens"},
         ),
         html.Button(
             [
@@ -147,33 +184,33 @@ def _toolbar(agenda: Agenda, screen: int):
 
 
 def _pager(agenda: Agenda, screen: int):
-    """Numbered links to every screen; the current one is marked in words and aria-current."""
-    items = []
-    for number in range(1, agenda.screens + 1):
-        current = number == screen
-        label = f"Screen {number}: {agenda.screen_title(number)}"
-        items.append(
-            html.Li(
-                _nav_link(
-                    [
-                        html.Span("Screen ", className="visually-hidden"),
-                        str(number),
-                        html.Span(f": {agenda.screen_title(number)}", className="visually-hidden"),
-                    ],
-                    screen_path(agenda.meeting_id, number),
-                    className="page-link",
-                    title=label + (" (this screen)" if current else ""),
-                    id=f"meeting-page-{number}",
-                    **({"aria-current": "page"} if current else {}),
-                ),
-                className="page-item active" if current else "page-item",
-            )
+    """Where we are in words, and a list of every screen by number and title: choosing one goes
+    there (assets/meeting.js), so forty screens take no more room than three."""
+    options = [
+        html.Option(
+            f"{number}. {agenda.screen_title(number)}",
+            value=screen_path(agenda.meeting_id, number),
+            selected=number == screen,
         )
-    return html.Nav(
-        html.Ul(items, className="pagination mb-0"),
-        id=MEETING_PAGER,
-        className="meeting-pager",
-        **{"aria-label": "Meeting screens"},
+        for number in range(1, agenda.screens + 1)
+    ]
+    return html.Div(
+        [
+            html.Span(
+                f"Screen {screen} of {agenda.screens}",
+                id=MEETING_POSITION,
+                className="meeting-position",
+            ),
+            html.Label("Go to screen", htmlFor=MEETING_JUMP, className="visually-hidden"),
+            html.Select(
+                options,
+                id=MEETING_JUMP,
+                className="form-select meeting-jump",
+                title="Go to another screen",
+                **{"data-meeting-jump": "true"},
+            ),
+        ],
+        className="meeting-where",
     )
 
 
@@ -188,8 +225,13 @@ def meeting_frame(agenda: Agenda, screen: int, heading: str, body: list):
     """The frame every screen shares: where we are, how to move, then the screen itself."""
     return html.Div(
         [
-            html.P(_context(agenda), className="meeting-context mb-1"),
-            html.Div(_toolbar(agenda, screen), className="meeting-toolbar mb-2"),
+            html.Div(
+                [
+                    html.P(_context(agenda), className="meeting-context mb-0"),
+                    *_toolbar(agenda, screen),
+                ],
+                className="meeting-toolbar mb-1",
+            ),
             html.P(id=MEETING_GOTO, className="meeting-goto mb-0", role="status"),
             html.Section(
                 [html.H1(heading, id="page-heading", tabIndex="-1"), *body],
@@ -222,6 +264,16 @@ def agenda_screen(agenda: Agenda):
         )
         for position, item in enumerate(agenda.items, start=2)
     ]
+    if agenda.awaiting:
+        entries.append(
+            html.Li(
+                _nav_link(
+                    f"{AWAITING_TITLE}: {len(agenda.awaiting)} measure"
+                    f"{'s' if len(agenda.awaiting) != 1 else ''} with no figures yet",
+                    screen_path(agenda.meeting_id, agenda.screens),
+                )
+            )
+        )
     if exceptions:
         exception_block = [
             html.P(
@@ -234,6 +286,26 @@ def agenda_screen(agenda: Agenda):
         exception_block = [
             html.P("No measure on this agenda shows a special-cause signal at its latest point.")
         ]
+    editor = (
+        html.P(
+            dcc.Link(
+                "Change the agenda (order, add or remove measures)",
+                href=screen_path(agenda.meeting_id, EDIT_SCREEN),
+                id="meeting-edit-agenda",
+            ),
+            className="mb-1",
+        )
+        if agenda.editable
+        else None
+    )
+    count = (
+        f"One measure per screen, screens 2 to {len(agenda.items) + 1}"
+        + (f"; screen {agenda.screens} lists those awaiting data." if agenda.awaiting else ".")
+        if agenda.items
+        else "No measure on this agenda has figures yet."
+        if agenda.awaiting
+        else "No measures on this agenda."
+    )
     body = [
         html.P(
             f"{agenda.report_title}, {long_date(agenda.meeting_date)}. {agenda.audience}",
@@ -242,50 +314,77 @@ def agenda_screen(agenda: Agenda):
         html.H2("Exceptions", className="h3"),
         html.Div(exception_block, id=MEETING_EXCEPTIONS),
         html.H2("Agenda", className="h3"),
-        html.P(
-            f"One measure per screen, screens 2 to {agenda.screens}."
-            if agenda.items
-            else "No measures on this agenda."
-        ),
+        html.P(count),
+        editor,
         html.Ol(entries, start="2", id=MEETING_AGENDA, className="meeting-agenda"),
     ]
     return meeting_frame(agenda, 1, agenda.title, body)
 
 
+def awaiting_screen(agenda: Agenda, screen: int):
+    """The last screen: every measure on the agenda with no figures yet, on one screen."""
+    body = [
+        html.P(
+            f"{len(agenda.awaiting)} measure{'s' if len(agenda.awaiting) != 1 else ''} on this "
+            "agenda have no figures loaded yet, so there is nothing to chart for them:",
+            className="meeting-lead",
+        ),
+        html.Ul(
+            [html.Li(html.Strong(item.title)) for item in agenda.awaiting],
+            id=MEETING_AWAITING,
+            className="meeting-awaiting",
+        ),
+    ]
+    return meeting_frame(agenda, screen, AWAITING_TITLE, body)
+
+
 def _value_panel(brief):
+    """Beside the chart: the figure, its period and status, its change, and the SPC reading."""
     texts = brief.texts
     return html.Div(
         [
-            html.P(texts.get("label", ""), className="meeting-label mb-1"),
-            html.P(texts.get("value", ""), id=MEETING_VALUE, className="meeting-value mb-1"),
+            html.P(texts.get("label", ""), className="meeting-label mb-0"),
+            html.P(texts.get("value", ""), id=MEETING_VALUE, className="meeting-value mb-0"),
             html.P(texts.get("period", ""), className="mb-1"),
-            html.P(
-                [html.Strong(texts["status"]), f": {texts.get('status_reason', '')}."],
-                className="figure-status mb-1",
-                id=MEETING_STATUS,
-            )
+            # The status in a word or two here; why, below the chart.
+            html.P(html.Strong(texts["status"]), className="figure-status mb-1", id=MEETING_STATUS)
             if texts.get("status")
             else None,
-            html.P(texts["revision"], className="revision-note mb-1", id=MEETING_REVISION)
-            if texts.get("revision")
-            else None,
-            html.P(texts.get("change", ""), className="mb-1"),
-            html.P(texts.get("comparison", ""), className="mb-2")
-            if texts.get("comparison")
-            else None,
+            html.P(texts.get("change", ""), className="mb-1") if texts.get("change") else None,
             html.H2("SPC reading", className="h4"),
             html.P(
                 [
                     html.Strong(
-                        ("Exception: " if brief.signal else "") + texts.get("spc", "") + ". "
+                        ("Exception: " if brief.signal else "") + texts.get("spc", "") + ". ",
+                        className="meeting-exception" if brief.signal else None,
                     ),
                     brief.reading,
                 ],
                 id=MEETING_READING,
+                className="mb-0",
             ),
         ],
+        id=MEETING_SIDE,
         className="meeting-figures",
     )
+
+
+def _more_figures(brief):
+    """Below the fold: the comparison and any revision, which the side panel leaves out."""
+    texts = brief.texts
+    lines = [
+        html.P(
+            [html.Strong(texts["status"]), f": {texts.get('status_reason', '')}."],
+            className="figure-status mb-1",
+        )
+        if texts.get("status")
+        else None,
+        html.P(texts["comparison"], className="mb-1") if texts.get("comparison") else None,
+        html.P(texts["revision"], className="revision-note mb-1", id=MEETING_REVISION)
+        if texts.get("revision")
+        else None,
+    ]
+    return [line for line in lines if line is not None]
 
 
 def commentary_block(commentary, period_end: date | None, timezone: str, period_label: str = ""):
@@ -368,55 +467,58 @@ def actions_block(actions: list, today: date):
 
 
 def measure_screen(agenda: Agenda, screen: int, brief, *, today: date, timezone: str):
-    """Screens 2…N: the one-line summary, the SPC chart, the reading, commentary and actions."""
+    """A measure's screen, laid out to fit a projector without scrolling: the chart with the
+    commentary under it, the figure and SPC reading beside it; the summary, comparison, source,
+    data and open actions follow below the fold. assets/meeting.js sizes the chart to the room
+    the window leaves."""
     spec = brief.spec
-    if brief.has_figures and brief.figure is None:
-        chart = [
-            html.P(brief.summary, id=MEETING_SUMMARY, className="chart-summary meeting-summary"),
-            dbc.Row(
+    commentary = commentary_block(
+        brief.commentary,
+        brief.period_end,
+        timezone,
+        brief.presented.period.label if brief.has_figures else "",
+    )
+    summary = html.P(brief.summary, id=MEETING_SUMMARY, className="chart-summary meeting-summary")
+    if not brief.has_figures:
+        main = [summary, commentary]
+        below = []
+    else:
+        if brief.figure is None:
+            chart = html.P(brief.presented.chart_withheld, className="meeting-withheld")
+        else:
+            # Projector lettering on every text of the chart; the legend sits at its foot.
+            figure = lettered(brief.figure, CHART_TEXT_PX)
+            figure.update_layout(autosize=True, height=None)
+            chart = html.Figure(
                 [
-                    dbc.Col(html.P(brief.presented.chart_withheld), lg=8),
-                    dbc.Col(_value_panel(brief), lg=4),
-                ]
-            ),
-        ]
-    elif brief.has_figures:
-        figure = brief.figure
-        # Projector lettering; the legend sits at the chart's foot, clear of the period labels.
-        figure.update_layout(
-            font={"size": 17},
-            autosize=True,
-            height=None,
-            legend={"yref": "container", "y": 0, "yanchor": "bottom"},
-        )
-        chart = [
-            html.P(brief.summary, id=MEETING_SUMMARY, className="chart-summary meeting-summary"),
-            dbc.Row(
-                [
-                    dbc.Col(
-                        html.Figure(
-                            [
-                                dcc.Graph(
-                                    id=MEETING_CHART,
-                                    figure=figure,
-                                    config=GRAPH_CONFIG,
-                                    className="meeting-graph",
-                                    # Inline, as dcc.Graph's own height would win over a class.
-                                    style={"height": "58vh", "minHeight": "360px"},
-                                ),
-                                html.Figcaption(
-                                    f"SPC chart: {spec.title}, {brief.area_name}. The same figures "
-                                    "are in the table below the chart.",
-                                    className="small",
-                                ),
-                            ],
-                            className="meeting-chart mb-2",
-                        ),
-                        lg=8,
+                    dcc.Graph(
+                        id=MEETING_CHART,
+                        figure=figure,
+                        config=GRAPH_CONFIG,
+                        className="meeting-graph",
+                        # Inline, as dcc.Graph's own height would win over a class; meeting.js
+                        # sets the variable to the height the window leaves for the chart.
+                        style={"height": "var(--meeting-chart-height, 55vh)", "minHeight": "260px"},
                     ),
-                    dbc.Col(_value_panel(brief), lg=4),
+                    html.Figcaption(
+                        f"SPC chart: {spec.title}, {brief.area_name}. Its summary and the "
+                        "figures behind it are below.",
+                        className="visually-hidden",
+                    ),
+                ],
+                className="meeting-chart mb-1",
+            )
+        main = [
+            dbc.Row(
+                [
+                    dbc.Col([chart, commentary], lg=7, xxl=8, className="meeting-main"),
+                    dbc.Col(_value_panel(brief), lg=5, xxl=4),
                 ]
-            ),
+            )
+        ]
+        below = [
+            summary,
+            *_more_figures(brief),
             html.Details(
                 [
                     html.Summary("Show the data behind this chart"),
@@ -426,15 +528,9 @@ def measure_screen(agenda: Agenda, screen: int, brief, *, today: date, timezone:
                     ),
                 ],
                 className="meeting-data mb-2",
-            ),
-        ]
-    else:
-        chart = [
-            html.P(
-                "No figures are loaded for this measure yet, so there is no chart.",
-                id=MEETING_SUMMARY,
-                className="chart-summary meeting-summary",
             )
+            if brief.figure is not None
+            else None,
         ]
     source = (
         html.Div(
@@ -445,27 +541,10 @@ def measure_screen(agenda: Agenda, screen: int, brief, *, today: date, timezone:
         else None
     )
     body = [
-        html.P(
-            html.Strong(f"Exception: {brief.texts.get('spc', 'special-cause signal')}."),
-            className="meeting-exception",
-        )
-        if brief.signal
-        else None,
-        *chart,
-        source,
-        dbc.Row(
-            [
-                dbc.Col(
-                    commentary_block(
-                        brief.commentary,
-                        brief.period_end,
-                        timezone,
-                        brief.presented.period.label if brief.has_figures else "",
-                    ),
-                    lg=6,
-                ),
-                dbc.Col(actions_block(brief.actions, today), lg=6),
-            ]
+        *main,
+        html.Div(
+            [*below, source, actions_block(brief.actions, today)],
+            className="meeting-below mt-3",
         ),
     ]
     return meeting_frame(agenda, screen, spec.title, body)
@@ -482,6 +561,135 @@ def meeting_message(heading: str, text: str, links: list[tuple[str, str]] | None
             else None,
         ],
         id=MEETING_MESSAGE,
+    )
+
+
+# --- The chair's agenda editor --------------------------------------------------------------------
+
+
+def _agenda_button(text: str, action: str, row: EditorRow, position: int, last: int, **props):
+    disabled = (action == "up" and position == 1) or (action == "down" and position == last)
+    return dbc.Button(
+        [text, html.Span(f" {row.title}", className="visually-hidden")],
+        id={"type": AGENDA_ACTION, "index": f"{action}:{row.measure_id}"},
+        color="secondary" if action != "remove" else "danger",
+        outline=True,
+        size="sm",
+        disabled=disabled,
+        className="me-1",
+        **props,
+    )
+
+
+def agenda_editor_body(rows: list[EditorRow], addable: list[tuple[str, str]], saved) -> list:
+    """The agenda in order with Up, Down and Remove for each measure, then Add. Ordinary buttons:
+    Tab reaches each and Enter or Space presses it; every change is saved at once."""
+    last = len(rows)
+    items = [
+        html.Li(
+            [
+                html.Span(
+                    [
+                        html.Span(f"Screen {position + 1}: ", className="visually-hidden"),
+                        row.title,
+                        html.Em(" (exception)") if row.exception else None,
+                        html.Em(f" ({AWAITING_TITLE.lower()})") if row.awaiting else None,
+                    ],
+                    className="agenda-title",
+                ),
+                html.Span(
+                    [
+                        _agenda_button("Up", "up", row, position, last),
+                        _agenda_button("Down", "down", row, position, last),
+                        _agenda_button("Remove", "remove", row, position, last),
+                    ],
+                    className="agenda-buttons",
+                ),
+            ],
+            className="agenda-row",
+            id=f"agenda-row-{row.measure_id}",
+        )
+        for position, row in enumerate(rows, start=1)
+    ]
+    order = (
+        "This meeting's own order, saved by its chair or the OPCC."
+        if saved is not None
+        else "The default order: exceptions first, then headline measures, then the rest."
+    )
+    add = (
+        dbc.Row(
+            [
+                dbc.Col(
+                    form_field(
+                        "Add a measure of this report",
+                        dbc.Select(
+                            id=AGENDA_ADD_CHOICE,
+                            options=[{"label": title, "value": m} for m, title in addable],
+                            value=addable[0][0],
+                        ),
+                        AGENDA_ADD_CHOICE,
+                    ),
+                    md=8,
+                ),
+                dbc.Col(
+                    dbc.Button("Add to the agenda", id=AGENDA_ADD, color="primary"),
+                    md=4,
+                    className="d-flex align-items-end mb-3",
+                ),
+            ]
+        )
+        if addable
+        else html.Div(
+            [
+                html.P("Every measure of this report you may see is on the agenda."),
+                # Kept (hidden) so the editor's callback always has its inputs.
+                dbc.Select(id=AGENDA_ADD_CHOICE, options=[], className="d-none"),
+                html.Button(id=AGENDA_ADD, className="d-none", hidden=True),
+            ]
+        )
+    )
+    return [
+        html.P(order, id="agenda-order-kind"),
+        html.Ol(items, id=AGENDA_LIST, className="agenda-editor-list")
+        if items
+        else html.P("No measures are on the agenda.", id=AGENDA_LIST),
+        add,
+    ]
+
+
+def agenda_editor(meeting_id: int, title: str, body: list):
+    """Choose and order a meeting's screens: the agenda screen, then one per measure as listed."""
+    return html.Div(
+        [
+            html.H1(f"Agenda: {title}", id="page-heading"),
+            html.P(
+                "Choose the measures this meeting looks at and their order. Measures with no "
+                "figures yet share one “Awaiting data” screen at the end. Changes are saved as "
+                "you make them."
+            ),
+            dcc.Store(id=AGENDA_MEETING, data=meeting_id),
+            html.Div(id=AGENDA_STATUS, role="status", className="mb-2"),
+            html.Div(body, id=AGENDA_BODY),
+            html.Div(
+                [
+                    dbc.Button(
+                        "Restore the default order",
+                        id=AGENDA_RESET,
+                        color="secondary",
+                        outline=True,
+                        className="me-2",
+                    ),
+                    dcc.Link(
+                        "Present the meeting",
+                        href=screen_path(meeting_id, 1),
+                        className="btn btn-dark",
+                        id="agenda-present",
+                    ),
+                ],
+                className="mt-3",
+            ),
+        ],
+        id="agenda-editor",
     )
 
 

@@ -92,6 +92,48 @@ def create_meeting(
         return meeting.id
 
 
+def default_agenda(report_id: str, exceptions: Iterable[str] = ()) -> list[str]:
+    """The order a meeting follows until its chair saves one: exceptions first, then headline
+    measures, then the rest, each in registry order (the order of loaders/measures.MEASURES)."""
+    on_report = set(REPORTS[report_id].measure_ids())
+    registry = [m for m in MEASURES if m in on_report]
+    flagged = set(exceptions)
+    first = [m for m in registry if m in flagged]
+    headline = [m for m in registry if m not in flagged and MEASURES[m].headline]
+    return first + headline + [m for m in registry if m not in first and m not in headline]
+
+
+def agenda_of(meeting: Meeting, exceptions: Iterable[str] = ()) -> list[str]:
+    """The meeting's agenda: as saved (measures since dropped from its report left out), or the
+    default order."""
+    if meeting.agenda is None:
+        return default_agenda(meeting.report_id, exceptions)
+    on_report = set(REPORTS[meeting.report_id].measure_ids())
+    return [m for m in meeting.agenda if m in on_report]
+
+
+def save_agenda(
+    session_factory: sessionmaker, meeting_id: int, measure_ids: list[str] | None, by: str
+) -> list[str] | None:
+    """Store a meeting's agenda (None: back to the default order). Only measures of the meeting's
+    report, each once; the caller has checked that `by` may change this meeting's agenda."""
+    with transaction(session_factory) as session:
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None:
+            raise RecordError(f"No meeting {meeting_id}.")
+        ordered = None
+        if measure_ids is not None:
+            on_report = set(REPORTS[meeting.report_id].measure_ids())
+            ordered = [str(m) for m in measure_ids]
+            strays = [m for m in ordered if m not in on_report]
+            if strays:
+                raise RecordError(f"{strays[0]!r} is not a measure of this meeting's report.")
+            if len(set(ordered)) != len(ordered):
+                raise RecordError("A measure can be on the agenda only once.")
+        meeting.agenda, meeting.agenda_by, meeting.agenda_at = ordered, by, utcnow()
+        return ordered
+
+
 def meetings(session: Session, report_ids: Iterable[str] | None = None) -> list[Meeting]:
     """Meetings, newest first; optionally only those of some reports."""
     query = sa.select(Meeting).order_by(Meeting.meeting_date.desc(), Meeting.id.desc())

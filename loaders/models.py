@@ -402,6 +402,11 @@ class Meeting(Base):
     title: Mapped[str] = mapped_column(sa.String(200))
     created_by: Mapped[str] = mapped_column(sa.String(80), default="")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    # The chair's agenda: measure ids in screen order. None until someone saves one, when the
+    # default order applies (exceptions, then headline measures, then the rest).
+    agenda: Mapped[list | None] = mapped_column(sa.JSON, default=None)
+    agenda_by: Mapped[str | None] = mapped_column(sa.String(80))
+    agenda_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class Commentary(Base):

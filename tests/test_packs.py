@@ -118,8 +118,8 @@ def test_the_pdf_is_tagged_and_prints_every_measure_with_its_headline(built, rep
     assert root["/Lang"] == "en-GB"
     assert reader.metadata.title.startswith(REPORTS[report_id].title)
     assert content["measures"], report_id
-    # Cover, contents, exceptions, a page per measure with figures, the action log.
-    assert len(reader.pages) >= len(shown(content)) + 4
+    # Cover, contents, exceptions, half a page per measure with figures, the action log.
+    assert len(reader.pages) >= (len(shown(content)) + 1) // 2 + 4
     found = pdf_text(reader)
     assert REPORTS[report_id].title in found and content["reference"] in found
     for measure in content["measures"]:
@@ -179,6 +179,8 @@ def test_every_measure_sheet_holds_the_figures_in_the_database(app, as_user, bui
             content, book = pack["content"], pack["xlsx"]
             threshold = content["suppression_threshold"]
             for measure in shown(content):
+                if measure.get("court"):
+                    continue  # a court's page: test_pack_layout.py checks it against its figure
                 view = view_for(MEASURES[measure["id"]])
                 rows = view.totals[view.totals["area_code"] == measure["area_code"]]
                 database = list(rows.sort_values("period_end")["value"])

@@ -1,8 +1,9 @@
 """The board pack as a tagged PDF (PDF/UA-1): HTML and CSS rendered by WeasyPrint.
 
 Tagged so a screen reader follows headings, lists, tables and each chart's alt text in reading
-order; landscape A4 with every measure kept on its own page where it fits, images no wider than
-the page and tables that wrap, so nothing is cut off at a page edge.
+order; landscape A4 with two measures to a page where both fit (a measure is never split across
+pages unless it is longer than a page), images no wider than the page and tables that wrap, so
+nothing is cut off at a page edge.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from layouts.packs import text
 CSS = """
 @page {
   size: A4 landscape;
-  margin: 13mm 14mm 15mm 14mm;
+  margin: 9mm 14mm 12mm 14mm;
   @bottom-left { content: string(pack-title) " · " string(pack-reference); font-size: 8pt; color: #333; }
   @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; color: #333; }
 }
@@ -26,15 +27,21 @@ html { font-family: "Liberation Sans", "DejaVu Sans", Arial, sans-serif; font-si
   line-height: 1.3; color: #111; }
 h1 { font-size: 26pt; margin: 0 0 6mm; string-set: pack-title content(); }
 h2 { font-size: 17pt; margin: 0 0 1.5mm; break-after: avoid; }
-h3 { font-size: 11.5pt; margin: 3mm 0 1mm; break-after: avoid; }
+h3 { font-size: 11pt; margin: 2mm 0 0.5mm; break-after: avoid; }
 p, li, dd, td, th, blockquote { overflow-wrap: break-word; orphans: 2; widows: 2; }
 .kicker { font-size: 12pt; text-transform: uppercase; letter-spacing: 0.08em; margin: 20mm 0 2mm; }
 .cover dl { display: grid; grid-template-columns: 42mm 1fr; gap: 2mm 5mm; font-size: 12pt; }
 .cover dt { font-weight: bold; }
 .cover dd { margin: 0; }
 .reference { string-set: pack-reference content(); }
-.contents, .page, .measure { break-before: page; }
-.measure { break-inside: avoid; }
+.contents, .page, .measure.first { break-before: page; }
+/* Half a page each: a measure moves whole to the next page when it does not fit below another. */
+.measure { break-inside: avoid; padding: 0 0 1.5mm; margin: 0 0 2mm; border-bottom: 0.75pt solid #777; }
+.measure h2 { font-size: 12.5pt; margin: 0 0 0.3mm; }
+.measure .context { font-size: 9pt; margin: 0 0 1.5mm; }
+.measure .side { font-size: 9pt; line-height: 1.25; }
+.measure .side h3 { font-size: 10pt; margin: 1.5mm 0 0.3mm; }
+.measure .side p, .measure .side li { margin: 0 0 0.6mm; }
 .toc, .toc ol { list-style: none; padding-left: 0; margin: 0; }
 .toc ol { padding-left: 6mm; }
 .toc li { margin: 0.6mm 0; }
@@ -44,11 +51,12 @@ p, li, dd, td, th, blockquote { overflow-wrap: break-word; orphans: 2; widows: 2
 .context { margin: 0 0 2.5mm; color: #333; }
 .top { break-inside: avoid; }
 .top::after { content: ""; display: block; clear: both; }
-.chart { float: left; width: 56%; margin: 0; }
+.chart { float: left; width: 45%; margin: 0; }
 .chart img { width: 100%; max-width: 100%; height: auto; border: 0.5pt solid #999; }
-.nochart { float: left; width: 56%; border: 0.5pt dashed #666; padding: 4mm; margin: 0; }
-.headline { margin-left: 59%; border: 1.5pt solid #333; padding: 3mm; }
-.headline .value { font-size: 24pt; font-weight: bold; margin: 0 0 1mm; }
+.nochart { float: left; width: 45%; border: 0.5pt dashed #666; padding: 4mm; margin: 0; }
+.side { margin-left: 47%; }
+.headline { border: 1.5pt solid #333; padding: 1mm 2mm; }
+.headline .value { font-size: 18pt; font-weight: bold; margin: 0 0 0.3mm; }
 .headline .label { font-weight: bold; margin: 0 0 1mm; }
 .headline p { margin: 0 0 1mm; }
 blockquote { margin: 0; padding-left: 3mm; border-left: 2pt solid #555; }
@@ -58,6 +66,7 @@ blockquote p { margin: 0 0 1mm; }
 .actions li { break-inside: avoid; }
 .overdue { font-weight: bold; }
 .source, .appendix { font-size: 9pt; color: #333; margin: 2mm 0 0; }
+.measure .source { font-size: 7.5pt; line-height: 1.2; margin: 1mm 0 0; }
 table { width: 100%; border-collapse: collapse; table-layout: fixed; margin-top: 2mm; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
@@ -85,7 +94,10 @@ def pack_html(content: dict, charts: dict[str, bytes]) -> str:
         _cover(content),
         _contents(content),
         _exceptions(content),
-        *(_measure(m, charts.get(m["id"])) for m in content["measures"] if m["has_figures"]),
+        *(
+            _measure(m, charts.get(m["id"]), first=index == 0)
+            for index, m in enumerate(m for m in content["measures"] if m["has_figures"])
+        ),
         _awaiting(content),
         _actions(content),
     ]
@@ -175,7 +187,7 @@ def _paragraphs(value: str) -> str:
     return "".join(f"<p>{_e(line)}</p>" for line in value.splitlines() if line.strip())
 
 
-def _measure(measure: dict, png: bytes | None) -> str:
+def _measure(measure: dict, png: bytes | None, first: bool = False) -> str:
     anchor = f"m-{measure['id']}"
     tile = measure["tile"]
     if png is not None and measure["chart"]:
@@ -210,15 +222,15 @@ def _measure(measure: dict, png: bytes | None) -> str:
         else f"<p>{_e(text.no_actions())}</p>"
     )
     return (
-        f'<section class="measure" id="{_e(anchor)}" aria-labelledby="{_e(anchor)}-h">'
+        f'<section class="measure{" first" if first else ""}" id="{_e(anchor)}" '
+        f'aria-labelledby="{_e(anchor)}-h">'
         f'<h2 id="{_e(anchor)}-h">{_e(measure["title"])}</h2>'
         f'<p class="context">{_e(text.measure_context(measure))}</p>'
-        f'<div class="top">{chart}{headline}</div>'
+        f'<div class="top">{chart}<div class="side">{headline}'
         f"<h3>SPC reading</h3><p>{_e(measure['reading'])}</p>"
-        f"<h3>Commentary</h3>{said}<h3>Open actions</h3>{actions}"
-        f'<p class="source">{_e(measure["source_line"])}</p>'
-        f'<p class="appendix">Data behind this chart: sheet “{_e(measure["sheet"])}” of the Excel '
-        "appendix.</p></section>"
+        f"<h3>Commentary</h3>{said}<h3>Open actions</h3>{actions}</div></div>"
+        f'<p class="source">{_e(measure["source_line"])} Data behind this chart: sheet '
+        f"“{_e(measure['sheet'])}” of the Excel appendix.</p></section>"
     )
 
 

@@ -24,7 +24,8 @@ MARGIN = 0.4  # inches
 FULL_WIDTH = 13.333 - 2 * MARGIN
 CHART_WIDTH = 7.6  # inches; the picture keeps the PNG's own proportions
 LIST_BOX = (MARGIN, 1.25, FULL_WIDTH, 5.85)  # left, top, width, height in inches
-LIST_SIZE = 15  # points: lists (contents, exceptions, actions) are chunked to fit at this size
+LIST_SIZE = 18  # points: lists (contents, exceptions, actions) are chunked to fit at this size
+BODY = 16  # points: no body text on any slide is smaller (read from the back of a room)
 TITLE_ONLY = 5  # the default template's "Title Only" layout
 
 
@@ -102,32 +103,53 @@ def _list_slides(kind: str, title: str, paras: list[Para], empty: str) -> list[S
 
 def _side_paras(measure: dict) -> list[Para]:
     """Commentary and open actions: the right-hand column, or a continuation slide."""
-    paras = [Para("Commentary", 13, True)]
+    paras = [Para("Commentary", 18, True)]
     commentary = measure["commentary"]
     if commentary:
-        paras += [Para(line, 12) for line in commentary["text"].splitlines() if line.strip()]
-        paras.append(Para(f"— {text.commentary_credit(commentary)}", 10))
+        paras += [Para(line, BODY) for line in commentary["text"].splitlines() if line.strip()]
+        paras.append(Para(f"— {text.commentary_credit(commentary)}", BODY))
     else:
-        paras.append(Para(text.no_commentary(), 12))
-    paras.append(Para("Open actions", 13, True))
-    paras += [Para(a["line"], 11, a["overdue"]) for a in measure["actions"]] or [
-        Para(text.no_actions(), 12)
+        paras.append(Para(text.no_commentary(), BODY))
+    paras.append(Para("Open actions", 18, True))
+    paras += [Para(a["line"], BODY, a["overdue"]) for a in measure["actions"]] or [
+        Para(text.no_actions(), BODY)
     ]
     return paras
 
 
-SIDE_BOX = (8.2, 4.05, 4.73, 2.6)
-HEADLINE_BOX = (8.2, 1.5, 4.73, 2.45)
-READING_BOX = (MARGIN, 5.55, CHART_WIDTH, 1.12)
-CHART_HEIGHT = 4.0  # the most a chart may take, so it stops above the reading
-FOOTER_BOX = (MARGIN, 6.72, FULL_WIDTH, 0.6)
+RIGHT_COLUMN = (8.2, 1.5, 4.73, 5.15)  # left, top, width, height: the headline, then the side
+READING_BOX = (MARGIN, 5.3, CHART_WIDTH, 1.42)
+CHART_HEIGHT = 3.75  # the most a chart may take, so it stops above the reading
+FOOTER_BOX = (MARGIN, 6.75, FULL_WIDTH, 0.6)
 CONTINUED_BOX = (MARGIN, 1.25, FULL_WIDTH, 5.4)
+
+
+def _headline_paras(measure: dict) -> list[Para]:
+    tile = measure["tile"]
+    return [
+        Para(tile.get("label", ""), BODY, True),
+        Para(tile.get("value", ""), 32, True),
+        *(Para(line, BODY) for line in text.headline_lines(measure)),
+    ]
+
+
+def _right_boxes(measure: dict) -> tuple[tuple, tuple | None]:
+    """The headline box and, below it, the commentary box if commentary and actions fit there
+    at full size (None: they continue on the next slide)."""
+    left, top, width, height = RIGHT_COLUMN
+    # Room is kept below the headline for at least the line that says what continues.
+    needed = min(_height(_headline_paras(measure), width), height - 1.0)
+    headline = (left, top, width, needed)
+    side_top = top + needed + 0.1
+    side = (left, side_top, width, top + height - side_top)
+    fits = side[3] > 0.5 and _fits(_side_paras(measure), width, side[3])
+    return headline, side if fits else None
 
 
 def _measure_slides(measure: dict) -> list[Slide]:
     slides = [Slide("measure", measure["title"], measure=measure)]
     side = _side_paras(measure)
-    if not _scale_to_fit(side, SIDE_BOX[2], SIDE_BOX[3], 0.75):
+    if _right_boxes(measure)[1] is None:
         chunks = _chunks(side, CONTINUED_BOX[2], CONTINUED_BOX[3])
         slides += [
             Slide("measure-continued", f"{measure['title']} (continued)", chunk, measure)
@@ -171,7 +193,7 @@ def slide_outline(content: dict) -> list[Slide]:
         "actions",
         text.ACTIONS_TITLE,
         [
-            Para(text.actions_intro(content), LIST_SIZE - 2),
+            Para(text.actions_intro(content), BODY),
             *(
                 Para(f"{a['measure_title']}: {a['line']}", LIST_SIZE - 1, a["overdue"])
                 for a in content["actions"]
@@ -220,7 +242,7 @@ def slide_outline(content: dict) -> list[Slide]:
     cover = Slide(
         "cover",
         content["report"]["title"],
-        [Para(f"{label}: {value}", 16) for label, value in text.cover_lines(content)],
+        [Para(f"{label}: {value}", 18) for label, value in text.cover_lines(content)],
     )
     return [
         cover,
@@ -280,41 +302,54 @@ def _picture(slide, png: bytes, alt: str, name: str) -> None:
     picture._element.nvPicPr.cNvPr.set("descr", alt)
 
 
+def _notes(slide, measure: dict) -> None:
+    """Speaker notes: the SPC reading and the commentary, whatever the slide itself has room for."""
+    commentary = measure["commentary"]
+    said = (
+        f"{commentary['text']}\n— {text.commentary_credit(commentary)}"
+        if commentary
+        else text.no_commentary()
+    )
+    slide.notes_slide.notes_text_frame.text = (
+        f"{measure['title']}\n\nSPC reading: {measure['reading']}\n\nCommentary: {said}"
+    )
+
+
 def _draw_measure(slide, measure: dict, png: bytes | None) -> None:
-    _box(slide, (MARGIN, 1.05, FULL_WIDTH, 0.45), [Para(text.measure_context(measure), 13)])
+    _box(slide, (MARGIN, 1.05, FULL_WIDTH, 0.45), [Para(text.measure_context(measure), BODY)], 1)
     if png is not None and measure["chart"]:
         _picture(slide, png, measure["alt"], f"Chart: {measure['title']}")
     else:
         _box(
             slide,
             (MARGIN, 1.5, CHART_WIDTH, CHART_HEIGHT),
-            [Para(measure["chart_note"] or measure["summary"], 16)],
+            [Para(measure["chart_note"] or measure["summary"], 18)],
+            1,
         )
-    _box(slide, READING_BOX, [Para(f"SPC reading: {measure['reading']}", 12)], 0.7)
-    tile = measure["tile"]
-    _box(
-        slide,
-        HEADLINE_BOX,
-        [
-            Para(tile.get("label", ""), 12, True),
-            Para(tile.get("value", ""), 28, True),
-            *(Para(line, 11) for line in text.headline_lines(measure)),
-        ],
-        0.65,
-    )
-    side = _side_paras(measure)
-    if _scale_to_fit(side, SIDE_BOX[2], SIDE_BOX[3], 0.75):
-        _box(slide, SIDE_BOX, side, 0.75)
+    _box(slide, READING_BOX, [Para(f"SPC reading: {measure['reading']}", BODY)], 1)
+    headline_box, side_box = _right_boxes(measure)
+    _box(slide, headline_box, _headline_paras(measure), 1)
+    if side_box is not None:
+        _box(slide, side_box, _side_paras(measure), 1)
     else:
-        _box(slide, SIDE_BOX, [Para("Commentary and open actions continue on the next slide.", 13)])
+        left, top, width, _height_in = headline_box
+        _box(
+            slide,
+            (left, top + headline_box[3] + 0.1, width, 0.9),
+            [Para("Commentary and open actions continue on the next slide.", BODY)],
+            1,
+        )
     _box(
         slide,
         FOOTER_BOX,
         [
-            Para(measure["source_line"], 10),
-            Para(f"Data behind this chart: sheet “{measure['sheet']}” of the Excel appendix.", 10),
+            Para(
+                f"{measure['source_line']} Data behind this chart: sheet “{measure['sheet']}” "
+                "of the Excel appendix.",
+                BODY,
+            )
         ],
-        0.8,
+        1,
     )
 
 
@@ -329,12 +364,14 @@ def pack_pptx(content: dict, charts: dict[str, bytes]) -> bytes:
         _title(slide, planned.title)
         if planned.kind == "measure":
             _draw_measure(slide, planned.measure, charts.get(planned.measure["id"]))
+            _notes(slide, planned.measure)
         elif planned.kind == "cover":
-            _box(slide, (MARGIN, 1.5, FULL_WIDTH, 5.6), planned.paras)
+            _box(slide, (MARGIN, 1.5, FULL_WIDTH, 5.6), planned.paras, 1)
         elif planned.kind == "measure-continued":
-            _box(slide, CONTINUED_BOX, planned.paras, 0.75)
+            _box(slide, CONTINUED_BOX, planned.paras, 1)
+            _notes(slide, planned.measure)
         else:
-            _box(slide, LIST_BOX, planned.paras, 0.9)
+            _box(slide, LIST_BOX, planned.paras, 1)
     out = io.BytesIO()
     deck.save(out)
     return out.getvalue()

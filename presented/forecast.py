@@ -310,30 +310,29 @@ def target_quarters(fc: Forecast, years: int = 4) -> list[date]:
 
 
 def table(fc: Forecast) -> pd.DataFrame:
-    """The data behind the fan: the recent actual quarters then each forecast quarter."""
-    recent = fc.history.tail(WINDOW)
-    actual = pd.DataFrame(
-        {
-            "Quarter": [quarter_label(e) for e in recent["period_end"]],
-            "Kind": "Actual",
-            "Receipts": recent["receipts"].round().astype("Int64"),
-            "Disposals": recent["disposals"].round().astype("Int64"),
-            "Open cases": recent["open"].round().astype("Int64"),
-            "Low (10th percentile)": pd.NA,
-            "High (90th percentile)": pd.NA,
-        }
+    """The data behind the fan: the recent actual quarters then each forecast quarter ('–' where
+    a column does not apply)."""
+    rows = [
+        [quarter_label(r.period_end), "Actual", r.receipts, r.disposals, r.open, None, None]
+        for r in fc.history.tail(WINDOW).itertuples()
+    ]
+    rows += [
+        [r.label, "Forecast (median)", None, None, r.median, r.low, r.high]
+        for r in fc.fan.itertuples()
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "Quarter",
+            "Kind",
+            "Receipts",
+            "Disposals",
+            "Open cases",
+            "Low (10th percentile)",
+            "High (90th percentile)",
+        ],
+        dtype=object,
     )
-    if fc.fan.empty:
-        return actual
-    ahead = pd.DataFrame(
-        {
-            "Quarter": fc.fan["label"],
-            "Kind": "Forecast (median)",
-            "Receipts": pd.NA,
-            "Disposals": pd.NA,
-            "Open cases": fc.fan["median"].round().astype("Int64"),
-            "Low (10th percentile)": fc.fan["low"].round().astype("Int64"),
-            "High (90th percentile)": fc.fan["high"].round().astype("Int64"),
-        }
-    )
-    return pd.concat([actual, ahead], ignore_index=True)
+    for column in frame.columns[2:]:
+        frame[column] = [None if v is None else float(round(v)) for v in frame[column]]
+    return frame

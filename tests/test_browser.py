@@ -10,6 +10,7 @@ from browser_waits import PAGE_WAIT
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +24,15 @@ def _open_courts_part(dash_duo):
         "#ee-more .accordion-item:nth-child(3) .accordion-button", timeout=PAGE_WAIT
     )
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
-    button.click()
+    button.send_keys(Keys.ENTER)  # as a keyboard user opens it
     dash_duo.wait_for_element("#ee-courts-graph .trace.bars .point path", timeout=PAGE_WAIT)
+    # Wait for the part to finish opening, so the bars stand still before one is clicked.
+    dash_duo.wait_for_element(
+        "#ee-more .accordion-collapse.show #ee-courts-graph", timeout=PAGE_WAIT
+    )
+    WebDriverWait(dash_duo.driver, PAGE_WAIT).until(
+        lambda driver: not driver.find_elements(By.CSS_SELECTOR, "#ee-more .collapsing")
+    )
 
 
 def _on_court_page(dash_duo, code: str, heading: str):
@@ -34,11 +42,8 @@ def _on_court_page(dash_duo, code: str, heading: str):
         "#court-region", "North East region (HMCTS):", timeout=PAGE_WAIT
     )
     # Focus moved to the heading, so a screen reader announces the court.
-    dash_duo.wait_until(
-        lambda: (
-            dash_duo.driver.execute_script("return document.activeElement.id") == "page-heading"
-        ),
-        timeout=PAGE_WAIT,
+    WebDriverWait(dash_duo.driver, PAGE_WAIT).until(
+        lambda driver: driver.execute_script("return document.activeElement.id") == "page-heading"
     )
 
 
@@ -64,7 +69,9 @@ def test_br001_click_a_courts_bar_to_open_its_page_with_focus_on_its_heading(
         By.CSS_SELECTOR, "#ee-courts-graph .trace.bars .point path"
     )
     assert len(bars) == len(order)
-    ActionChains(dash_duo.driver).move_to_element(bars[order.index("Teesside")]).click().perform()
+    bar = bars[order.index("Teesside")]
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", bar)
+    ActionChains(dash_duo.driver).move_to_element(bar).click().perform()
 
     _on_court_page(dash_duo, "CC-TEESSIDE", "Teesside Crown Court")
     dash_duo.wait_for_contains_text(

@@ -56,8 +56,11 @@ def lazy_body(part: str) -> str:
     return f"ee-more-{part}"
 
 
-def forecast_card(card: str, area_options: list[dict], area: str, title: str):
-    """The backlog fan with its controls: whose backlog, how far ahead, and the 'what if' date."""
+def forecast_card(
+    card: str, area_options: list[dict], area: str, title: str, choose_area: bool = True
+):
+    """The backlog fan with its controls: whose backlog (E&E only; a court page's is its own),
+    how far ahead, and the 'what if' date."""
     names = forecast_ids(card)
     controls = dbc.Row(
         [
@@ -67,7 +70,7 @@ def forecast_card(card: str, area_options: list[dict], area: str, title: str):
                     dbc.Select(id=names["area"], options=area_options, value=area),
                 ],
                 md=4,
-                style={} if len(area_options) > 1 else {"display": "none"},
+                style={} if choose_area else {"display": "none"},
             ),
             dbc.Col(
                 [
@@ -160,6 +163,7 @@ def court_page(code: str, court: str, region_name: str):
                 [{"label": court, "value": code}],
                 code,
                 f"Backlog forecast for {court}",
+                choose_area=False,
             ),
         ]
     )

@@ -258,3 +258,30 @@ def test_old_drill_down_urls_point_to_the_court_page(as_user):
         page = courts.ee_layout(court="CC-TEESSIDE")
     links = [c.href for c in walk(page) if type(c).__name__ == "Link"]
     assert "/effectiveness-efficiency/court/CC-TEESSIDE" in links
+
+
+def test_the_partnership_forecast_sums_its_courts_over_the_quarters_all_have(as_user, monkeypatch):
+    ends = pd.date_range("2019-12-31", periods=10, freq="QE")
+
+    def flows(code):
+        scale = 1.0 if code == "CC-TEESSIDE" else 0.4
+        frame = pd.DataFrame(
+            {
+                "period_end": ends,
+                "open": [1000.0 * scale + 10 * i for i in range(10)],
+                "receipts": [300.0 * scale + (i % 3) for i in range(10)],
+                "disposals": [290.0 * scale + (i % 2) for i in range(10)],
+            }
+        )
+        if code == "CC-DURHAM":
+            frame = frame.iloc[1:]  # Durham's return starts a quarter later
+        return frame, courts.MI_SOURCE
+
+    monkeypatch.setattr(courts, "court_flows", flows)
+    with as_user("viewer"):
+        fc, _source = courts.forecast_for(courts.PARTNERSHIP, 4)
+    assert fc.area_name == "The partnership's courts (Durham and Teesside)"
+    assert len(fc.history) == 9 and fc.history["period_end"].iloc[0] == ends[1]
+    assert fc.last_open == pytest.approx((1000 + 90) + (400 + 90))
+    assert fc.can_forecast and len(fc.fan) == 4
+    assert fc.baseline is None and "no 2019 Q4 figure" in fc.return_text

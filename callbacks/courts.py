@@ -612,8 +612,12 @@ def _region_chart(courts, code: str, name: str, region_code: str, region: str) -
     summary = (
         f"The {region} region (HMCTS) had {format_value(total, 'count')} open cases at "
         f"{len(members)} courts at the end of {quarter}; {name} held "
-        f"{format_value(own, 'count')} of them ({own / total * 100:.0f}%), against "
-        f"{format_value(median, 'count')} at the region's median court."
+        f"{format_value(own, 'count')} of them ({own / total * 100:.0f}%), "
+        + (
+            "and is the region's median court."
+            if own == median
+            else f"against {format_value(median, 'count')} at the region's median court."
+        )
     )
     links = {r.court: layout.court_path(r.code) for r in members.itertuples()}
     return _chart(

@@ -104,6 +104,7 @@ def test_the_court_page_names_its_region_with_the_courts_it_holds(as_user, publi
     assert sorted(region_bars) == _north_east_courts(public_data_dir)
     assert region_bars["Teesside"] == 1548
     assert in_region[1].startswith("The North East region (HMCTS) had ")
+    assert "Teesside held 1,548 of them (14%), and is the region's median court." in in_region[1]
 
 
 def test_an_unknown_court_gets_a_plain_page_and_no_figures(as_user):
@@ -124,6 +125,7 @@ def test_national_forecast_with_its_fan_table_and_what_if(as_user):
     names = [t.name for t in fig.data]
     assert names[0] == "Open cases (actual)" and "Forecast: median (dashed)" in names
     dashes = {t.name: t.line.dash for t in fig.data}
+    assert "2025 Q4" in fig.layout.xaxis.ticktext
     assert dashes["Forecast: median (dashed)"] == "dash"
     assert dashes["80% interval (shaded, dotted edges)"] == "dot"
     assert [o["label"] for o in options] == ["2026 Q4", "2027 Q4", "2028 Q4", "2029 Q4"]

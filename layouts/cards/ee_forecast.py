@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from layouts.figures import BASE, PALETTE, base_layout
 from presented.forecast import Forecast
-from presented.words import format_value
+from presented.words import format_value, quarter_label
 
 ACTUAL = "Open cases (actual)"
 MEDIAN = "Forecast: median (dashed)"
@@ -83,6 +83,14 @@ def create_figure(fc: Forecast) -> go.Figure:
         )
     fig = base_layout(fig, y_title="Open cases")
     fig.update_layout(hovermode="x")
+    # Ticks at quarter ends, labelled '2025 Q4', never a calendar date the quarter does not end on.
+    ends = sorted({*history["period_end"], *fc.fan.get("period_end", [])})
+    step = max(1, -(-len(ends) // 10))
+    last = ends.index(history["period_end"].iloc[-1])  # the latest actual quarter is always named
+    shown = [end for i, end in enumerate(ends) if (i - last) % step == 0]
+    fig.update_xaxes(
+        tickvals=shown, ticktext=[quarter_label(e) for e in shown], tickangle=0, automargin=True
+    )
     return fig
 
 

@@ -311,7 +311,7 @@ def national_flows() -> pd.DataFrame:
 
 def partnership_name() -> str:
     names = [name for _code, name in partnership_courts()]
-    return "The partnership's courts (" + " and ".join(names) + ")"
+    return "the partnership's courts (" + " and ".join(names) + ")"
 
 
 def forecast_for(area: str, horizon: int) -> tuple[forecast.Forecast, str]:
@@ -335,9 +335,13 @@ def forecast_for(area: str, horizon: int) -> tuple[forecast.Forecast, str]:
     return forecast.forecast(national_flows(), "England and Wales", horizon), CCSQ_SOURCE
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def forecast_area_options() -> list[dict]:
     options = [{"label": "England and Wales", "value": NATIONAL}]
-    options.append({"label": partnership_name(), "value": PARTNERSHIP})
+    options.append({"label": _capital(partnership_name()), "value": PARTNERSHIP})
     options += [{"label": name, "value": code} for code, name in partnership_courts()]
     return options
 

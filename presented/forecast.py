@@ -263,7 +263,8 @@ def _summary(fc: Forecast) -> str:
         else "disposed of at least as many cases as it received"
     )
     return (
-        f"{fc.area_name}: {format_value(fc.last_open, 'count')} open cases at the end of "
+        f"{fc.area_name[:1].upper()}{fc.area_name[1:]}: {format_value(fc.last_open, 'count')} "
+        f"open cases at the end of "
         f"{quarter_label(fc.last_end)}. At the rates of {fc.window_label} (about "
         f"{format_value(fc.mean_receipts, 'count')} receipts and "
         f"{format_value(fc.mean_disposals, 'count')} disposals a quarter: it {direction}), open "

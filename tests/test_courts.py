@@ -151,7 +151,7 @@ def test_a_court_forecast_says_plainly_when_it_cannot_be_made(as_user):
         "No forecast for Teesside: it needs at least 8 quarters of receipts and disposals for "
         "Teesside"
     )
-    assert partnership.startswith("No forecast for The partnership's courts (Durham and Teesside)")
+    assert partnership.startswith("No forecast for the partnership's courts (Durham and Teesside)")
     assert forged.startswith("England and Wales:")  # not an option here: the national figure
     assert court_page.startswith("No forecast for Durham: it needs at least 8 quarters")
 
@@ -282,7 +282,8 @@ def test_the_partnership_forecast_sums_its_courts_over_the_quarters_all_have(as_
     monkeypatch.setattr(courts, "court_flows", flows)
     with as_user("viewer"):
         fc, _source = courts.forecast_for(courts.PARTNERSHIP, 4)
-    assert fc.area_name == "The partnership's courts (Durham and Teesside)"
+    assert fc.area_name == "the partnership's courts (Durham and Teesside)"
+    assert fc.summary.startswith("The partnership's courts (Durham and Teesside): 1,580 open")
     assert len(fc.history) == 9 and fc.history["period_end"].iloc[0] == ends[1]
     assert fc.last_open == pytest.approx((1000 + 90) + (400 + 90))
     assert fc.can_forecast and len(fc.fan) == 4

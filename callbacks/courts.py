@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
+import flask
 import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
@@ -76,6 +77,15 @@ def region_name(region_code: str) -> str:
     return area.name if area else "Unknown"
 
 
+def _source_of(dataset_id: str):
+    """The dataset's provenance and why it is stale, read once per request (every tile of a
+    dataset shares them)."""
+    cache = flask.g.setdefault("court_tile_sources", {})
+    if dataset_id not in cache:
+        cache[dataset_id] = (data.provenance(dataset_id), data.stale_reason(dataset_id))
+    return cache[dataset_id]
+
+
 def court_tile(measure_id: str, code: str, all_events, href: str):
     """A tile drawn from the measure's presented figure for this court, or None when the user may
     not see it or the data has no figure for this court."""
@@ -96,13 +106,13 @@ def court_tile(measure_id: str, code: str, all_events, href: str):
     )
     # Where the figure came from, whether its source is overdue, and "About this figure".
     dataset_id = MEASURES[measure_id].dataset_id
-    prov = data.provenance(dataset_id)
+    prov, stale = _source_of(dataset_id)
     body = tile.children.children.children
     body.append(
         html.P(
             [
                 f"Source: {prov.publisher}",
-                stale_badge(data.stale_reason(dataset_id), compact=True),
+                stale_badge(stale, compact=True),
             ],
             className="small text-body-secondary mb-0",
         )

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import DEFAULT_PUBLIC, bench_app, fresh_database, median_ms, signed_in  # noqa: E402
-from callbacks import data, effectiveness, force_page, police, subgroup  # noqa: E402
+from callbacks import courts, data, effectiveness, force_page, police, subgroup  # noqa: E402
 from config import Settings  # noqa: E402
 from loaders.db import make_engine, make_sessionmaker, migrate  # noqa: E402
 from loaders.refresh import refresh_all, sync_registry  # noqa: E402
@@ -47,10 +47,11 @@ def main() -> None:
     app, factory = bench_app(args.public, "callbacks")
 
     callbacks = {
-        "E&E tiles": lambda: effectiveness.update_tiles({}),
+        "E&E court tiles": lambda: courts.update_court_block({}),
+        "E&E backlog forecast": lambda: courts.update_forecast("national", "8", ""),
         "E&E national trend": lambda: effectiveness.update_trend({}),
         "E&E courts": lambda: effectiveness.update_courts({}),
-        "E&E court drill-down": lambda: effectiveness.update_drill({"court": "CC-TEESSIDE"}),
+        "Court page": lambda: courts.update_court_page({"court": "CC-TEESSIDE"}),
         "Police crime by type": lambda: police.update_crime({"force": "E23000008"}),
         "Police outcome mix": lambda: police.update_outcomes({"outcome": "Out-of-court disposal"}),
         # The page grammar: every measure's row, the tiles, a section with its map, the Panel view.

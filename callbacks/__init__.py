@@ -9,6 +9,9 @@ def register_callbacks(app: dash.Dash) -> None:
     from callbacks import effectiveness, events_admin, police, subgroup, submissions
 
     effectiveness.register(app)
+    from callbacks import courts
+
+    courts.register(app)
     police.register(app)
     events_admin.register(app)
     submissions.register(app)

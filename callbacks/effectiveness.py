@@ -1,29 +1,23 @@
-"""E&E page: tiles, national trend, courts with drill-down, and regional timeliness."""
+"""E&E page: the national trend and every court ranked by open cases (a bar opens its court's page;
+callbacks/courts.py draws the courts themselves)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from urllib.parse import urlencode
-
 import dash
-import dash_bootstrap_components as dbc
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output
 
 from callbacks import data, revisions
 from callbacks.permissions import refuse_unauthorised, require_dataset
 from layouts import ids
-from layouts.cards import ee_court_drill, ee_courts, ee_national_trend, ee_tiles
+from layouts.cards import ee_courts, ee_national_trend
 from layouts.components import (
-    About,
-    create_tile,
     data_table,
     not_authorised,
     provenance_text,
 )
-from layouts.pages import EE_PATH
-from layouts.revisions import tile_revision
+from layouts.court import court_path
 from loaders.areas import ENGLAND_AND_WALES
-from presented.words import local_time, quarter_label
+from presented.words import quarter_label
 
 DATASET = "moj_ccsq_crown"
 
@@ -43,41 +37,11 @@ def _source_line(period: str = "") -> list:
     )
 
 
-def _about() -> About:
-    """What every tile's "About this figure" starts from: the dataset's current vintage."""
-    return About(data.provenance(DATASET), data.timezone())
-
-
-def _source_text(prov=None) -> str:
-    """The short provenance a tile carries: publisher and when the figures were loaded."""
-    prov = prov or data.provenance(DATASET)
-    text = f"Source: {prov.publisher} · data as at {local_time(prov.loaded_at, data.timezone())}"
-    return text + (" · Demo data" if prov.is_demo else "")
-
-
 def _refused(count: int):
     """What a card shows when the user may not see its data: nothing but a plain message."""
     return (dash.no_update, "You do not have access to this information.", not_authorised(), "")[
         :count
     ]
-
-
-@refuse_unauthorised(lambda: [not_authorised()])
-def update_tiles(_state):
-    """Headline tiles for the LCJP's courts and England & Wales."""
-    require_dataset(DATASET)
-    about = _about()
-    tiles = ee_tiles.process_data(
-        revisions.observations("crown_open_cases", area_type="crown_court"),
-        revisions.observations("crown_open_cases", area_codes=[ENGLAND_AND_WALES]),
-        revisions.observations("crown_open_1yr_share", area_codes=[ENGLAND_AND_WALES]),
-        data.lcjp()["crown_courts"],
-        _source_text(about.provenance),
-        about.provenance.is_demo,
-        about=about,
-    )
-    stale = data.stale_reason(DATASET)
-    return [create_tile(replace(t, stale_reason=stale)) for t in tiles]
 
 
 @refuse_unauthorised(lambda: _refused(4))
@@ -121,7 +85,7 @@ def update_courts(state):
     options = [{"label": "All courts (no drill-down)", "value": ""}] + [
         {"label": c, "value": code} for c, code in zip(named["court"], named["code"], strict=True)
     ]
-    links = {row.court: f"{EE_PATH}?{urlencode({'court': row.code})}" for row in named.itertuples()}
+    links = {row.court: court_path(row.code) for row in named.itertuples()}
     return (
         ee_courts.create_figure(courts),
         ee_courts.summarise(courts, data.lcjp()["crown_courts"]),
@@ -131,100 +95,12 @@ def update_courts(state):
     )
 
 
-@refuse_unauthorised(lambda: no_update)
-def navigate_to_court(click, picked, state):
-    """A click on a court's bar, or a choice in the picker, opens that court's drill-down URL
-    (only a URL: update_drill checks the court against what the user may see)."""
-    require_dataset(DATASET)
-    if ctx.triggered_id == ids.graph(ids.EE_COURTS):
-        if not click or not click.get("points"):
-            return no_update
-        code = click["points"][0].get("customdata")
-    else:
-        code = picked or None
-    if code == (state if isinstance(state, dict) else {}).get("court"):
-        return no_update
-    return f"?{urlencode({'court': code})}" if code else ""
-
-
-@refuse_unauthorised(lambda: (not_authorised(), [], *_refused(4)))
-def update_drill(state):
-    """The chosen court's own figures and its region's trend against England & Wales."""
-    court_code = (state or {}).get("court") if isinstance(state, dict) else None
-    require_dataset(DATASET)
-    courts = _courts_frame()
-    match = courts[courts["code"] == court_code]
-    if match.empty:
-        # A forged or stale code: say so plainly and return no figures.
-        message = dbc.Alert(
-            "That court is not in the latest release. Choose a court from the list.",
-            color="warning",
-            id="drill-unknown",
-        )
-        return (message, [], {}, "No court chosen.", "", "")
-    court = match.iloc[0]
-    region = data.area(court["region_code"])
-    region_name = region.name if region else "Unknown region"
-    about = _about()
-    tiles = ee_court_drill.court_tiles(
-        court,
-        data.observations("crown_backlog_years", area_codes=[court_code]),
-        _source_text(about.provenance),
-        about.provenance.is_demo,
-    )
-    stale = data.stale_reason(DATASET)
-    court_open = revisions.observations("crown_open_cases", area_codes=[court_code])
-    latest_open = court_open.sort_values("period_end").iloc[-1] if not court_open.empty else None
-    tiles = [
-        replace(
-            tile,
-            revision=tile_revision(latest_open) if tile.tile_id == "drill-open" else "",
-            about=about.for_period(courts.attrs.get("quarter", "")),
-        )
-        for tile in tiles
-    ]
-    trend = ee_court_drill.process_data(
-        data.observations("crown_open_1yr_share", area_codes=[court["region_code"]]),
-        data.observations("crown_open_1yr_share", area_codes=[ENGLAND_AND_WALES]),
-    )
-    breadcrumb = html.Ol(
-        [
-            html.Li(dcc.Link("All Crown Courts", href=EE_PATH), className="breadcrumb-item"),
-            html.Li(f"{region_name} region", className="breadcrumb-item"),
-            html.Li(court["court"], className="breadcrumb-item active", **{"aria-current": "page"}),
-        ],
-        className="breadcrumb",
-    )
-    return (
-        breadcrumb,
-        [create_tile(replace(t, stale_reason=stale)) for t in tiles],
-        ee_court_drill.create_figure(trend),
-        ee_court_drill.summarise(trend, region_name),
-        data_table(
-            ee_court_drill.table(trend),
-            f"Share of open cases a year old or more: {region_name} and England and Wales",
-        ),
-        _source_line(),
-    )
-
-
 def register(app: dash.Dash) -> None:
-    state = Input(ids.EE_STATE, "data")
-    app.callback(Output(ids.EE_TILES, "children"), state)(update_tiles)
-    app.callback(*_chart_outputs(ids.EE_TREND), state)(update_trend)
-    app.callback(*_chart_outputs(ids.EE_COURTS), Output(ids.EE_COURT_PICKER, "options"), state)(
-        update_courts
-    )
+    from layouts.court import NATIONAL_STATE
+
+    app.callback(*_chart_outputs(ids.EE_TREND), Input(NATIONAL_STATE, "data"))(update_trend)
     app.callback(
-        Output(ids.URL, "search", allow_duplicate=True),
-        Input(ids.graph(ids.EE_COURTS), "clickData"),
-        Input(ids.EE_COURT_PICKER, "value"),
-        State(ids.EE_STATE, "data"),
-        prevent_initial_call=True,
-    )(navigate_to_court)
-    app.callback(
-        Output(ids.breadcrumb(ids.EE_DRILL), "children"),
-        Output(ids.EE_DRILL_TILES, "children"),
-        *_chart_outputs(ids.EE_DRILL),
-        state,
-    )(update_drill)
+        *_chart_outputs(ids.EE_COURTS),
+        Output(ids.EE_COURT_PICKER, "options"),
+        Input(ids.EE_STATE, "data"),
+    )(update_courts)

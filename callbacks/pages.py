@@ -10,7 +10,7 @@ from callbacks.permissions import signed_in_user
 from callbacks.subgroup import visible_measures
 from layouts import subgroup as grammar_pages
 from layouts.components import not_authorised
-from layouts.pages import COURT_BLOCK_MEASURES, court_backlog_block
+from layouts.pages import COURT_BLOCK_MEASURES
 from loaders.measures import SUBGROUPS
 
 BOARD_SUBGROUPS = (
@@ -21,8 +21,8 @@ BOARD_SUBGROUPS = (
 )
 OVERVIEW_PATH = "/board"
 
-# A subgroup's bespoke sections and the measures they already present.
-EXTRAS = {"effectiveness-efficiency": (court_backlog_block, COURT_BLOCK_MEASURES)}
+# A subgroup's own page layout (instead of the grammar's) and the measures it presents itself.
+EXTRAS = {"effectiveness-efficiency": (None, COURT_BLOCK_MEASURES)}
 
 
 def subgroup_path(subgroup_id: str) -> str:
@@ -30,7 +30,12 @@ def subgroup_path(subgroup_id: str) -> str:
 
 
 def subgroup_layout(subgroup_id: str):
-    """The page's layout function: only the measures this user may see, built by the grammar."""
+    """The page's layout function: only the measures this user may see, built by the grammar
+    (E&E has its own: its courts first, the rest built when opened; callbacks/courts.py)."""
+    if subgroup_id == "effectiveness-efficiency":
+        from callbacks.courts import ee_layout
+
+        return ee_layout
 
     def layout(**query):
         user = signed_in_user()
@@ -39,11 +44,10 @@ def subgroup_layout(subgroup_id: str):
         measures = visible_measures(user, subgroup_id)
         if not measures:
             return not_authorised("You do not have access to this subgroup's information.")
-        extra_builder, covered = EXTRAS.get(subgroup_id, (None, ()))
-        extras = extra_builder(**query) if extra_builder else []
+        _builder, covered = EXTRAS.get(subgroup_id, (None, ()))
         shown = [m for m in measures if m.id not in covered]
         return grammar_pages.subgroup_page(
-            SUBGROUPS[subgroup_id], shown, datasets_as_registered(), query, extras
+            SUBGROUPS[subgroup_id], shown, datasets_as_registered(), query
         )
 
     return layout
@@ -82,3 +86,6 @@ def register_board_pages() -> None:
             layout=subgroup_layout(subgroup_id),
             subgroup=subgroup_id,
         )
+    from callbacks.courts import register_court_page
+
+    register_court_page()  # /effectiveness-efficiency/court/<code>

@@ -440,7 +440,7 @@ def measure_table(user, specs: list, caption: str, board_period: str = "monthly"
                 texts["spc"],
             ]
         )
-        links[spec.title] = f"{_search(spec.id, {'view': board_period})}#section-{spec.id}"
+        links[spec.title] = measure_link(spec, board_period)
     frame = pd.DataFrame(
         rows,
         columns=[
@@ -455,6 +455,30 @@ def measure_table(user, specs: list, caption: str, board_period: str = "monthly"
         ],
     )
     return data_table(frame, caption, links=links)
+
+
+def measure_link(spec, board_period: str = "monthly", href_base: str = "") -> str:
+    """Where a measure is drawn: its own section, or the part of the E&E page that presents
+    it (the courts, the forecast), so no link points at an id no element has."""
+    from layouts.pages import COURT_BLOCK_ANCHORS, EE_PATH
+
+    if spec.id in COURT_BLOCK_ANCHORS:
+        return f"{href_base or EE_PATH}#{COURT_BLOCK_ANCHORS[spec.id]}"
+    return f"{_search(spec.id, {'view': board_period})}#section-{spec.id}"
+
+
+def tile_link(spec, code: str, href_base: str = "") -> str:
+    """A headline tile opens its measure's section; a court's tile opens the court's page."""
+    from layouts.court import court_path
+    from layouts.pages import COURT_BLOCK_ANCHORS, EE_PATH
+
+    if spec.id in COURT_BLOCK_ANCHORS:
+        if code.startswith("CC-"):
+            return court_path(code)
+        return f"{href_base or EE_PATH}#{COURT_BLOCK_ANCHORS[spec.id]}"
+    if spec.subgroup == "effectiveness-efficiency":  # its sections are built when asked for
+        return f"{href_base}?measure={spec.id}#section-{spec.id}"
+    return f"{href_base}#section-{spec.id}"
 
 
 def update_overview(_state):
@@ -494,7 +518,7 @@ def headline_tiles(spec, all_events, user, href_base: str = "") -> list[tuple]:
         tile = grammar.measure_tile(
             f"{spec.id}-{code}".lower(),
             tile_texts(figure),
-            href=f"{href_base}#section-{spec.id}",
+            href=tile_link(spec, code, href_base),
             is_demo=prov.is_demo,
             badges=spc_chart.spc_badges(figure.spc),
             suppressed=figure.suppressed,

@@ -4,12 +4,9 @@ URL = "url"
 PAGE_HEADING = "page-heading"
 
 EE_STATE = "ee-state"
-EE_TILES = "ee-tiles"
 EE_TREND = "ee-trend"
 EE_COURTS = "ee-courts"
 EE_COURT_PICKER = "ee-court-picker"
-EE_DRILL = "ee-drill"
-EE_DRILL_TILES = "ee-drill-tiles"
 
 POLICE_STATE = "police-state"
 POLICE_FORCE_PICKER = "police-force-picker"

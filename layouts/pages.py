@@ -15,47 +15,41 @@ EE_PATH = "/effectiveness-efficiency"
 POLICE_PATH = "/police-demand"
 
 
-# Measures the court backlog block presents itself, so the grammar does not repeat them.
-COURT_BLOCK_MEASURES = ("crown_open_cases", "crown_receipts", "crown_disposals")
+# Measures the E&E page's courts block and forecast present themselves, so the grammar does not
+# repeat them, and where on the page each is (links to them go there).
+COURT_BLOCK_ANCHORS = {
+    "crown_open_cases": "ee-courts",
+    "crown_open_1yr_share": "ee-courts",
+    "crown_receipts": "backlog-forecast",
+    "crown_disposals": "backlog-forecast",
+}
+COURT_BLOCK_MEASURES = tuple(COURT_BLOCK_ANCHORS)
 
 
-def court_backlog_block(court: str | None = None, **_query) -> list:
-    """E&E's own court backlog section; `?court=CC-TEESSIDE` opens that court (shareable URL)."""
-    drill = []
-    if court:
-        drill = [
-            html.H2("Drill-down", className="h4 mt-2"),
-            html.Nav(id=ids.breadcrumb(ids.EE_DRILL), **{"aria-label": "Breadcrumb"}),
-            dbc.Row(id=ids.EE_DRILL_TILES),
-            chart_card(
-                ids.EE_DRILL,
-                "The court's region: open cases a year old or more",
-                "Share of open Crown Court cases that are a year old or more, in the court's HMCTS "
-                "region and across England and Wales.",
-            ),
-        ]
+def national_chart_card():
+    """England and Wales receipts, disposals and open cases by quarter."""
+    return chart_card(
+        ids.EE_TREND,
+        "Crown Court receipts, disposals and open cases, England and Wales",
+        "Cases received and completed each quarter, and cases still open at its end. When "
+        "disposals fall below receipts the backlog grows.",
+    )
+
+
+def court_chart_cards():
+    """Every court centre ranked by open cases; a bar, or the picker, opens that court's page."""
     return [
-        html.H2("Crown Court backlog", className="h4 mt-3", id="court-backlog"),
-        dcc.Store(id=ids.EE_STATE, data={"court": court}),
-        dbc.Row(id=ids.EE_TILES),
-        *drill,
-        chart_card(
-            ids.EE_TREND,
-            "Crown Court receipts, disposals and open cases, England and Wales",
-            "Cases received and completed each quarter, and cases still open at its end. When "
-            "disposals fall below receipts the backlog grows.",
-        ),
         chart_card(
             ids.EE_COURTS,
             "Open cases by Crown Court centre",
             "Open cases at the end of the latest quarter. The partnership's courts are marked ◆ "
             "and hatched; the dashed line is the median court. Choose a court (or click its bar) "
-            "to see its figures and its region's trend.",
+            "to open its own page.",
             controls=dbc.Row(
                 dbc.Col(
                     [
-                        dbc.Label("Drill down to a court", html_for=ids.EE_COURT_PICKER),
-                        dbc.Select(id=ids.EE_COURT_PICKER, options=[], value=court or ""),
+                        dbc.Label("Open a court's page", html_for=ids.EE_COURT_PICKER),
+                        dbc.Select(id=ids.EE_COURT_PICKER, options=[], value=""),
                     ],
                     md=6,
                 ),

@@ -1,4 +1,5 @@
-"""In a real browser: sign in, open the E&E page, click a court's bar and see its drill-down."""
+"""In a real browser: sign in, open the E&E page on its courts, click a court's bar and arrive on
+the court's own page with focus on its heading."""
 
 from __future__ import annotations
 
@@ -9,16 +10,52 @@ from browser_waits import PAGE_WAIT
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 pytestmark = pytest.mark.browser
 
+TEESSIDE_TILE = "#tile-crown_open_cases-cc-teesside-value"
+COURT_PAGE = "/effectiveness-efficiency/court/"
 
-def test_br001_sign_in_open_ee_and_click_a_court_to_drill_down(sign_in, public_data_dir):
+
+def _open_courts_part(dash_duo):
+    """Open the collapsed "Open cases by Crown Court centre" part (built when opened)."""
+    button = dash_duo.wait_for_element(
+        "#ee-more .accordion-item:nth-child(3) .accordion-button", timeout=PAGE_WAIT
+    )
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
+    button.send_keys(Keys.ENTER)  # as a keyboard user opens it
+    dash_duo.wait_for_element("#ee-courts-graph .trace.bars .point path", timeout=PAGE_WAIT)
+    # Wait for the part to finish opening, so the bars stand still before one is clicked.
+    dash_duo.wait_for_element(
+        "#ee-more .accordion-collapse.show #ee-courts-graph", timeout=PAGE_WAIT
+    )
+    WebDriverWait(dash_duo.driver, PAGE_WAIT).until(
+        lambda driver: not driver.find_elements(By.CSS_SELECTOR, "#ee-more .collapsing")
+    )
+
+
+def _on_court_page(dash_duo, code: str, heading: str):
+    dash_duo.wait_for_text_to_equal("#page-heading", heading, timeout=PAGE_WAIT)
+    assert dash_duo.driver.current_url.endswith(COURT_PAGE + code)
+    dash_duo.wait_for_contains_text(
+        "#court-region", "North East region (HMCTS):", timeout=PAGE_WAIT
+    )
+    # Focus moved to the heading, so a screen reader announces the court.
+    WebDriverWait(dash_duo.driver, PAGE_WAIT).until(
+        lambda driver: driver.execute_script("return document.activeElement.id") == "page-heading"
+    )
+
+
+def test_br001_click_a_courts_bar_to_open_its_page_with_focus_on_its_heading(
+    sign_in, public_data_dir
+):
     dash_duo = sign_in()
     dash_duo.wait_for_text_to_equal(
         "#page-heading", "Effectiveness & Efficiency", timeout=PAGE_WAIT
     )
-    dash_duo.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=PAGE_WAIT)
+    dash_duo.wait_for_contains_text(TEESSIDE_TILE, "1,548", timeout=PAGE_WAIT)
+    _open_courts_part(dash_duo)
 
     # Bars are drawn smallest first; find Teesside's bar from the published file's ranking.
     with open(public_data_dir / "ccsq_crown_court" / "gold_backlog_by_court.csv") as handle:
@@ -32,46 +69,47 @@ def test_br001_sign_in_open_ee_and_click_a_court_to_drill_down(sign_in, public_d
         By.CSS_SELECTOR, "#ee-courts-graph .trace.bars .point path"
     )
     assert len(bars) == len(order)
-    ActionChains(dash_duo.driver).move_to_element(bars[order.index("Teesside")]).click().perform()
+    bar = bars[order.index("Teesside")]
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", bar)
+    ActionChains(dash_duo.driver).move_to_element(bar).click().perform()
 
-    dash_duo.wait_for_contains_text("#tile-drill-open-value", "1,548", timeout=PAGE_WAIT)
-    dash_duo.wait_for_contains_text("#ee-drill-breadcrumb", "North East region", timeout=PAGE_WAIT)
-    assert dash_duo.driver.current_url.endswith("/effectiveness-efficiency?court=CC-TEESSIDE")
+    _on_court_page(dash_duo, "CC-TEESSIDE", "Teesside Crown Court")
+    dash_duo.wait_for_contains_text(
+        "#tile-crown_backlog_years-cc-teesside-value", "0.69 years", timeout=PAGE_WAIT
+    )
+    back = dash_duo.find_element("a[href='/effectiveness-efficiency#ee-courts']")
+    assert "Back" in back.text
     assert dash_duo.get_logs() == []
 
 
-def test_br002_a_shared_drill_down_url_restores_the_view(sign_in):
+def test_br002_an_old_drill_down_url_points_to_the_court_page(sign_in):
     dash_duo = sign_in("/effectiveness-efficiency?court=CC-DURHAM")
-    dash_duo.wait_for_contains_text("#tile-drill-open-value", "506", timeout=PAGE_WAIT)
-    dash_duo.wait_for_contains_text("#ee-drill-breadcrumb", "Durham", timeout=PAGE_WAIT)
+    link = dash_duo.wait_for_element(f"a[href='{COURT_PAGE}CC-DURHAM']", timeout=PAGE_WAIT)
+    link.click()
+    dash_duo.wait_for_text_to_equal("#page-heading", "Durham Crown Court", timeout=PAGE_WAIT)
 
 
-def test_br003_keyboard_user_drills_down_with_the_court_picker(sign_in):
+def test_br003_keyboard_user_opens_a_court_with_the_picker(sign_in):
     dash_duo = sign_in()
-    dash_duo.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=PAGE_WAIT)
+    dash_duo.wait_for_contains_text(TEESSIDE_TILE, "1,548", timeout=PAGE_WAIT)
+    _open_courts_part(dash_duo)
     dash_duo.wait_for_element(
         "#ee-court-picker option[value='CC-NEWCASTLE-UPON-TYNE']", timeout=PAGE_WAIT
     )
     picker = dash_duo.find_element("#ee-court-picker")
     picker.send_keys("Newcastle")
-    dash_duo.wait_for_contains_text("#tile-drill-open-value", "2,160", timeout=PAGE_WAIT)
+    _on_court_page(dash_duo, "CC-NEWCASTLE-UPON-TYNE", "Newcastle Upon Tyne Crown Court")
 
 
-def test_br004_a_court_in_the_data_table_opens_its_drill_down_without_reloading(sign_in):
+def test_br004_a_court_tile_opens_its_page_without_reloading(sign_in):
     dash_duo = sign_in()
-    dash_duo.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=PAGE_WAIT)
+    dash_duo.wait_for_contains_text(TEESSIDE_TILE, "1,548", timeout=PAGE_WAIT)
     driver = dash_duo.driver
     driver.execute_script("window.stillThisPage = true;")
-    # The table behind the courts chart: open its disclosure, then follow Teesside's row.
     link = dash_duo.wait_for_element(
-        "#ee-courts-table .data-table a[href$='court=CC-TEESSIDE']", timeout=PAGE_WAIT
-    )
-    driver.execute_script(
-        "arguments[0].closest('details').open = true; arguments[0].scrollIntoView({block: 'center'});",
-        link,
+        f"#court-cc-teesside h3 a[href='{COURT_PAGE}CC-TEESSIDE']", timeout=PAGE_WAIT
     )
     link.send_keys(Keys.ENTER)  # as a keyboard user follows it
-    dash_duo.wait_for_contains_text("#tile-drill-open-value", "1,548", timeout=PAGE_WAIT)
-    assert driver.current_url.endswith("/effectiveness-efficiency?court=CC-TEESSIDE")
+    _on_court_page(dash_duo, "CC-TEESSIDE", "Teesside Crown Court")
     assert driver.execute_script("return window.stillThisPage === true;")  # no full reload
     assert dash_duo.get_logs() == []

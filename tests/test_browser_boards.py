@@ -17,6 +17,7 @@ PAGES = [
     "/board",
     "/board",
     "/effectiveness-efficiency",
+    "/effectiveness-efficiency/court/CC-TEESSIDE",
     "/victim-witness",
     "/reducing-reoffending",
     "/female-offender",

@@ -71,13 +71,15 @@ def test_brsec005_an_ended_session_sends_the_browser_to_sign_in(sign_in, app, cr
     from loaders import sessions, users
 
     browser = sign_in("/effectiveness-efficiency", "viewer")
-    browser.wait_for_contains_text("#tile-court-teesside-value", "1,548", timeout=PAGE_WAIT)
+    browser.wait_for_contains_text(
+        "#tile-crown_open_cases-cc-teesside-value", "1,548", timeout=PAGE_WAIT
+    )
     factory = app.server.extensions["lcjp"].session_factory
     with factory() as session:
         viewer = users.find_user(session, credentials["viewer"][0])
     sessions.end_user_sessions(factory, viewer.id, "ended by test")
-    browser.wait_for_element("#ee-court-picker option[value='CC-DURHAM']", timeout=PAGE_WAIT)
-    browser.find_element("#ee-court-picker").send_keys("Durham")
+    browser.wait_for_element("#ee-forecast-area option[value='CC-DURHAM']", timeout=PAGE_WAIT)
+    browser.find_element("#ee-forecast-area").send_keys("Durham")
     browser.wait_for_element("#login-submit", timeout=PAGE_WAIT)
     assert "next=%2Feffectiveness-efficiency" in browser.driver.current_url
 

@@ -9,8 +9,7 @@ import pytest
 from dash.exceptions import PreventUpdate
 from dash_tree import find_by_id, text_of
 
-from callbacks import effectiveness, police, subgroup
-from layouts import ids
+from callbacks import courts, effectiveness, police, subgroup
 
 
 def _court_row(public_data_dir: Path, court: str) -> dict:
@@ -20,29 +19,32 @@ def _court_row(public_data_dir: Path, court: str) -> dict:
 
 def test_tiles_equal_the_published_court_and_national_figures(as_user, public_data_dir):
     with as_user("viewer"):
-        court_tiles = effectiveness.update_tiles({"court": None})
-        tiles = subgroup.update_tiles({"subgroup": "effectiveness-efficiency"})
+        court_tiles = courts.update_court_block({})
     teesside = _court_row(public_data_dir, "Teesside")
     durham = _court_row(public_data_dir, "Durham")
-    assert text_of(find_by_id(court_tiles, "tile-court-teesside-value")).startswith("1,548")
+    value = text_of(find_by_id(court_tiles, "tile-crown_open_cases-cc-teesside-value"))
+    assert value.startswith("1,548")
     assert float(teesside["open_latest"]) == 1548
-    assert text_of(find_by_id(court_tiles, "tile-court-durham-value")).startswith(
+    assert text_of(find_by_id(court_tiles, "tile-crown_open_cases-cc-durham-value")).startswith(
         f"{float(durham['open_latest']):,.0f}"
     )
-    change = text_of(find_by_id(court_tiles, "tile-court-teesside-change"))
+    change = text_of(find_by_id(court_tiles, "tile-crown_open_cases-cc-teesside-change"))
     delta = float(teesside["open_latest"]) - float(teesside["open_year_ago"])
-    assert f"{abs(delta):,.0f}" in change and ("up" if delta > 0 else "down") in change
+    assert f"{abs(delta):,.0f}" in change and ("Up" if delta > 0 else "Down") in change
     assert "worse" in change if delta > 0 else "better" in change
-    assert text_of(find_by_id(court_tiles, "tile-national-open-value")).startswith("80,203")
+    national = find_by_id(court_tiles, "tile-crown_open_cases-k04000001-value")
+    assert text_of(national).startswith("80,203")
     with open(public_data_dir / "ccsq_crown_court" / "gold_oldest_by_region.csv") as handle:
         north_east = [
             r
             for r in csv.DictReader(handle)
             if r["region"] == "North East" and r["quarter_end"] == "2025-12-31"
         ][0]
-    share = text_of(find_by_id(tiles, "tile-crown_open_1yr_share-hmcts-north-east-value"))
+    share = text_of(find_by_id(court_tiles, "tile-crown_open_1yr_share-hmcts-north-east-value"))
     assert share.startswith(f"{float(north_east['share_1yr_plus']) * 100:.1f}%")
-    comparison = text_of(find_by_id(tiles, "tile-crown_open_1yr_share-hmcts-north-east-comparison"))
+    comparison = text_of(
+        find_by_id(court_tiles, "tile-crown_open_1yr_share-hmcts-north-east-comparison")
+    )
     assert "England & Wales (27.7%)" in comparison
 
 
@@ -82,46 +84,7 @@ def test_courts_chart_highlights_the_lcjp_courts_and_marks_the_median(as_user, p
     assert figure.layout.shapes[0].x0 == median
     assert "Teesside has 1,548 open cases" in summary
     assert {"label": "Teesside", "value": "CC-TEESSIDE"} in options
-    assert "court=CC-TEESSIDE" in str(table)
-
-
-def test_clicking_a_court_drills_down_to_its_url(as_user):
-    click = {"points": [{"customdata": "CC-TEESSIDE", "y": "Teesside"}]}
-    from dash._callback_context import context_value
-    from dash._utils import AttributeDict
-
-    token = context_value.set(
-        AttributeDict(triggered_inputs=[{"prop_id": f"{ids.graph(ids.EE_COURTS)}.clickData"}])
-    )
-    try:
-        with as_user("viewer"):
-            url = effectiveness.navigate_to_court(click, "", {"court": None})
-        assert url == "?court=CC-TEESSIDE"
-    finally:
-        context_value.reset(token)
-
-
-def test_drill_down_shows_the_courts_figures_and_its_region(as_user, public_data_dir):
-    with as_user("viewer"):
-        crumbs, tiles, figure, summary, table, _source = effectiveness.update_drill(
-            {"court": "CC-TEESSIDE"}
-        )
-    assert "North East region" in text_of(crumbs) and "Teesside" in text_of(crumbs)
-    assert text_of(find_by_id(tiles, "tile-drill-open-value")).startswith("1,548")
-    with open(public_data_dir / "ccsq_crown_court" / "gold_court_backlog_ratio.csv") as handle:
-        ratio = next(r for r in csv.DictReader(handle) if r["court"] == "Teesside")
-    assert text_of(find_by_id(tiles, "tile-drill-years-value")).startswith(
-        f"{float(ratio['years_of_backlog']):.2f}"
-    )
-    assert {t.name for t in figure.data} == {"North East", "England and Wales"}
-    assert "North East region" in summary
-
-
-def test_a_forged_court_code_returns_no_figures(as_user):
-    with as_user("viewer"):
-        message, tiles, figure, *_ = effectiveness.update_drill({"court": "E23000001' OR 1=1"})
-    assert "not in the latest release" in text_of(message)
-    assert tiles == [] and figure == {}
+    assert "/effectiveness-efficiency/court/CC-TEESSIDE" in str(table)
 
 
 def test_timeliness_section_compares_the_region_with_england_and_wales(as_user, public_data_dir):
@@ -203,3 +166,13 @@ def test_callbacks_refuse_anonymous_requests(app):
             subgroup.update_tiles({"subgroup": "effectiveness-efficiency"})
         with pytest.raises(PreventUpdate):
             police.update_outcomes({})
+        for call in (
+            lambda: courts.update_court_block({}),
+            lambda: courts.update_court_trends({}),
+            lambda: courts.update_forecast("national", "8", ""),
+            lambda: courts.update_court_page({"court": "CC-TEESSIDE"}),
+            lambda: courts.update_court_forecast({"court": "CC-TEESSIDE"}, "8", ""),
+            lambda: courts.open_parts(["sections"], [], ""),
+        ):
+            with pytest.raises(PreventUpdate):
+                call()

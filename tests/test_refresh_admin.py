@@ -13,8 +13,9 @@ import pytest
 import sqlalchemy as sa
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
+from dash_tree import walk
 
-from callbacks import admin, data_sources, effectiveness, police
+from callbacks import admin, courts, data_sources, effectiveness, police, presenting
 from callbacks import data as callbacks_data
 from callbacks.navigation import serve_layout
 from layouts import ids
@@ -242,25 +243,35 @@ def _later(days: int):
     return lambda: moment
 
 
+def _tiles(block) -> list:
+    """Each headline tile (a column holding a tile's value) in a block of court tiles."""
+    return [
+        part
+        for part in walk(block)
+        if type(part).__name__ == "Col"
+        and any(str(getattr(c, "id", "")).endswith("-value") for c in walk(part.children))
+    ]
+
+
 def test_tiles_and_charts_say_stale_only_when_data_is_overdue(as_user, monkeypatch):
     # On 1 February 2026 the 2025 Q4 court figures are current; police.uk's June 2025 is not
     # (a month is published about two months after it ends).
     monkeypatch.setattr(callbacks_data, "london_today", lambda *_: FEBRUARY_2026)
+    monkeypatch.setattr(presenting, "london_today", lambda *_: FEBRUARY_2026)
     with as_user("viewer"):
-        tiles = effectiveness.update_tiles({})
+        tiles = _tiles(courts.update_court_block({}))
         trend_source = effectiveness.update_trend({})[3]
         crime_source = police.update_crime({})[3]
     assert "Stale" not in _text([tiles, trend_source])
     assert "Stale, 8 months old" in _text(crime_source)
 
-    # Then the refresh stops bringing anything new: 400 days later, still dated 1 February.
+    # Then the refresh stops bringing anything new: 400 days later, still dated 1 February. The
+    # source line under a chart tells of the failing refresh.
     monkeypatch.setattr(staleness, "utcnow", _later(400))
     with as_user("viewer"):
-        tiles = effectiveness.update_tiles({})
+        tiles = _tiles(courts.update_court_block({}))
         trend_source = effectiveness.update_trend({})[3]
     assert tiles
-    for tile in tiles:
-        assert "Stale" in _text(tile) and "no new data for 400 days" in _text(tile)
     assert "Stale" in _text(trend_source) and "no new data for 400 days" in _text(trend_source)
     assert "new quarterly data was expected within 123 days" in _text(trend_source)
 

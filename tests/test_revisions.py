@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from browser_waits import PAGE_WAIT
 from dash_tree import find_by_id, tables_in, text_of
 
-from callbacks import effectiveness
+from callbacks import courts, effectiveness
 from config import Settings
 from layouts.components import About, about_figure
 from layouts.revisions import PREVIOUSLY_PUBLISHED, REVISED_LEGEND, REVISED_SYMBOL
@@ -302,32 +302,32 @@ def test_revisions_give_the_earlier_value_its_vintage_and_load_time(revised_app)
 def test_tiles_mark_the_revised_figure_and_only_it(revised_app):
     first, second = _vintages(revised_app.server.extensions["lcjp"].session_factory)
     with signed_in(revised_app):
-        tiles = effectiveness.update_tiles({"court": None})
+        tiles = courts.update_court_block({})
     national, teesside = revised_app.original["national"], revised_app.original["teesside"]
     loaded = local_time(first.loaded_at)
-    assert text_of(find_by_id(tiles, "tile-national-open-value")).startswith(
+    assert text_of(find_by_id(tiles, "tile-crown_open_cases-k04000001-value")).startswith(
         f"{national + 25:,.0f}"
     )
-    assert text_of(find_by_id(tiles, "tile-national-open-revision")) == (
+    assert text_of(find_by_id(tiles, "tile-crown_open_cases-k04000001-revision")) == (
         f"Revised: was {national:,.0f} in the vintage loaded {loaded}"
     )
-    assert text_of(find_by_id(tiles, "tile-court-teesside-value")).startswith(
+    assert text_of(find_by_id(tiles, "tile-crown_open_cases-cc-teesside-value")).startswith(
         f"{teesside + 25:,.0f}"
     )
-    assert text_of(find_by_id(tiles, "tile-court-teesside-revision")) == (
+    assert text_of(find_by_id(tiles, "tile-crown_open_cases-cc-teesside-revision")) == (
         f"Revised: was {teesside:,.0f} in the vintage loaded {loaded}"
     )
     # Durham's figure and the national share were not revised: no marker at all.
-    assert find_by_id(tiles, "tile-court-durham-value") is not None
-    assert find_by_id(tiles, "tile-court-durham-revision") is None
-    assert find_by_id(tiles, "tile-national-share-1yr-revision") is None
+    assert find_by_id(tiles, "tile-crown_open_cases-cc-durham-value") is not None
+    assert find_by_id(tiles, "tile-crown_open_cases-cc-durham-revision") is None
+    assert find_by_id(tiles, "tile-crown_open_1yr_share-k04000001-revision") is None
 
 
 def test_tiles_say_where_each_figure_came_from(revised_app, release):
     first, second = _vintages(revised_app.server.extensions["lcjp"].session_factory)
     with signed_in(revised_app):
-        tiles = effectiveness.update_tiles({"court": None})
-    about = find_by_id(tiles, "tile-national-open-about")
+        tiles = courts.update_court_block({})
+    about = find_by_id(tiles, "tile-crown_open_cases-k04000001-about")
     assert type(about).__name__ == "Details"
     assert type(about.children[0]).__name__ == "Summary"  # the keyboard-operable toggle
     text = text_of(about)
@@ -340,7 +340,7 @@ def test_tiles_say_where_each_figure_came_from(revised_app, release):
     assert "1 kept" in text  # the earlier vintage
     assert "Demo data" not in text
     # Every tile carries it, the unrevised ones too.
-    assert find_by_id(tiles, "tile-court-durham-about") is not None
+    assert find_by_id(tiles, "tile-crown_open_cases-cc-durham-about") is not None
 
 
 def test_the_trend_chart_marks_the_revised_point_with_both_values(revised_app):
@@ -370,21 +370,23 @@ def test_the_trend_chart_marks_the_revised_point_with_both_values(revised_app):
     assert "2016 Q1 to 2025 Q4" in about and "Ministry of Justice" in about
 
 
-def test_drill_down_tile_marks_the_revised_court(revised_app):
+def test_the_court_page_tile_marks_the_revised_court(revised_app):
     with signed_in(revised_app):
-        _crumbs, tiles, *_ = effectiveness.update_drill({"court": TEESSIDE})
-    assert "Revised: was" in text_of(find_by_id(tiles, "tile-drill-open-revision"))
-    assert find_by_id(tiles, "tile-drill-years-revision") is None
-    assert "2025 Q4" in text_of(find_by_id(tiles, "tile-drill-years-about"))
+        _region, tiles, *_ = courts.update_court_page({"court": TEESSIDE})
+    assert "Revised: was" in text_of(
+        find_by_id(tiles, "tile-crown_open_cases-cc-teesside-revision")
+    )
+    assert find_by_id(tiles, "tile-crown_backlog_years-cc-teesside-revision") is None
+    assert "2025 Q4" in text_of(find_by_id(tiles, "tile-crown_backlog_years-cc-teesside-about"))
 
 
 def test_a_single_load_shows_no_revision_marks(as_user):
     with as_user("viewer"):
         figure, summary, table, _source = effectiveness.update_trend({})
-        tiles = effectiveness.update_tiles({"court": None})
+        tiles = courts.update_court_block({})
     assert REVISED_LEGEND not in {t.name for t in figure.data}
     assert PREVIOUSLY_PUBLISHED not in text_of(table) and "Revised" not in summary
-    assert find_by_id(tiles, "tile-national-open-revision") is None
+    assert find_by_id(tiles, "tile-crown_open_cases-k04000001-revision") is None
 
 
 def test_about_this_figure_labels_demo_data():
@@ -419,11 +421,11 @@ def test_br_keyboard_user_opens_about_this_figure_on_a_revised_tile(
     dash_br.find_element("#login-submit").click()
     national = revised_app.original["national"]
     dash_br.wait_for_contains_text(
-        "#tile-national-open-revision", f"was {national:,.0f}", timeout=PAGE_WAIT
+        "#tile-crown_open_cases-k04000001-revision", f"was {national:,.0f}", timeout=PAGE_WAIT
     )
 
-    summary = dash_br.find_element("#tile-national-open-about summary")
-    details = dash_br.find_element("#tile-national-open-about")
+    summary = dash_br.find_element("#tile-crown_open_cases-k04000001-about summary")
+    details = dash_br.find_element("#tile-crown_open_cases-k04000001-about")
     assert details.get_attribute("open") is None
     # Tab through the page until the disclosure has focus, as a keyboard user would.
     keyboard = ActionChains(dash_br.driver)

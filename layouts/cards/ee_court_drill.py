@@ -1,49 +1,12 @@
-"""Drill-down for one Crown Court: its own figures and its HMCTS region's trend against E&W."""
+"""A court's HMCTS region against England & Wales: the share of open cases a year old or more."""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from layouts.components import TileData
 from layouts.figures import line_trend
-from presented.words import change_phrase, format_value, quarter_label
-
-
-def court_tiles(
-    court_row: pd.Series, backlog: pd.DataFrame, source: str, is_demo: bool
-) -> list[TileData]:
-    """Open now, change on a year ago, and years to clear with its numerator and denominator."""
-    tiles = [
-        TileData(
-            "drill-open",
-            f"Open cases at {court_row['court']}",
-            format_value(court_row["open"], "count"),
-            (
-                change_phrase(court_row["open"], court_row["year_ago"], "down_good")
-                + " on a year ago"
-            )
-            if pd.notna(court_row["year_ago"])
-            else "no figure a year earlier",
-            f"At the end of the latest quarter; a year earlier {format_value(court_row['year_ago'], 'count') if pd.notna(court_row['year_ago']) else 'no figure'}",
-            source,
-            is_demo,
-        )
-    ]
-    if not backlog.empty:
-        row = backlog.sort_values("period_end").iloc[-1]
-        tiles.append(
-            TileData(
-                "drill-years",
-                "Years to clear at the current pace",
-                format_value(row["value"], "years"),
-                f"{row['numerator']:,.0f} open cases ÷ {row['denominator']:,.0f} disposals in the last four quarters",
-                f"n = {row['denominator']:,.0f} disposals, {quarter_label(row['period_end'])}",
-                source,
-                is_demo,
-            )
-        )
-    return tiles
+from presented.words import quarter_label
 
 
 def process_data(region_share: pd.DataFrame, national_share: pd.DataFrame) -> pd.DataFrame:

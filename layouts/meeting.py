@@ -45,6 +45,7 @@ MEETING_MESSAGE = "meeting-message"
 MEETING_CHART = "meeting-chart"
 MEETING_REVISION = "meeting-revision"
 MEETING_STATUS = "meeting-status"
+MEETING_MARKS = "meeting-chart-marks"
 MEETING_VALUE = "meeting-value"
 MEETING_READING = "meeting-reading"
 MEETING_SUMMARY = "meeting-summary"
@@ -483,12 +484,17 @@ def measure_screen(agenda: Agenda, screen: int, brief, *, today: date, timezone:
         main = [summary, commentary]
         below = []
     else:
+        marks: list[str] = []
         if brief.figure is None:
             chart = html.P(brief.presented.chart_withheld, className="meeting-withheld")
         else:
-            # Projector lettering on every text of the chart; the legend sits at its foot.
+            # Projector lettering on every text of the chart. Event and break labels, four rows
+            # of them above a lockdown-era chart, would leave the plot a sliver on a 768-pixel
+            # screen: they are said in one line under the chart instead.
             figure = lettered(brief.figure, CHART_TEXT_PX)
-            figure.update_layout(autosize=True, height=None)
+            marks = [note.text for note in figure.layout.annotations if note.text]
+            figure.layout.annotations = ()
+            figure.update_layout(autosize=True, height=None, margin={"t": 10, "b": 10})
             chart = html.Figure(
                 [
                     dcc.Graph(
@@ -517,6 +523,13 @@ def measure_screen(agenda: Agenda, screen: int, brief, *, today: date, timezone:
             )
         ]
         below = [
+            html.P(
+                "Marked on the chart (shaded periods and dashed lines): " + "; ".join(marks) + ".",
+                className="meeting-chart-marks",
+                id=MEETING_MARKS,
+            )
+            if marks
+            else None,
             summary,
             *_more_figures(brief),
             html.Details(

@@ -96,7 +96,7 @@ def presented_figure(
     events_key = tuple(repr(e) for e in inputs.events)
     key = (
         "presented",
-        spec.id,
+        spec,  # the whole entry: a target set or changed makes a new figure
         rows_key,
         inputs.plan,
         area_code,

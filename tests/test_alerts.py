@@ -596,3 +596,25 @@ def test_overdue_return_goes_to_its_submitters_then_to_the_chair(make_settings):
     ]
     assert len(told("court-clerk")) == 1 and told("police-member") == []
     engine.dispose()
+
+
+def test_an_assurance_icon_that_flips_is_told_once(alerts_app, smtp, monkeypatch):
+    """Assurance needs a target: one set below the process (every figure misses it) and then one
+    above it (every figure meets it, lower being better) flips the icon, and that is told."""
+    from dataclasses import replace as replaced
+
+    from loaders import measures as registry
+
+    everyone_immediate(alerts_app)
+    spec = registry.MEASURES[SIGNAL_MEASURE]
+    monkeypatch.setitem(registry.MEASURES, SIGNAL_MEASURE, replaced(spec, target=0.5))
+    run(alerts_app)  # the first reading is remembered, not told
+    assert not [m for m in smtp.to(address("analyst")) if "Assurance" in str(m["Subject"])]
+    monkeypatch.setitem(registry.MEASURES, SIGNAL_MEASURE, replaced(spec, target=50.0))
+    run(alerts_app)
+    run(alerts_app)  # told once, however often the job runs
+    told = [m for m in smtp.to(address("analyst")) if "Assurance changed" in str(m["Subject"])]
+    assert len(told) == 1
+    assert "Consistently passes the target" in told[0].get_body(("plain",)).get_content()
+    # A partner who may not see the measure hears nothing of it.
+    assert not [m for m in smtp.to(address("member")) if "Assurance" in str(m["Subject"])]

@@ -303,6 +303,27 @@ ID_SHAPES: dict[tuple[str, str], Shape] = {
             "submit-dataset",
         )
     },
+    # The E&E page, court pages and the backlog forecast (callbacks/courts.py).
+    ("court-state", "data"): optional(record({"court": _state_text})),
+    ("ee-court-block-state", "data"): optional(record({}, others=optional(text(SHORT)))),
+    ("ee-national-state", "data"): optional(record({}, others=optional(text(SHORT)))),
+    ("ee-more", "active_item"): any_of(CHOICE, CHOICES),
+    ("ee-more-built", "data"): CHOICES,
+    **{
+        (field, "value"): any_of(CHOICE, optional(integer(0, 1_000)))
+        for field in ("ee-forecast-horizon", "court-forecast-horizon")
+    },
+    **{
+        (field, "value"): CHOICE
+        for field in ("ee-forecast-area", "ee-forecast-target", "court-forecast-target")
+    },
+    # A meeting's agenda editor (callbacks/meeting_mode.py).
+    ("agenda-meeting", "data"): any_of(nothing, integer(1, INT_LIMIT), text(SHORT)),
+    ("agenda-add-choice", "value"): CHOICE,
+    # Notifications: preferences per kind of alert, and the list's reload counter.
+    ("alert-preference", "value"): CHOICE,
+    ("alert-preference", "id"): optional(record({"type": _state_text, "kind": _state_text})),
+    ("notifications-changed", "data"): COUNTER,
     # Choices from a list (several), and ticks.
     ("admin-edit-subgroups", "value"): CHOICES,
     ("admin-new-subgroups", "value"): CHOICES,

@@ -4,6 +4,7 @@ the court's own page with focus on its heading."""
 from __future__ import annotations
 
 import csv
+import time
 
 import pytest
 from browser_waits import PAGE_WAIT
@@ -71,6 +72,13 @@ def test_br001_click_a_courts_bar_to_open_its_page_with_focus_on_its_heading(
     assert len(bars) == len(order)
     bar = bars[order.index("Teesside")]
     dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", bar)
+    # The chart may redraw once it is in view (its part has just opened): find the bar again
+    # after it settles, so the click lands on Teesside's bar and not a neighbour's.
+    time.sleep(1)
+    bars = dash_duo.driver.find_elements(
+        By.CSS_SELECTOR, "#ee-courts-graph .trace.bars .point path"
+    )
+    bar = bars[order.index("Teesside")]
     ActionChains(dash_duo.driver).move_to_element(bar).click().perform()
 
     _on_court_page(dash_duo, "CC-TEESSIDE", "Teesside Crown Court")

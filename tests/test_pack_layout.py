@@ -27,7 +27,35 @@ KEEP = os.environ.get("PACK_LAYOUT_DIR")  # set to keep the files for a look
 
 
 @pytest.fixture(scope="module")
-def packs_built(app):
+def layout_app(databases, tmp_path_factory, public_data_dir):
+    """An app of its own on the real files: the shared one gathers commentary and actions from
+    other tests, and how a page is filled depends on how much each measure has to say."""
+    from app import create_app
+    from config import Settings
+
+    settings = Settings(
+        database_url=databases.new(),
+        secret_key="test-secret-key",
+        public_data_dir=public_data_dir,
+        instance_dir=tmp_path_factory.mktemp("pack-layout"),
+        refresh_on_start=True,
+        testing=True,
+    ).resolved()
+    dash_app = create_app(settings)
+    username, password = TEST_USERS["analyst"]
+    users.create_user(
+        dash_app.server.extensions["lcjp"].session_factory,
+        username,
+        password,
+        role="analyst",
+        organisation="opcc",
+    )
+    return dash_app
+
+
+@pytest.fixture(scope="module")
+def packs_built(layout_app):
+    app = layout_app
     factory = app.server.extensions["lcjp"].session_factory
     with factory() as session:
         analyst = users.find_user(session, TEST_USERS["analyst"][0])

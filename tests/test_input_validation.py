@@ -119,8 +119,12 @@ def test_every_callback_has_a_declared_shape_for_every_input(app):
 
 
 @pytest.mark.parametrize("role", ["admin", "member"])
-def test_fuzzed_inputs_never_give_a_server_error(app, admin_client, credentials, role):
-    """As the administrator (every callback reaches its data) and as a partner (refusals)."""
+def test_fuzzed_inputs_never_give_a_server_error(app, admin_client, credentials, role, databases):
+    """As the administrator (every callback reaches its data) and as a partner (refusals).
+    Fuzzed on SQLite only: the boundary answers before any database is read, and the callbacks
+    that odd right-typed values reach read the same figures on either database."""
+    if databases.is_postgres:
+        pytest.skip("the input boundary does not depend on the database; fuzzed on SQLite")
     layouts = discover_layouts(app, admin_client)
     client = admin_client if role == "admin" else _signed_in(app, credentials, role)
     failures, refused, sent = [], 0, 0

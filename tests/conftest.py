@@ -111,6 +111,21 @@ def make_settings(databases, tmp_path):
     return build
 
 
+@pytest.fixture
+def cache(make_settings):
+    """An empty, migrated cache with the registries written: what a refresh starts from."""
+    from loaders import refresh
+    from loaders.db import make_engine, make_sessionmaker, migrate
+
+    settings = make_settings()
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    refresh.sync_registry(factory, settings.lcjp)
+    yield factory
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def loaded_settings(databases, tmp_path_factory, public_data_dir) -> Settings:
     """One database loaded from the real files, shared by every read-only test."""

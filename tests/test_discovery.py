@@ -23,7 +23,6 @@ from config import Settings
 from loaders import refresh
 from loaders.areas import crown_court_code
 from loaders.datasets import CCSQ_COLLECTION_API, DATASETS, POLICE_UK_LATEST_ARCHIVE
-from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.fetch import Fetcher, FetchError, HttpPolicy, file_list, resolve_source
 from loaders.models import Dataset
 from loaders.revisions import revisions
@@ -132,17 +131,6 @@ def releases(tmp_path_factory, public_data_dir) -> dict[str, Path]:
         "q4": build_release(root / "q4", public_data_dir),
         "q1": build_release(root / "q1", public_data_dir, rdos_change=restate),
     }
-
-
-@pytest.fixture
-def cache(make_settings):
-    settings = make_settings()
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    factory = make_sessionmaker(engine)
-    refresh.sync_registry(factory, settings.lcjp)
-    yield factory
-    engine.dispose()
 
 
 def _publish_two(api, releases):

@@ -20,7 +20,6 @@ import pytest
 from loaders import refresh
 from loaders.areas import ENGLAND_AND_WALES, crown_court_code, reference_areas, region_code
 from loaders.datasets import DATASETS
-from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.errors import LoaderError
 from loaders.frames import validate_observations
 from loaders.measures import measures_for_dataset
@@ -486,17 +485,6 @@ def test_an_unknown_age_band_is_refused(tmp_path, public_data_dir):
     write_workbook(folder / ccsq_tools.OPEN_TOOL, [(OPEN_FIELDS, records)])
     with pytest.raises(LoaderError, match="age band 'Over 3 years' is not one of the known bands"):
         ccsq.load(folder)
-
-
-@pytest.fixture
-def cache(make_settings):
-    settings = make_settings()
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    factory = make_sessionmaker(engine)
-    refresh.sync_registry(factory, settings.lcjp)
-    yield factory
-    engine.dispose()
 
 
 @pytest.mark.parametrize("change", [_rename, _out_of_range, _cut_short])

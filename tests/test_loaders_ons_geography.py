@@ -16,7 +16,7 @@ from hostile_files import damage, load_error, on_line, release
 from loaders import queries, refresh
 from loaders.areas import CLEVELAND, DURHAM, POLICE_FORCE_AREAS
 from loaders.datasets import DATASETS
-from loaders.db import make_engine, make_sessionmaker, migrate
+from loaders.db import make_engine, migrate
 from loaders.models import AreaBoundary, RefreshRun
 from loaders.sources import ons_geography
 
@@ -147,17 +147,6 @@ def test_truncated_boundaries(reference_dir, tmp_path):
 
 
 # --- through refresh -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cache(make_settings):
-    settings = make_settings()
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    factory = make_sessionmaker(engine)
-    refresh.sync_registry(factory, settings.lcjp)
-    yield factory
-    engine.dispose()
 
 
 def test_boundaries_load_and_a_broken_file_keeps_the_last_good_ones(cache, reference_dir, tmp_path):

@@ -18,7 +18,6 @@ import pytest
 
 from loaders import refresh
 from loaders.datasets import DATASETS
-from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.errors import LoaderError
 from loaders.models import Dataset
 from loaders.sources import police_uk, police_uk_outcomes
@@ -185,17 +184,6 @@ def test_a_truncated_zip_is_refused(tmp_path, archive):
     path.write_bytes(archive.read_bytes()[:100_000])
     with pytest.raises(LoaderError, match="not a readable police.uk archive zip"):
         police_uk.load(path)
-
-
-@pytest.fixture
-def cache(make_settings):
-    settings = make_settings()
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    factory = make_sessionmaker(engine)
-    refresh.sync_registry(factory, settings.lcjp)
-    yield factory
-    engine.dispose()
 
 
 @pytest.mark.parametrize("dataset", ["police_uk_street", "police_uk_outcomes"])

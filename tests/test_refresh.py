@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from loaders import refresh
 from loaders.datasets import DATASETS
-from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.errors import ValidationFailed
 from loaders.frames import LoadResult, observation_frame
 from loaders.models import AreaBoundary, Dataset, Observation, RefreshRun, Vintage
@@ -22,18 +21,6 @@ TODAY = date(2026, 11, 26)
 # empty here (tests/test_submission_uploads.py covers them).
 PUBLISHED = [d.id for d in DATASETS.values() if not d.submission]
 PARTNER = [d.id for d in DATASETS.values() if d.submission]
-
-
-@pytest.fixture
-def cache(make_settings):
-    """An empty, migrated cache with the registries written."""
-    settings = make_settings()
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    factory = make_sessionmaker(engine)
-    refresh.sync_registry(factory, settings.lcjp)
-    yield factory
-    engine.dispose()
 
 
 def _counts(factory) -> dict[str, int]:

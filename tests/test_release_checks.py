@@ -48,17 +48,6 @@ DURHAM_MARCH = "2025-03-durham-street.csv"
 DURHAM = "E23000008"
 
 
-@pytest.fixture
-def cache(make_settings):
-    settings = make_settings()
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    factory = make_sessionmaker(engine)
-    refresh.sync_registry(factory, settings.lcjp)
-    yield factory
-    engine.dispose()
-
-
 def copy(public_data_dir: Path, folder: str, tmp_path: Path) -> Path:
     target = tmp_path / folder
     shutil.copytree(public_data_dir / folder, target)

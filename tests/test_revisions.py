@@ -28,7 +28,6 @@ from layouts.revisions import PREVIOUSLY_PUBLISHED, REVISED_LEGEND, REVISED_SYMB
 from loaders import queries, refresh, users
 from loaders.areas import ENGLAND_AND_WALES, crown_court_code
 from loaders.datasets import DATASETS
-from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.models import Observation, Vintage
 from loaders.revisions import latest_revisions, revisions
 from presented.words import local_time
@@ -174,17 +173,6 @@ def _of_type(component, name: str) -> list:
 
 
 # --- vintages are kept ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def cache(make_settings):
-    settings = make_settings()
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    factory = make_sessionmaker(engine)
-    refresh.sync_registry(factory, settings.lcjp)
-    yield factory
-    engine.dispose()
 
 
 def test_three_loads_keep_three_vintages_with_their_rows(cache, public_data_dir, tmp_path):

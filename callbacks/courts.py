@@ -364,6 +364,19 @@ def _horizon(value) -> int:
     return horizon if horizon in forecast.HORIZONS else forecast.DEFAULT_HORIZON
 
 
+def _forecast_refused() -> tuple:
+    """What a forecast card shows a user who may not see the court figures: a message only."""
+    return (
+        no_update,
+        "You do not have access to this information.",
+        not_authorised(),
+        "",
+        "",
+        [],
+        "",
+    )
+
+
 def forecast_outputs(area: str, horizon, target):
     """Figure, summary, data table, source, 'what if' sentence and target options for one area."""
     fc, source = forecast_for(area or NATIONAL, _horizon(horizon))
@@ -396,17 +409,7 @@ def forecast_outputs(area: str, horizon, target):
     )
 
 
-@refuse_unauthorised(
-    lambda: (
-        no_update,
-        "You do not have access to this information.",
-        not_authorised(),
-        "",
-        "",
-        [],
-        "",
-    )
-)
+@refuse_unauthorised(_forecast_refused)
 def update_forecast(area, horizon, target):
     require_dataset(DATASET)
     allowed = {o["value"] for o in forecast_area_options()}
@@ -655,17 +658,7 @@ def _region_chart(courts, code: str, name: str, region_code: str, region: str) -
     )
 
 
-@refuse_unauthorised(
-    lambda: (
-        no_update,
-        "You do not have access to this information.",
-        not_authorised(),
-        "",
-        "",
-        [],
-        "",
-    )
-)
+@refuse_unauthorised(_forecast_refused)
 def update_court_forecast(state, horizon, target):
     require_dataset(DATASET)
     _courts, court = _court_row(state)

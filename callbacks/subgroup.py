@@ -497,7 +497,7 @@ def update_overview(_state):
             if not spec.headline:
                 continue
             for tile, signal in headline_tiles(
-                spec, all_events, user, href_base=subgroup_path(subgroup_id)
+                spec, all_events, user, href_base=subgroup_path(subgroup_id), sparklines=True
             ):
                 (exceptions if signal else tiles).append(tile)
         if tiles or any(m.headline for m in visible_measures(user, subgroup_id)):
@@ -505,9 +505,11 @@ def update_overview(_state):
     return layout_pages.overview_content(exceptions, by_subgroup)
 
 
-def headline_tiles(spec, all_events, user, href_base: str = "") -> list[tuple]:
+def headline_tiles(
+    spec, all_events, user, href_base: str = "", sparklines: bool = False
+) -> list[tuple]:
     """(tile, is_exception) per local area of a headline measure, from its presented figure: a
-    stale figure is never an exception."""
+    stale figure is never an exception. The board overview's tiles carry a sparkline."""
     view = view_for(spec)
     prov = data.provenance(spec.dataset_id)
     tiles = []
@@ -515,13 +517,17 @@ def headline_tiles(spec, all_events, user, href_base: str = "") -> list[tuple]:
         figure = presenting.presented_figure(spec.id, code, all_events=all_events)
         if not figure.has_figures:
             continue
+        tile_id = f"{spec.id}-{code}".lower()
         tile = grammar.measure_tile(
-            f"{spec.id}-{code}".lower(),
+            tile_id,
             tile_texts(figure),
             href=tile_link(spec, code, href_base),
             is_demo=prov.is_demo,
             badges=spc_chart.spc_badges(figure.spc),
             suppressed=figure.suppressed,
+            sparkline=grammar.sparkline(figure.points, figure.unit, tile_id)
+            if sparklines
+            else None,
         )
         tiles.append((tile, figure.is_exception))
     return tiles

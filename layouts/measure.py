@@ -182,9 +182,11 @@ def measure_tile(
     badges=None,
     suppressed: bool = False,
     revision: str | None = None,
+    sparkline=None,
 ):
     """A headline tile that links to its measure's section (keyboard reachable); a revised
-    figure says so in words under it, with the value first published."""
+    figure says so in words under it, with the value first published; on the board overview a
+    sparkline of its recent periods, said in words as well."""
     value = "Suppressed (fewer than the disclosure threshold)" if suppressed else texts["value"]
     status = texts.get("status", "")
     revision = texts.get("revision", "") if revision is None else revision
@@ -217,6 +219,7 @@ def measure_tile(
                     html.P(
                         texts["comparison"], className="small mb-1", id=f"tile-{tile_id}-comparison"
                     ),
+                    sparkline,
                     badges,
                 ]
             ),
@@ -226,6 +229,59 @@ def measure_tile(
         md=6,
         xl=3,
         class_name="mb-3",
+    )
+
+
+SPARKLINE_PERIODS = 24
+
+
+def sparkline(points: pd.DataFrame, unit: str, tile_id: str):
+    """The recent periods of a presented figure's series as a small line with no axes, and the
+    same trend in words for those who cannot see it. `points` is the model's, so a withheld
+    figure is already a gap, never a value."""
+    recent = points.tail(SPARKLINE_PERIODS)
+    shown = recent.dropna(subset=["value"])
+    if len(shown) < 2:
+        return None
+    first, last = shown.iloc[0], shown.iloc[-1]
+    words = (
+        f"Trend over {len(recent)} periods: {format_value(first['value'], unit)} in "
+        f"{first['label']}, {format_value(last['value'], unit)} in {last['label']}"
+        + (" (some figures withheld)" if recent["value"].isna().any() else "")
+        + "."
+    )
+    figure = {
+        "data": [
+            {
+                "type": "scatter",
+                "x": [str(e)[:10] for e in recent["period_end"]],
+                "y": [None if pd.isna(v) else float(v) for v in recent["value"]],
+                "mode": "lines",
+                "line": {"color": HIGHLIGHT, "width": 2},
+                "hoverinfo": "skip",
+            }
+        ],
+        "layout": {
+            "margin": {"l": 0, "r": 0, "t": 2, "b": 2},
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "showlegend": False,
+            "height": 44,
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+        },
+    }
+    return html.Figure(
+        [
+            dcc.Graph(
+                figure=figure,
+                config={"staticPlot": True, "displayModeBar": False},
+                style={"height": "44px"},
+                id=f"tile-{tile_id}-sparkline",
+            ),
+            html.Figcaption(words, className="small text-body-secondary mb-1"),
+        ],
+        className="tile-sparkline mb-1",
     )
 
 

@@ -20,7 +20,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from conftest import TEST_USER_RIGHTS, TEST_USERS, AuthActions
-from dash_tree import text_of
+from dash_tree import text_of, walk
 from pptx import Presentation
 from pypdf import PdfReader
 
@@ -159,8 +159,12 @@ def test_page_sections_tiles_and_tables_never_show_a_withheld_figure(small_app, 
         table = subgroup.measure_table(
             member, [MEASURES[m] for m in withheld], "Every measure of this group"
         )
+        overview = subgroup.update_overview({})
         everything = set().union(*withheld.values())
         _assert_hidden("tiles and table", text_of(tiles) + text_of(table), [], everything)
+        sparklines = [c.figure for c in walk(overview) if type(c).__name__ == "Graph"]
+        numbers = sum((_figure_numbers(f) for f in sparklines), [])
+        _assert_hidden("overview and its sparklines", text_of(overview), numbers, everything)
 
 
 def _figure_json(figure):

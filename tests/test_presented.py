@@ -288,3 +288,23 @@ def test_the_data_sources_page_judges_staleness_by_the_period_described(analyst)
     # The 2023/24 cohort (to March 2024) is published about 22 months after it ends.
     expected = period_age("financial_year", date(2024, 3, 31), london_today(), 22).stale
     assert rows["moj_proven_reoffending"].stale == expected
+
+
+def test_overview_tiles_carry_a_sparkline_of_the_presented_series(analyst):
+    from dash_tree import walk
+
+    from callbacks import subgroup
+
+    overview = subgroup.update_overview({})
+    graphs = {
+        c.id: c.figure
+        for c in walk(overview)
+        if type(c).__name__ == "Graph" and str(c.id).endswith("-sparkline")
+    }
+    figure = presenting.presented_figure("reoffending_rate")
+    tile_id = f"reoffending_rate-{figure.area_code}".lower()
+    line = graphs[f"tile-{tile_id}-sparkline"]["data"][0]
+    assert line["y"] == [float(v) for v in figure.points["value"].tail(24)]
+    latest = f"{figure.value_text} in {figure.period.label}."
+    captions = [c.children for c in walk(overview) if type(c).__name__ == "Figcaption"]
+    assert any(c.startswith("Trend over") and c.endswith(latest) for c in captions)

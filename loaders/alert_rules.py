@@ -50,14 +50,19 @@ def _tell(session_factory, settings, key, kind, subject, detail, recipients, mes
     return told
 
 
-def stale_datasets(session_factory, settings, today: date) -> int:
-    """A dataset whose newest figures describe a period older than its cadence and lag allow."""
-    told = 0
+def _latest_periods(session_factory) -> dict:
+    """Each dataset's newest period on screen (its current vintage's), or None."""
     with session_factory() as session:
-        latest = {
+        return {
             d.id: d.current_vintage.period_latest if d.current_vintage else None
             for d in session.scalars(sa.select(Dataset))
         }
+
+
+def stale_datasets(session_factory, settings, today: date) -> int:
+    """A dataset whose newest figures describe a period older than its cadence and lag allow."""
+    told = 0
+    latest = _latest_periods(session_factory)
     users = list(active_users(session_factory, settings))
     for dataset_id, spec in DATASETS.items():
         age = staleness.dataset_age(spec, latest.get(dataset_id), today)
@@ -87,11 +92,7 @@ def overdue_returns(session_factory, settings, today: date, now: datetime | None
     it; if still overdue RETURN_ESCALATE_DAYS later, to the chairs of the subgroups it feeds."""
     now = as_utc(now) or utcnow()
     told = 0
-    with session_factory() as session:
-        latest = {
-            d.id: d.current_vintage.period_latest if d.current_vintage else None
-            for d in session.scalars(sa.select(Dataset))
-        }
+    latest = _latest_periods(session_factory)
     users = list(active_users(session_factory, settings))
     for dataset_id, spec in DATASETS.items():
         if not spec.submission or latest.get(dataset_id) is None:

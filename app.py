@@ -15,7 +15,7 @@ import flask
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from callbacks import data, register_callbacks
+from callbacks import register_callbacks
 from callbacks.action_log import register_action_log_page
 from callbacks.admin_sharing import register_sharing_page
 from callbacks.alerts import alerts_command_group
@@ -40,6 +40,7 @@ from loaders import release_checks, sessions, users
 from loaders.audit import audit
 from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.demo_meetings import seed_demo_meetings
+from loaders.figure_store import FigureStore, make_store
 from loaders.locks import exclusive
 from loaders.organisations import sync_organisations
 from loaders.refresh import london_today, sync_registry
@@ -62,6 +63,8 @@ class Services:
     settings: Settings
     engine: sa.Engine
     session_factory: sessionmaker
+    # Figures worked out once and shared by every worker and host (loaders/figure_store.py).
+    figure_store: FigureStore | None = None
 
     def refresh(self, *, trigger: str, progress=None):
         return refresh_everything(
@@ -107,7 +110,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         if settings.demo_mode:
             # Inside the lock: two workers starting on an empty database must not both create them.
             users.ensure_demo_users(session_factory)
-    app_services = Services(settings, engine, session_factory)
+    app_services = Services(settings, engine, session_factory, make_store(settings, engine))
     server.extensions["lcjp"] = app_services
 
     if settings.demo_mode:
@@ -162,8 +165,6 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.layout = serve_layout
     register_callbacks(app)
     register_page_guard(server)
-    if settings.warm_cache_on_start:
-        data.start_warming(server)  # and again after each refresh (callbacks/data.py)
     return app
 
 

@@ -126,9 +126,6 @@ class Settings:
     login_backoff_max_seconds: int = 60  # the longest an account's back-off makes anyone wait
     suppression_threshold: int = 10
     plan_file: Path | None = None  # JSON Police and Crime Plan; None uses loaders.plan.DEFAULT_PLAN
-    # Work out every measure's figures in the background at start and after each refresh.
-    # None: yes, except in tests (which warm the one app a browser test serves themselves).
-    warm_cache_on_start: bool | None = None
     # Alerts and scheduled reports (issue 17; callbacks/alerts.py, loaders/notifications.py).
     smtp_url: str = ""  # smtp://user:pass@host:587 (STARTTLS), smtps://… (TLS); '' = in-app only
     smtp_from: str = "lcjp-board@localhost"
@@ -139,6 +136,11 @@ class Settings:
     smtp_backoff: float = 60.0  # seconds before the second attempt, doubled for each further one
     alerts_interval_minutes: int = 15  # how often the scheduler looks for events and sends
     return_escalate_days: int = 7  # an overdue partner return goes to the chair after this
+    # Figures worked out once and shared by every worker and host (loaders/figure_store.py):
+    # in Redis when set (redis://host:6379/0), otherwise in the database.
+    redis_url: str = ""
+    redis_prefix: str = ""  # '' = lcjp:<hash of the database URL>:, one install per database
+    figure_cache_entries: int = 48  # figures each worker keeps in memory between requests
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -189,9 +191,6 @@ class Settings:
             login_backoff_max_seconds=_env_number("LOGIN_BACKOFF_MAX_SECONDS", 60, int),
             suppression_threshold=_env_number("SUPPRESSION_THRESHOLD", 10, int),
             plan_file=Path(os.environ["PLAN_FILE"]) if os.environ.get("PLAN_FILE") else None,
-            warm_cache_on_start=(
-                _env_bool("WARM_CACHE_ON_START") if "WARM_CACHE_ON_START" in os.environ else None
-            ),
             smtp_url=os.environ.get("SMTP_URL", "").strip(),
             smtp_from=os.environ.get("SMTP_FROM", "").strip() or "lcjp-board@localhost",
             public_url=os.environ.get("PUBLIC_URL", "").strip() or "http://127.0.0.1:8050",
@@ -204,6 +203,9 @@ class Settings:
             smtp_backoff=_env_number("SMTP_BACKOFF", 60.0),
             alerts_interval_minutes=_env_number("ALERTS_INTERVAL_MINUTES", 15, int),
             return_escalate_days=_env_number("RETURN_ESCALATE_DAYS", 7, int),
+            redis_url=os.environ.get("REDIS_URL", "").strip(),
+            redis_prefix=os.environ.get("REDIS_PREFIX", "").strip(),
+            figure_cache_entries=_env_number("FIGURE_CACHE_ENTRIES", 48, int),
         )
         return replace(settings, **overrides).resolved()
 
@@ -232,9 +234,6 @@ class Settings:
             database_url=database_url,
             secret_key=secret_key,
             submissions_dir=submissions_dir,
-            warm_cache_on_start=(
-                not self.testing if self.warm_cache_on_start is None else self.warm_cache_on_start
-            ),
         )
 
     @property

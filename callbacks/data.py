@@ -1,10 +1,15 @@
-"""Figures for callbacks, cached per process and keyed on the current vintages so a refresh shows at once."""
+"""Figures for callbacks: worked out once per data vintage and shared by every worker and host.
+
+A figure is looked up in the request's own memo, then a small bounded cache of this worker, then
+the shared store (loaders/figure_store.py: Redis, or the database), and only on a miss built, by
+one process of all workers and hosts under the store's lock, and stored for the others. The
+scheduler builds every audience cut's figures after each refresh (scheduler/figures.py), so web
+workers mostly only read. Keys carry the current vintages: a refresh changes every key.
+"""
 
 from __future__ import annotations
 
-import atexit
 import hashlib
-import logging
 import threading
 from collections import OrderedDict
 from dataclasses import replace
@@ -16,25 +21,18 @@ import sqlalchemy as sa
 from callbacks import permissions
 from callbacks.context import services
 from layouts.measure import outlines
-from loaders import board, queries, sharing, staleness
+from loaders import access, board, queries, sharing, staleness
 from loaders import revisions as loader_revisions
 from loaders.datasets import DATASETS
-from loaders.measures import MEASURES
+from loaders.figure_store import FigureStore, key_hash, make_store, vintage_fingerprint
 from loaders.models import Dataset
 from loaders.refresh import london_today
 
+# This worker's few most recent figures; bounded by Settings.figure_cache_entries, so a worker
+# holds little between requests (the shared store holds the rest).
 _CACHE: OrderedDict = OrderedDict()
 _LOCK = threading.Lock()
-_BUILDING: dict = {}  # key -> the lock its builder holds
-_WARMED: set = set()  # (database, vintages) the cache was warmed for
-# Set at interpreter exit: a warming thread stops after its current measure. A daemon thread
-# still inside pandas' native code when the interpreter finalises aborts the process
-# ("terminate called without an active exception", exit 134), e.g. at the end of
-# `flask --app app refresh`, which cron and CI read as a failure.
-_STOP = threading.Event()
-_WARMERS: list[threading.Thread] = []
-log = logging.getLogger(__name__)
-_MAX_ENTRIES = 512  # a board pack reads every measure of a report; views come per set of rows
+_STORES: dict = {}  # for apps whose Services were built without a store (some tests)
 
 
 def current_vintages() -> tuple:
@@ -49,35 +47,64 @@ def current_vintages() -> tuple:
     return vintages
 
 
+def figure_store() -> FigureStore:
+    """The app's shared store (Services.figure_store)."""
+    app_services = services()
+    store = getattr(app_services, "figure_store", None)
+    if store is not None:
+        return store
+    settings = app_services.settings
+    mark = (settings.database_url, settings.redis_url, settings.secret_key)
+    with _LOCK:
+        if mark not in _STORES:
+            _STORES[mark] = make_store(settings, app_services.engine)
+        return _STORES[mark]
+
+
+def forget_figures() -> None:
+    """Drop every figure this worker and the shared store hold for this app (tests that change
+    stored rows in place, without a new vintage)."""
+    with _LOCK:
+        _CACHE.clear()
+    figure_store().purge(keep="")
+    if flask.has_request_context():
+        flask.g.pop("lcjp_figures", None)
+
+
 def _filters_key(filters: dict) -> tuple:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()))
 
 
 def cached(name, build):
-    """`build(session)` once per (database, current vintages, name): any refresh changes the
-    vintages and so every key, and earlier vintages never change, so no entry goes stale."""
+    """`build(session)` once per (database, current vintages, name) across every worker and
+    host: any refresh changes the vintages and so every key, and earlier vintages never change,
+    so no entry goes stale."""
+    settings = services().settings
     vintages = current_vintages()
-    key = (services().settings.database_url, vintages, name)
-    _warm_if_new(vintages)
+    key = (settings.database_url, vintages, name)
+    memo = flask.g.setdefault("lcjp_figures", {}) if flask.has_request_context() else None
+    if memo is not None and key in memo:
+        return memo[key]
     with _LOCK:
-        if key in _CACHE:
+        found = _CACHE.get(key, _LOCK)
+        if found is not _LOCK:
             _CACHE.move_to_end(key)
-            return _CACHE[key]
-        building = _BUILDING.setdefault(key, threading.Lock())
-    # One thread builds each entry; others asking for it meanwhile wait and share the result.
-    with building:
+    if found is _LOCK:
+
+        def build_now():
+            with services().session_factory() as session:
+                return build(session)
+
+        found = figure_store().get_or_build(
+            vintage_fingerprint(vintages), key_hash(name), build_now
+        )
         with _LOCK:
-            if key in _CACHE:
-                _CACHE.move_to_end(key)
-                return _CACHE[key]
-        with services().session_factory() as session:
-            value = build(session)
-        with _LOCK:
-            _CACHE[key] = value
-            _BUILDING.pop(key, None)
-            while len(_CACHE) > _MAX_ENTRIES:
+            _CACHE[key] = found
+            while len(_CACHE) > max(settings.figure_cache_entries, 0):
                 _CACHE.popitem(last=False)
-    return value
+    if memo is not None:
+        memo[key] = found
+    return found
 
 
 def _permitted_observations(measure_id: str, **filters) -> pd.DataFrame:
@@ -100,68 +127,34 @@ def rows_key(frame: pd.DataFrame) -> str:
     return hashlib.blake2b(frame.index.to_numpy().tobytes(), digest_size=16).hexdigest()
 
 
-def start_warming(server: flask.Flask) -> threading.Thread:
-    """Run warm() in the background for this app (a failure only logs: pages still work)."""
-
-    def run():
-        try:
-            with server.app_context():
-                count = warm()
-            log.info("figures cache warmed for %d measures", count)
-        except Exception:
-            log.exception("warming the figures cache failed")
-
-    thread = threading.Thread(target=run, name="lcjp-warm", daemon=True)
-    thread.start()
-    with _LOCK:
-        _WARMERS[:] = [t for t in _WARMERS if t.is_alive()] + [thread]
-    return thread
-
-
-@atexit.register
-def _stop_warming(timeout: float = 60.0) -> None:
-    """At exit, let warming threads leave native code before the interpreter goes away."""
-    _STOP.set()
-    for thread in list(_WARMERS):
-        thread.join(timeout)
+def _reach_key(measure_id: str) -> tuple:
+    """What decides which of a measure's rows the signed-in user may see, without reading the
+    rows (loaders/access.permitted_rows): how far the measure reaches them and, for a reach to
+    their own force or the partnership, that force, the partnership and which force each area
+    belongs to."""
+    rights = permissions.current_rights()
+    how_far = access.measure_reach(rights, measure_id)
+    if how_far not in {access.OWN_FORCE, access.SHARED}:
+        return (how_far,)
+    forces = flask.g.get("lcjp_area_forces_key") if flask.has_request_context() else None
+    if forces is None:
+        forces = hashlib.blake2b(
+            repr(sorted(permissions.area_forces().items())).encode(), digest_size=12
+        ).hexdigest()
+        if flask.has_request_context():
+            flask.g.lcjp_area_forces_key = forces
+    return (how_far, rights.force_area, tuple(sorted(rights.partnership)), forces)
 
 
-def _warm_if_new(vintages: tuple) -> None:
-    """After a refresh (new vintages, seen on the first request that follows) warm again in the
-    background, so the next board member to open a page does not wait either."""
-    settings = services().settings
-    if not settings.warm_cache_on_start:
-        return
-    mark = (settings.database_url, vintages)
-    with _LOCK:
-        if mark in _WARMED:
-            return
-        _WARMED.add(mark)
-    start_warming(flask.current_app._get_current_object())
-
-
-def warm() -> int:
-    """Build every measure's figures and the view of all its rows (the OPCC's), and the map, so
-    the first page after start does not wait for them; returns how many measures it built. Needs
-    an app context and no user: it hands no figures to anyone, and each user's views are still cut
-    to their rights when asked for."""
-    with _LOCK:
-        _WARMED.add((services().settings.database_url, current_vintages()))
-    plan = board.AreaPlan.from_config(lcjp())
-    for spec in MEASURES.values():
-        if _STOP.is_set():
-            break
-        frame = cached(
-            ("observations", spec.id, ()),
-            lambda session, measure_id=spec.id: queries.observations(session, measure_id),
-        )
-        cached(
-            ("view", spec.id, rows_key(frame), plan),
-            lambda _session, spec=spec, frame=frame: board.build_view(spec, frame, plan),
-        )
-    if not _STOP.is_set():
-        map_outlines()
-    return len(MEASURES)
+def permitted_key(measure_id: str) -> str:
+    """Which rows of a measure the signed-in user may see, as a key: users who may see the same
+    rows share cached figures. Stored per reach, so a request whose figures are built already
+    reads a short string, not the measure's rows."""
+    permissions.require_measure(measure_id)
+    return cached(
+        ("rows_key", measure_id, _reach_key(measure_id)),
+        lambda _session: rows_key(_permitted_observations(measure_id)),
+    )
 
 
 def measure_view(spec, plan: board.AreaPlan) -> board.MeasureView:
@@ -169,17 +162,10 @@ def measure_view(spec, plan: board.AreaPlan) -> board.MeasureView:
     set of rows: users who may see the same rows share it, and a user who may see fewer rows gets
     a view of their own. Callers read it and never change it in place (pandas copy-on-write keeps
     the frames they derive from it apart)."""
-    permitted = _permitted_observations(spec.id)
     return cached(
-        ("view", spec.id, rows_key(permitted), plan),
-        lambda _session: board.build_view(spec, permitted, plan),
+        ("view", spec.id, permitted_key(spec.id), plan),
+        lambda _session: board.build_view(spec, _permitted_observations(spec.id), plan),
     )
-
-
-def permitted_key(measure_id: str) -> str:
-    """Which rows of a measure the signed-in user may see, as a key: users who may see the same
-    rows share cached figures."""
-    return rows_key(_permitted_observations(measure_id))
 
 
 def populations() -> tuple[dict[str, float], str]:

@@ -91,22 +91,26 @@ def presented_figure(
     audience = audience_of(user)
     if hide_small_numbers and audience.sees_small_numbers:
         audience = Audience(sees_small_numbers=False, threshold=audience.threshold)
-    inputs = inputs_for(spec, all_events)
-    rows_key = data.permitted_key(spec.id)
-    events_key = tuple(repr(e) for e in inputs.events)
+    if all_events is None:
+        all_events = timeline_events()
+    area_plan = plan()
     key = (
         "presented",
         spec,  # the whole entry: a target set or changed makes a new figure
-        rows_key,
-        inputs.plan,
+        data.permitted_key(spec.id),
+        area_plan,
         area_code,
         board_period,
         audience.key,
-        events_key,
-        inputs.today,
-        inputs.timing,
+        tuple(repr(e) for e in events.events_for(spec.id, all_events)),
+        london_today(data.timezone()),
+        timing(spec.dataset_id),
     )
-    return data.cached(key, lambda _session: present(inputs, audience, area_code, board_period))
+    # Only a miss gathers the inputs (the measure's view): a stored figure is read, not rebuilt.
+    return data.cached(
+        key,
+        lambda _session: present(inputs_for(spec, all_events), audience, area_code, board_period),
+    )
 
 
 def headline_codes(figure_view: board.MeasureView) -> list[str]:

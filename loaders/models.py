@@ -595,3 +595,16 @@ class Delivery(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class FigureEntry(Base):
+    """One figure worked out once for a data vintage and shared by every worker and host when
+    there is no Redis (loaders/figure_store.py): a signed pickle, and who built it."""
+
+    __tablename__ = "figure_store"
+
+    vintage: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    payload: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    built_by: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -5,6 +5,11 @@
     python -m scheduler --once --all     refresh every dataset now, then exit
     python -m scheduler --list           show each dataset's schedule, source and next due time
     python -m scheduler --once --alerts  then look for alerts, build due packs and send emails
+    python -m scheduler --build-figures  work out every audience cut's figures now, then exit
+
+After each refresh that makes a new vintage current, and each night just after midnight (figures
+say how old they are), the scheduler works out every audience cut's figures into the shared
+store (scheduler/figures.py); it needs the web's SECRET_KEY (or DEMO_MODE) to sign them.
 
 Exit status of --once: 0 when nothing failed, 1 when any dataset failed (its last good data is
 kept), 2 on a configuration error. Several copies may run at once (two hosts, a cron entry and
@@ -31,7 +36,7 @@ from loaders.locks import exclusive
 from loaders.models import utcnow
 from loaders.refresh import sync_registry
 from loaders.schedules import ScheduleError, cron_trigger, latest_due, next_due, schedule_for
-from scheduler.jobs import failure_summary, refresh_everything, run_due
+from scheduler.jobs import AFTER_REFRESH, failure_summary, refresh_everything, run_due
 
 log = logging.getLogger("scheduler")
 
@@ -55,12 +60,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--alerts", action="store_true", help="with --once: then look for alerts and send emails"
     )
+    parser.add_argument(
+        "--build-figures",
+        action="store_true",
+        help="work out every audience cut's figures into the shared store, then exit",
+    )
     return parser.parse_args(argv)
 
 
 def load_settings() -> Settings:
-    """Settings from the environment. The scheduler signs no cookies, so needs no SECRET_KEY."""
-    return Settings.from_env(secret_key=os.environ.get("SECRET_KEY") or secrets.token_hex(32))
+    """Settings from the environment. The scheduler signs no cookies, so refreshes without a
+    SECRET_KEY; it then builds no figures, which the web would refuse (signs_figures)."""
+    if os.environ.get("SECRET_KEY") or os.environ.get("DEMO_MODE", "").lower() in TRUE:
+        return Settings.from_env()  # demo mode: the instance's kept key, as the web uses
+    return Settings.from_env(secret_key=secrets.token_hex(32))
+
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+def signs_figures(settings: Settings) -> bool:
+    """Whether figures built here carry the web's signature (the web refuses any other)."""
+    return bool(os.environ.get("SECRET_KEY")) or settings.demo_mode
+
+
+def build_figures_after_refresh(settings: Settings, _outcomes) -> None:
+    from scheduler.figures import build_in_scheduler
+
+    build_in_scheduler(settings)
 
 
 def check_configuration(settings: Settings) -> None:
@@ -118,6 +145,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         list_schedules(session_factory, settings)
         return 0
+    if args.build_figures:
+        if not signs_figures(settings):
+            log.error("set SECRET_KEY to the web's: figures signed with another key are refused")
+            return 2
+        from scheduler.figures import build_in_scheduler
+
+        return 0 if build_in_scheduler(settings) is not None else 1
+    if signs_figures(settings):
+        AFTER_REFRESH.append(build_figures_after_refresh)
+    else:
+        log.warning("SECRET_KEY is not set: no figures are built (web workers build on first ask)")
     if args.once:
         if args.all:
             outcomes = refresh_everything(
@@ -154,6 +192,22 @@ def run_forever(engine, session_factory, settings: Settings) -> int:
     from scheduler.alerts import add_alert_jobs
 
     add_alert_jobs(scheduler, settings)
+    if signs_figures(settings):
+        from scheduler.figures import build_in_scheduler
+
+        # A figure's status (current, stale, provisional) depends on the date as well.
+        scheduler.add_job(
+            build_in_scheduler,
+            "cron",
+            hour=0,
+            minute=5,
+            args=[settings],
+            id="build-figures",
+            name="work out every audience cut's figures for the new day",
+            coalesce=True,
+            max_instances=1,
+            replace_existing=True,
+        )
 
     def stop(_signum, _frame):
         log.info("stopping: waiting for a running refresh to finish")

@@ -32,10 +32,11 @@ def alerts_server(settings: Settings):
         if settings.database_url not in _APPS:
             from app import create_app
 
-            quiet = replace(
-                settings, refresh_on_start=False, scheduler_in_app=False, warm_cache_on_start=False
-            )
-            _APPS[settings.database_url] = create_app(quiet).server
+            quiet = replace(settings, refresh_on_start=False, scheduler_in_app=False)
+            server = create_app(quiet).server
+            # Figures worked out here (alerts, packs, scheduler/figures.py) are the scheduler's.
+            server.extensions["lcjp"].figure_store.role = "scheduler"
+            _APPS[settings.database_url] = server
         return _APPS[settings.database_url]
 
 

@@ -31,6 +31,8 @@ from loaders.ledger import REFRESH_LOCK, as_utc, claim, claimed_by, set_stage, s
 from loaders.locks import exclusive
 from loaders.models import utcnow
 from loaders.refresh import (
+    SUCCESS,
+    WARNINGS,
     RefreshOutcome,
     cache_is_empty,
     london_today,
@@ -44,6 +46,12 @@ from loaders.submissions import demo_returns, drop_folder
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+
+# Called with (settings, outcomes) after run_datasets made any dataset's vintage current. Only the
+# scheduler process registers one (it builds the shared figures: scheduler/figures.py); a web
+# process that refreshes registers none, so its workers never build figures for everyone.
+AFTER_REFRESH: list[Callable] = []
+NEW_VINTAGE = {SUCCESS, WARNINGS}
 
 
 def _say(progress: Progress | None, message: str, level: int = logging.INFO) -> None:
@@ -187,6 +195,12 @@ def run_datasets(
         )
         if outcome is not None:
             outcomes.append(outcome)
+    if any(o.status in NEW_VINTAGE for o in outcomes):
+        for hook in list(AFTER_REFRESH):
+            try:
+                hook(settings, outcomes)
+            except Exception:  # the refresh itself stands
+                log.exception("after-refresh step failed")
     return outcomes
 
 

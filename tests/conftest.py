@@ -226,12 +226,16 @@ def as_user(app):
 
 @pytest.fixture(scope="session")
 def warmed_app(app):
-    """The shared app with its figures cache built, as a server that has been up a while has it
-    (the app does this in the background at start; tests turn that off and do it here once)."""
-    from callbacks import data
+    """The shared app with the OPCC analyst's figures in the store, as the scheduler leaves them
+    after a refresh (scheduler/figures.py builds every cut; one is enough for browser tests)."""
+    from loaders import users
+    from scheduler.figures import build_figures
 
-    with app.server.app_context():
-        data.warm()
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        analyst = users.find_user(session, TEST_USERS["analyst"][0])
+    build_figures(app.server, users=[analyst])
+    app.server.extensions["lcjp"].figure_store.role = "web"  # what the served app builds is web's
     return app
 
 

@@ -192,6 +192,13 @@ def _with_history_unlocked(session, change) -> None:
     )
 
 
+def forget_figures(factory) -> None:
+    """Figures changed in place (no new vintage): drop every stored one and this worker's copies."""
+    with factory.begin() as session:
+        session.execute(sa.delete(models.FigureEntry))
+    data._CACHE.clear()
+
+
 class Mutation:
     """Overwrite some current figures with the sentinel, and put them back afterwards."""
 
@@ -227,7 +234,7 @@ class Mutation:
                     )
                 ),
             )
-        data._CACHE.clear()
+        forget_figures(self.factory)
         return self
 
     def __exit__(self, *exc):
@@ -242,7 +249,7 @@ class Mutation:
                     ],
                 ),
             )
-        data._CACHE.clear()
+        forget_figures(self.factory)
 
 
 def leaks(before: dict, after: dict, keys) -> list[str]:

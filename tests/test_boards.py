@@ -225,17 +225,23 @@ def test_overview_lists_every_subgroup_and_puts_exceptions_first(app, as_user):
         assert SUBGROUPS[subgroup_id].name in text
 
 
-def test_warming_builds_the_views_that_users_who_see_every_row_then_share(app, as_user):
+def test_the_scheduler_builds_the_views_that_users_who_see_every_row_then_share(app, as_user):
     from callbacks import data
+    from loaders import users
+    from scheduler.figures import build_figures
 
-    with app.server.app_context():
-        data._CACHE.clear()
-        assert data.warm() == len(MEASURES)
-    built = len(data._CACHE)
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        analyst = users.find_user(session, "test-analyst")
+    built = build_figures(app.server, users=[analyst])
+    assert built["cuts"] == 1 and built["figures"] > len(MEASURES)
+    data._CACHE.clear()  # a worker that has served nothing yet: only the shared store has them
+    store = app.server.extensions["lcjp"].figure_store
+    before = store.builds(built["vintage"])
     with as_user("analyst"):
         view = data.measure_view(MEASURES["crown_open_cases"], subgroup.plan())
         again = data.measure_view(MEASURES["crown_open_cases"], subgroup.plan())
-    assert view is again and len(data._CACHE) == built  # the warmed view, nothing new built
+    assert view is again and store.builds(built["vintage"]) == before  # read, nothing built
     # (Users who see fewer rows get views of their own: tests/test_access_enumeration.py.)
 
 
@@ -263,48 +269,6 @@ def test_one_thread_builds_a_cache_entry_while_others_wait_for_it(app):
     for thread in threads:
         thread.join()
     assert results == ["figures"] * 4 and len(calls) == 1
-
-
-def test_a_served_app_warms_its_figures_in_the_background_and_tests_do_not(make_settings):
-
-    from app import create_app
-    from callbacks import data
-    from config import Settings
-
-    assert make_settings().warm_cache_on_start is False  # testing: off unless asked
-    assert Settings(secret_key="x").resolved().warm_cache_on_start is True
-    with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("WARM_CACHE_ON_START", raising=False)
-        assert Settings.from_env(testing=True).warm_cache_on_start is False
-        patch.setenv("WARM_CACHE_ON_START", "1")
-        assert Settings.from_env(testing=True).warm_cache_on_start is True
-    settings = make_settings(refresh_on_start=True, warm_cache_on_start=True)
-    served = create_app(settings)
-    _wait_for_warming()
-    mine = [key for key in data._CACHE if key[0] == settings.database_url]
-    assert len([key for key in mine if key[2][0] == "view"]) == len(MEASURES)
-
-    # A refresh elsewhere (the scheduler) changes the vintages: the next request warms again.
-    with served.server.app_context():
-        before = data.current_vintages()
-        changed = tuple((dataset, (vintage or 0) + 1000) for dataset, vintage in before)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(data, "current_vintages", lambda: changed)
-            data.map_outlines()
-            _wait_for_warming()
-    views = [
-        k for k in data._CACHE if k[:2] == (settings.database_url, changed) and k[2][0] == "view"
-    ]
-    assert len(views) == len(MEASURES)
-    served.server.extensions["lcjp"].engine.dispose()
-
-
-def _wait_for_warming() -> None:
-    import threading
-
-    for warming in [t for t in threading.enumerate() if t.name == "lcjp-warm"]:
-        warming.join(timeout=120)
-        assert not warming.is_alive()
 
 
 def test_data_tables_are_one_block_of_escaped_accessible_html():

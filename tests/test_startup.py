@@ -59,7 +59,6 @@ def gunicorn(url: str, tmp_path: Path, workers: int, **env):
         **os.environ,
         "DATABASE_URL": url,
         "REFRESH_ON_START": "0",
-        "WARM_CACHE_ON_START": "0",
         "INSTANCE_DIR": str(tmp_path / "instance"),
         "PYTHONUNBUFFERED": "1",
         **env,

@@ -1,0 +1,128 @@
+"""Work out every audience cut's figures once, in the scheduler, after each refresh.
+
+An audience cut is what decides the figures a user is shown: which rows of each measure they may
+see and whether small numbers are withheld from them. For one active user of each distinct cut,
+this signs them in inside a request context of the app (no browser) and asks the same functions
+the pages ask (callbacks/presenting.py): each measure's view, and its presented figure (value,
+SPC, table, ranking) for every area a page shows it for, in both board periods. Everything lands
+in the shared figure store, so web workers on every host only read. Anything else a user asks
+for later (another area, a drill-down) is built once on first ask, under the store's lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import flask
+import flask_login
+import sqlalchemy as sa
+
+from config import Settings
+
+log = logging.getLogger(__name__)
+
+BUILDER_ROLE = "scheduler"
+
+
+def _active_users(server: flask.Flask) -> list:
+    from loaders.models import User
+
+    factory = server.extensions["lcjp"].session_factory
+    with factory() as session:
+        return list(session.scalars(sa.select(User).where(User.active.is_(True)).order_by(User.id)))
+
+
+def _signed_in(server: flask.Flask, user):
+    context = server.test_request_context("/_dash-update-component", method="POST")
+    context.push()
+    flask_login.login_user(user)
+    return context
+
+
+def audience_cuts(server: flask.Flask, users=None) -> list:
+    """One user per distinct cut: the same reach for every measure and the same audience."""
+    from callbacks import data, permissions, presenting
+    from loaders.measures import MEASURES
+
+    cuts: dict = {}
+    for user in _active_users(server) if users is None else users:
+        context = _signed_in(server, user)
+        try:
+            rights = permissions.rights_of(user)
+            if rights.role not in permissions.ROLE_CLASSIFICATIONS:
+                continue
+            reach = tuple(
+                data._reach_key(m) if permissions.can_view_measure(user, m) else None
+                for m in MEASURES
+            )
+            cuts.setdefault((presenting.audience_of(user).key, reach), user)
+        finally:
+            context.pop()
+    return list(cuts.values())
+
+
+def build_for(server: flask.Flask, user) -> int:
+    """Every figure a page shows this user; how many presented figures that is."""
+    from callbacks import data, permissions, presenting
+    from loaders.measures import MEASURES
+
+    count = 0
+    context = _signed_in(server, user)
+    try:
+        all_events = presenting.timeline_events()
+        area_plan = presenting.plan()
+        for spec in MEASURES.values():
+            if not permissions.can_view_measure(user, spec.id):
+                continue
+            view = data.measure_view(spec, area_plan)
+            if view.totals.empty:
+                continue
+            codes = [None, *presenting.headline_codes(view)]
+            codes += [c for c in view.focus_codes if c in view.headlines and c not in codes]
+            for code in codes:
+                for period in presenting.BOARD_PERIODS:
+                    presenting.presented_figure(spec.id, code, period, all_events=all_events)
+                    count += 1
+        data.populations()
+        data.map_outlines()
+    finally:
+        context.pop()
+    return count
+
+
+def build_figures(server: flask.Flask, users=None) -> dict:
+    """Build every cut's figures for the current vintages, then drop older vintages' entries."""
+    from callbacks import data
+    from loaders.figure_store import vintage_fingerprint
+
+    started = time.perf_counter()
+    store = server.extensions["lcjp"].figure_store
+    store.role = BUILDER_ROLE
+    cuts = audience_cuts(server, users)
+    figures = sum(build_for(server, user) for user in cuts)
+    with server.app_context():
+        vintage = vintage_fingerprint(data.current_vintages())
+    dropped = store.purge(keep=vintage)
+    seconds = time.perf_counter() - started
+    log.info(
+        "figures built for vintage %s: %d audience cuts, %d figures, %d old entries dropped "
+        "(%.1fs)",
+        vintage,
+        len(cuts),
+        figures,
+        dropped,
+        seconds,
+    )
+    return {"vintage": vintage, "cuts": len(cuts), "figures": figures, "seconds": seconds}
+
+
+def build_in_scheduler(settings: Settings) -> dict | None:
+    """The scheduler's build: on an app of its own (never refreshing, never serving)."""
+    from scheduler.alerts import alerts_server
+
+    try:
+        return build_figures(alerts_server(settings))
+    except Exception:  # the refresh stands; pages build what they need on first ask
+        log.exception("building the figures failed")
+        return None

@@ -60,7 +60,7 @@ def key_hash(name) -> str:
 def install_id(database_url: str) -> str:
     """Which install a Redis entry belongs to: the database it was built from (password left
     out), so two installs sharing one Redis never read each other's figures."""
-    url = sa.make_url(database_url).set(password=None).render_as_string(hide_password=False)
+    url = sa.make_url(database_url).render_as_string(hide_password=True)
     return hashlib.blake2b(url.encode(), digest_size=8).hexdigest()
 
 

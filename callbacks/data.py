@@ -16,7 +16,6 @@ from dataclasses import replace
 
 import flask
 import pandas as pd
-import sqlalchemy as sa
 
 from callbacks import permissions
 from callbacks.context import services
@@ -24,8 +23,13 @@ from layouts.measure import outlines
 from loaders import access, board, queries, sharing, staleness
 from loaders import revisions as loader_revisions
 from loaders.datasets import DATASETS
-from loaders.figure_store import FigureStore, key_hash, make_store, vintage_fingerprint
-from loaders.models import Dataset
+from loaders.figure_store import (
+    FigureStore,
+    current_vintages_in,
+    key_hash,
+    make_store,
+    vintage_fingerprint,
+)
 from loaders.refresh import london_today
 
 # This worker's few most recent figures; bounded by Settings.figure_cache_entries, so a worker
@@ -41,7 +45,7 @@ def current_vintages() -> tuple:
     if flask.has_request_context() and "lcjp_vintages" in flask.g:
         return flask.g.lcjp_vintages
     with services().session_factory() as session:
-        vintages = tuple(session.execute(sa.select(Dataset.id, Dataset.current_vintage_id)).all())
+        vintages = current_vintages_in(session)
     if flask.has_request_context():
         flask.g.lcjp_vintages = vintages
     return vintages

@@ -43,6 +43,15 @@ class ForgedEntry(ValueError):
     """A stored payload whose signature does not match: never unpickled."""
 
 
+def current_vintages_in(session) -> tuple:
+    """(dataset, current vintage) pairs, in a fixed order: every process and host must make the
+    same keys from them."""
+    from loaders.models import Dataset
+
+    rows = session.execute(sa.select(Dataset.id, Dataset.current_vintage_id).order_by(Dataset.id))
+    return tuple((dataset, vintage) for dataset, vintage in rows)
+
+
 def vintage_fingerprint(vintages) -> str:
     """A short, stable name for a set of (dataset, vintage) pairs."""
     return hashlib.blake2b(repr(tuple(vintages)).encode(), digest_size=12).hexdigest()

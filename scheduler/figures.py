@@ -76,10 +76,10 @@ def build_for(server: flask.Flask, user) -> int:
             if not permissions.can_view_measure(user, spec.id):
                 continue
             view = data.measure_view(spec, area_plan)
-            if view.totals.empty:
-                continue
-            codes = [None, *presenting.headline_codes(view)]
-            codes += [c for c in view.focus_codes if c in view.headlines and c not in codes]
+            codes = [None]  # a measure with nothing loaded yet still has its "no figures" figure
+            if not view.totals.empty:
+                codes += presenting.headline_codes(view)
+                codes += [c for c in view.focus_codes if c in view.headlines and c not in codes]
             for code in codes:
                 for period in presenting.BOARD_PERIODS:
                     presenting.presented_figure(spec.id, code, period, all_events=all_events)

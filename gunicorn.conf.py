@@ -10,3 +10,13 @@ HTTPS.
 
 forwarded_allow_ips = ""
 secure_scheme_headers: dict[str, str] = {}
+
+
+def post_fork(_server, _worker):
+    """With `--preload` the app is built once in the master and its memory shared with the
+    workers; the database connections it opened must not be: each worker opens its own. (Redis
+    clients notice the fork themselves.)"""
+    import app
+
+    if app._app is not None:
+        app._app.server.extensions["lcjp"].engine.dispose(close=False)

@@ -201,6 +201,7 @@ def _served(args, url: str, env: dict) -> None:
     command = [str(Path(sys.executable).with_name("gunicorn")), "-w", str(args.workers)]
     command += ["-b", f"127.0.0.1:{port}", "--timeout", "600"]
     command += (["--preload"] if args.preload else []) + ["app:server"]
+    Path(env["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     log = open(Path(env["INSTANCE_DIR"]) / "gunicorn.log", "w+")  # noqa: SIM115 - closed below
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -63,27 +63,31 @@ def audience_cuts(server: flask.Flask, users=None) -> list:
 
 
 def build_for(server: flask.Flask, user) -> int:
-    """Every figure a page shows this user; how many presented figures that is."""
+    """Every figure a page shows this user; how many presented figures that is. One request
+    context per measure, as pages have, so what one measure needed is let go before the next."""
     from callbacks import data, permissions, presenting
     from loaders.measures import MEASURES
 
     count = 0
-    context = _signed_in(server, user)
-    try:
-        all_events = presenting.timeline_events()
-        area_plan = presenting.plan()
-        for spec in MEASURES.values():
+    for spec in MEASURES.values():
+        context = _signed_in(server, user)
+        try:
             if not permissions.can_view_measure(user, spec.id):
                 continue
-            view = data.measure_view(spec, area_plan)
+            view = data.measure_view(spec, presenting.plan())
             codes = [None]  # a measure with nothing loaded yet still has its "no figures" figure
             if not view.totals.empty:
                 codes += presenting.headline_codes(view)
                 codes += [c for c in view.focus_codes if c in view.headlines and c not in codes]
+            all_events = presenting.timeline_events()
             for code in codes:
                 for period in presenting.BOARD_PERIODS:
                     presenting.presented_figure(spec.id, code, period, all_events=all_events)
                     count += 1
+        finally:
+            context.pop()
+    context = _signed_in(server, user)
+    try:
         data.populations()
         data.map_outlines()
     finally:

@@ -276,3 +276,20 @@ def test_a_web_miss_is_built_once_by_the_web_and_recorded_as_such(app, as_user):
     after = store.builds(vintage)
     grew = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
     assert list(grew.values()) == [1] and next(iter(grew)).startswith("web:")
+
+
+def test_the_scheduler_builds_no_figures_the_web_would_refuse(loaded_settings, monkeypatch):
+    """Without the web's SECRET_KEY (outside demo mode) the scheduler's signatures would not
+    match: --build-figures refuses, and a refresh builds none."""
+    from scheduler import __main__ as scheduler_main
+
+    monkeypatch.setenv("DATABASE_URL", loaded_settings.database_url)
+    monkeypatch.setenv("INSTANCE_DIR", str(loaded_settings.instance_dir))
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DEMO_MODE", raising=False)
+    monkeypatch.setattr(scheduler_main, "AFTER_REFRESH", [])
+    assert scheduler_main.main(["--build-figures"]) == 2
+    assert not scheduler_main.signs_figures(scheduler_main.load_settings())
+    monkeypatch.setenv("SECRET_KEY", "the-web-secret")
+    assert scheduler_main.signs_figures(scheduler_main.load_settings())
+    assert scheduler_main.load_settings().secret_key == "the-web-secret"

@@ -36,7 +36,7 @@ from callbacks.user_commands import command_line_actor, users_command_group
 from config import Settings
 from layouts.admin_access import register_admin_pages
 from layouts.pages import register_pages
-from loaders import release_checks, sessions, users
+from loaders import refresh_requests, release_checks, sessions, users
 from loaders.audit import audit
 from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.demo_meetings import seed_demo_meetings
@@ -45,12 +45,7 @@ from loaders.locks import exclusive
 from loaders.organisations import sync_organisations
 from loaders.refresh import london_today, sync_registry
 from loaders.sharing import seed_register
-from scheduler.jobs import (
-    failure_summary,
-    refresh_everything,
-    refresh_if_empty,
-    start_background_refresh,
-)
+from scheduler.jobs import failure_summary, refresh_everything, refresh_if_empty
 from scheduler.service import start_in_app_scheduler
 
 ROOT = Path(__file__).resolve().parent
@@ -71,14 +66,10 @@ class Services:
             self.engine, self.session_factory, self.settings, trigger=trigger, progress=progress
         )
 
-    def start_refresh(self, dataset_ids, *, requested_by: str):
-        """Refresh in a background thread (the admin page); the ledger shows its progress."""
-        return start_background_refresh(
-            self.engine,
-            self.session_factory,
-            self.settings,
-            dataset_ids,
-            requested_by=requested_by,
+    def request_refresh(self, dataset_ids, *, requested_by: str, force: bool = False) -> int:
+        """Queue a refresh for the scheduler process (the admin page); a web worker never loads."""
+        return refresh_requests.enqueue(
+            self.session_factory, list(dataset_ids), requested_by, force=force
         )
 
 

@@ -1,7 +1,8 @@
 """Refresh administration: the ledger, "Refresh now", and the failure badge. Administrators only.
 
 Every callback and the page itself check the role on the server: a forged request from any
-other user gets no ledger data and starts nothing.
+other user gets no ledger data and queues nothing. "Refresh now" only queues a request: the
+scheduler process runs it (loaders/refresh_requests.py), never a web worker.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from callbacks.permissions import NotAuthorised, require_role
 from layouts import admin as admin_layout
 from layouts import ids
 from layouts.components import not_authorised
-from loaders import ledger, release_checks
+from loaders import ledger, refresh_requests, release_checks
 from loaders.audit import audit
 from loaders.datasets import DATASETS
 from loaders.fetch import display_location, resolve_source
@@ -41,7 +42,7 @@ def update_ledger(_n_intervals):
     try:
         require_role("admin")
     except NotAuthorised:
-        return not_authorised(ADMIN_ONLY), None, None, admin_layout.IDLE_POLL_MS, None
+        return not_authorised(ADMIN_ONLY), None, None, admin_layout.IDLE_POLL_MS, None, None
     app_services = services()
     settings = app_services.settings
     # A run left 'running' by a killed process shows as failed once no refresh holds the lock.
@@ -55,14 +56,22 @@ def update_ledger(_n_intervals):
         )
         runs = ledger.recent_runs(session)
         held = release_checks.held_releases(session)
+        requests = refresh_requests.open_and_recent(session)
+        last_beat = refresh_requests.last_heartbeat(session)
+        alive = refresh_requests.scheduler_alive(session)
     titles = {row.dataset_id: row.title for row in rows}
-    running = any(row.running for row in rows)
+    waiting = [r for r in requests if r.status in {"queued", "running"}]
+    running = any(row.running for row in rows) or bool(waiting)
+    notice = admin_layout.scheduler_notice(
+        alive, last_beat, sum(r.status == "queued" for r in waiting), settings.timezone
+    )
     return (
         admin_layout.ledger_table(rows, settings.timezone),
         admin_layout.history_table(runs, titles, settings.timezone),
         admin_layout.progress_panel(rows),
         admin_layout.FAST_POLL_MS if running else admin_layout.IDLE_POLL_MS,
         admin_layout.held_panel(held, settings.timezone),
+        admin_layout.requests_panel(requests, titles, settings.timezone, notice),
     )
 
 
@@ -91,7 +100,8 @@ def decide_release(_approve_clicks, _reject_clicks):
 
 
 def start_refresh(_one_clicks, _all_clicks, dataset_id):
-    """Start a refresh of one dataset or all of them in the background; the ledger shows progress."""
+    """Queue a refresh of one dataset or all of them for the scheduler process (audited); the
+    page shows the request waiting, then the ledger its progress."""
     try:
         user = require_role("admin")
     except NotAuthorised:
@@ -103,13 +113,18 @@ def start_refresh(_one_clicks, _all_clicks, dataset_id):
     else:
         return "Choose a dataset from the list, then press the button.", no_update
     log.info("%s asked for a refresh of %s", user.username, ", ".join(chosen))
-    services().start_refresh(chosen, requested_by=user.username)
+    app_services = services()
+    request_id = app_services.request_refresh(chosen, requested_by=user.username)
+    audit("refresh requested", {"request": request_id, "datasets": chosen}, user)
     names = "every dataset" if len(chosen) > 1 else DATASETS[chosen[0]].title
-    return (
-        f"Refresh of {names} started. Progress shows below; it waits its turn if another "
-        "refresh is running.",
-        admin_layout.FAST_POLL_MS,
+    with app_services.session_factory() as session:
+        alive = refresh_requests.scheduler_alive(session)
+    waiting = (
+        "The scheduler picks it up within a few seconds; progress shows below."
+        if alive
+        else "No scheduler is running: start `python -m scheduler` to run it."
     )
+    return f"Refresh of {names} queued (request {request_id}). {waiting}", admin_layout.FAST_POLL_MS
 
 
 def update_refresh_alert(_n_intervals):
@@ -140,6 +155,7 @@ def register(app: dash.Dash) -> None:
         Output(ids.ADMIN_PROGRESS, "children"),
         Output(ids.ADMIN_POLL, "interval"),
         Output(ids.ADMIN_HELD, "children"),
+        Output(ids.ADMIN_REQUESTS, "children"),
         Input(ids.ADMIN_POLL, "n_intervals"),
     )(update_ledger)
     app.callback(

@@ -101,13 +101,16 @@ def register_auth(
     def load_user(user_id: str) -> User | None:
         if not user_id.isdigit():
             return None
-        state = sessions.check_session(
+        # The session, the user and their organisation in one read; the rights checks of this
+        # request reuse the user and organisation (callbacks/permissions.rights_of).
+        checked = sessions.session_user(
             session_factory,
             flask.session.get(SESSION_KEY),
             int(user_id),
             config.limits,
             user_agent=flask.request.headers.get("User-Agent", ""),
         )
+        state = checked.state
         if state == "mismatch":
             # The cookie came from another browser than the one that signed in: a copied cookie.
             # The session is ended on the server, so the real browser must sign in again too.
@@ -129,9 +132,11 @@ def register_auth(
                     session_factory=session_factory,
                 )
             return None
-        with session_factory() as session:
-            user = session.get(User, int(user_id))
-            return user if user is not None and user.active else None
+        user = checked.user
+        if user is None or not user.active:
+            return None
+        flask.g.lcjp_loaded_user = (user, checked.organisation)
+        return user
 
     @server.before_request
     def require_login():

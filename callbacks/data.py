@@ -17,10 +17,10 @@ from dataclasses import replace
 import flask
 import pandas as pd
 
-from callbacks import permissions
+from callbacks import permissions, request_state
 from callbacks.context import services
 from layouts.measure import outlines
-from loaders import access, board, queries, sharing, staleness
+from loaders import access, board, queries, staleness
 from loaders import revisions as loader_revisions
 from loaders.datasets import DATASETS
 from loaders.figure_store import (
@@ -180,14 +180,21 @@ def populations() -> tuple[dict[str, float], str]:
 
 
 def provenance(dataset_id: str) -> queries.Provenance:
-    """Where a dataset's figures came from (publisher, when loaded): metadata, not figures."""
+    """Where a dataset's figures came from (publisher, when loaded): metadata, not figures.
+    Every dataset's is read in one statement, once per request (callbacks/request_state.py)."""
+    state = request_state.dataset_states().get(dataset_id)
+    if state is not None:
+        return state.provenance
     with services().session_factory() as session:
         return queries.provenance(session, dataset_id)
 
 
 def area(code: str):
-    with services().session_factory() as session:
-        return queries.area(session, code)
+    def load():
+        with services().session_factory() as session:
+            return queries.area(session, code)
+
+    return request_state.once(("area", code), load)
 
 
 def lcjp() -> dict:
@@ -202,9 +209,20 @@ def stale_reason(dataset_id: str) -> str:
     """Why the dataset's figures are stale, or '' when they are current (loaders.staleness):
     first by the period they describe, then by a refresh that has stopped bringing new data."""
     settings = services().settings
-    with services().session_factory() as session:
-        state = staleness.freshness(session, dataset_id, grace_days=settings.stale_grace_days)
-        latest = queries.provenance(session, dataset_id).period_latest
+    known = request_state.dataset_states().get(dataset_id)
+    if known is None:
+        with services().session_factory() as session:
+            state = staleness.freshness(session, dataset_id, grace_days=settings.stale_grace_days)
+            latest = queries.provenance(session, dataset_id).period_latest
+    else:
+        state = staleness.freshness_of(
+            dataset_id,
+            known.cadence,
+            known.provenance.loaded_at,
+            known.last_success_at,
+            grace_days=settings.stale_grace_days,
+        )
+        latest = known.provenance.period_latest
     spec = DATASETS.get(dataset_id)
     age = staleness.dataset_age(spec, latest, london_today(settings.timezone)) if spec else None
     if age is not None and age.stale:
@@ -241,8 +259,9 @@ def map_outlines() -> dict[str, tuple[list, list]]:
 def datasets_as_registered() -> dict:
     """The dataset registry with each classification as the data-sharing register holds it (an
     administrator may tighten one): what pages label a figure with."""
-    with services().session_factory() as session:
-        registered = sharing.register_classifications(session)
+    registered = {
+        dataset_id: classification for dataset_id, classification, _ in request_state.register()
+    }
     return {
         dataset_id: replace(spec, classification=registered.get(dataset_id, spec.classification))
         for dataset_id, spec in DATASETS.items()

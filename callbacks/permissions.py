@@ -15,6 +15,7 @@ import flask_login
 import pandas as pd
 from dash.exceptions import PreventUpdate
 
+from callbacks import request_state
 from callbacks.context import services
 from loaders import access
 from loaders.access import NO_RIGHTS, ROLES, Rights
@@ -53,8 +54,9 @@ def current_user():
 
 
 def rights_of(user) -> Rights:
-    """The user's rights as stored now, read once per request; a dataset the register shares with
-    them reaches them for the configured partnership's forces only."""
+    """The user's rights as stored now, read once per request (with the session check's user and
+    the request's one read of the register); a dataset the register shares with them reaches them
+    for the configured partnership's forces only."""
     if user is None or not getattr(user, "is_authenticated", False):
         return NO_RIGHTS
     user_id = getattr(user, "id", None)
@@ -62,8 +64,21 @@ def rights_of(user) -> Rights:
     if user_id not in cache:
         lcjp = services().settings.lcjp
         partnership = (lcjp["code"], *lcjp.get("forces", ()))
-        with services().session_factory() as session:
-            cache[user_id] = access.rights_for(session, user_id, partnership)
+        loaded = flask.g.get("lcjp_loaded_user")
+        if loaded is not None and loaded[0].id == user_id:
+            # Signed in by this request's session check, which read the user and organisation
+            # (callbacks/auth.py): only a chair's or member's grants are left to read.
+            account, organisation = loaded
+            grants = frozenset()
+            if account.role in access.SUBGROUP_ROLES:
+                with services().session_factory() as session:
+                    grants = access.subgroup_grants(session, account)
+            cache[user_id] = access.rights_from(
+                account, organisation, grants, request_state.register(), partnership
+            )
+        else:
+            with services().session_factory() as session:
+                cache[user_id] = access.rights_for(session, user_id, partnership)
     return cache[user_id]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from callbacks import data, permissions
+from callbacks import data, permissions, request_state
 from callbacks import revisions as revision_marks
 from loaders import board, events
 from loaders.datasets import DATASETS
@@ -44,7 +44,10 @@ def timing(dataset_id: str) -> Timing:
 
 
 def timeline_events():
-    return events.list_events(data.session_factory(), data.lcjp())
+    """The timeline's events, read once per request however many measures a callback draws."""
+    return request_state.once(
+        "timeline_events", lambda: events.list_events(data.session_factory(), data.lcjp())
+    )
 
 
 def inputs_for(spec, all_events=None) -> FigureInputs:

@@ -17,7 +17,7 @@ import flask_login
 from dash import ClientsideFunction, Input, Output, State, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks import data
+from callbacks import data, request_state
 from callbacks.context import services
 from callbacks.permissions import (
     NotAuthorised,
@@ -145,6 +145,7 @@ def upload_submission(n_clicks, dataset_id, contents, file_name):
     )
     if not outcome.accepted:
         return problem_report(outcome), None, no_update
+    request_state.forget()  # the upload loaded a new vintage: read it, not what was read before
     report = success_report(
         outcome,
         title=TEMPLATES[dataset_id].title,

@@ -147,9 +147,9 @@ def refresh_page(datasets: list[tuple[str, str]]):
                 [
                     "Every attempt to load a dataset is recorded here. A failed refresh keeps the "
                     "last good data on every page; the reason is shown in plain words. Scheduled "
-                    "refreshes run from ",
+                    "refreshes, and the refreshes you ask for here, run in the scheduler process ",
                     html.Code("python -m scheduler"),
-                    ".",
+                    ", never in the web server.",
                 ]
             ),
             dbc.Card(
@@ -195,6 +195,7 @@ def refresh_page(datasets: list[tuple[str, str]]):
                         html.Div(
                             id=ids.ADMIN_PROGRESS, className="mt-2", **{"aria-live": "polite"}
                         ),
+                        html.Div(id=ids.ADMIN_REQUESTS, className="mt-3"),
                     ]
                 ),
                 class_name="mb-4",
@@ -316,6 +317,101 @@ def history_table(runs, titles: dict[str, str], timezone: str):
         size="sm",
         responsive=True,
         class_name="data-table",
+    )
+
+
+REQUEST_WORDS = {
+    "queued": "Waiting for the scheduler",
+    "running": "Running",
+    "done": "Done",
+    "failed": "Failed",
+}
+
+
+def scheduler_notice(alive: bool, last_beat, waiting: int, timezone: str):
+    """Whether a scheduler process is there to run the queue, in plain words."""
+    if alive:
+        _worker, seen = last_beat
+        return html.P(
+            f"The scheduler is running (last seen {local_time(seen, timezone)}).",
+            className="small text-body-secondary mb-2",
+            id="scheduler-status",
+        )
+    seen = (
+        f" The last scheduler was seen {local_time(last_beat[1], timezone)}."
+        if last_beat
+        else " No scheduler has ever run against this database."
+    )
+    waits = (
+        f" {waiting} request{'s' if waiting != 1 else ''} will wait until one starts."
+        if waiting
+        else ""
+    )
+    return dbc.Alert(
+        [
+            html.Strong("⚠ No scheduler is running: "),
+            "start ",
+            html.Code("python -m scheduler"),
+            " (or run ",
+            html.Code("python -m scheduler --once"),
+            ")." + seen + waits,
+        ],
+        color="warning",
+        class_name="small mb-2",
+        id="scheduler-status",
+    )
+
+
+def requests_panel(requests, titles: dict[str, str], timezone: str, notice):
+    """Queued, running and recent "Refresh now" requests, each with who asked and what happened."""
+    if not requests:
+        return html.Div([notice, html.P("No refresh has been asked for yet.", className="small")])
+    rows = []
+    for request in requests:
+        names = (
+            "every dataset"
+            if len(request.dataset_ids) > 1 and set(request.dataset_ids) >= set(titles)
+            else ", ".join(titles.get(d, d) for d in request.dataset_ids)
+        )
+        rows.append(
+            html.Tr(
+                [
+                    html.Th(local_time(request.requested_at, timezone), scope="row"),
+                    html.Td(names),
+                    html.Td(request.requested_by),
+                    html.Td(
+                        REQUEST_WORDS.get(request.status, request.status)
+                        + (
+                            f" since {local_time(request.started_at, timezone)}"
+                            if request.status == "running"
+                            else ""
+                        )
+                    ),
+                    html.Td(request.message or "–", className="text-break small"),
+                ],
+                id=f"request-{request.id}",
+            )
+        )
+    header = html.Thead(
+        html.Tr(
+            [html.Th(name, scope="col") for name in ("Asked", "Datasets", "By", "State", "Outcome")]
+        )
+    )
+    return html.Div(
+        [
+            notice,
+            dbc.Table(
+                [
+                    html.Caption("Refresh requests: waiting, running and recent"),
+                    header,
+                    html.Tbody(rows),
+                ],
+                striped=True,
+                size="sm",
+                responsive=True,
+                class_name="data-table mb-0",
+            ),
+        ]
     )
 
 

@@ -68,6 +68,7 @@ ADMIN_REFRESH_ONE = "admin-refresh-one"
 ADMIN_REFRESH_ALL = "admin-refresh-all"
 ADMIN_MESSAGE = "admin-refresh-message"
 ADMIN_PROGRESS = "admin-progress"
+ADMIN_REQUESTS = "admin-requests"  # queued "Refresh now" requests and whether a scheduler runs
 ADMIN_POLL = "admin-poll"
 ADMIN_LEDGER = "admin-ledger"
 ADMIN_HISTORY = "admin-history"

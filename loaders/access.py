@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from loaders.datasets import DATASETS
 from loaders.measures import MEASURES, SUBGROUPS
-from loaders.models import Area, Organisation, SubgroupGrant, User
-from loaders.sharing import datasets_shared_with, register_classifications
+from loaders.models import Area, DataSharingEntry, Organisation, SubgroupGrant, User
+from loaders.sharing import shared_with
 
 ROLES = ("admin", "analyst", "chair", "member", "viewer")
 ROLE_NAMES = {
@@ -91,27 +91,53 @@ def rights_for(session: Session, user_id: int | None, partnership: Iterable[str]
     `partnership` is the configured LCJP code and its forces (settings.lcjp), the only areas a
     dataset the register shares with the user's organisation reaches them for."""
     user = session.get(User, user_id) if user_id is not None else None
-    if user is None or not user.active or user.role not in ROLES:
+    if user is None:
         return NO_RIGHTS
     organisation = (
         session.get(Organisation, user.organisation_code) if user.organisation_code else None
     )
-    subgroups = frozenset(
+    register = [
+        (entry.dataset_id, entry.classification, tuple(shared_with(entry)))
+        for entry in session.scalars(sa.select(DataSharingEntry))
+    ]
+    return rights_from(user, organisation, subgroup_grants(session, user), register, partnership)
+
+
+def subgroup_grants(session: Session, user: User) -> frozenset[str]:
+    """The subgroups granted to a chair or member (no query for any other role: none apply)."""
+    if user.role not in SUBGROUP_ROLES:
+        return frozenset()
+    return frozenset(
         session.scalars(
             sa.select(SubgroupGrant.subgroup_id).where(SubgroupGrant.user_id == user.id)
         )
     )
+
+
+def rights_from(
+    user: User | None,
+    organisation: Organisation | None,
+    subgroups: Iterable[str],
+    register: Iterable[tuple[str, str, tuple[str, ...]]],
+    partnership: Iterable[str] = (),
+) -> Rights:
+    """Rights from rows already read: the user, their organisation, their subgroup grants and
+    the register's (dataset, classification, organisations shared with) entries."""
+    if user is None or not user.active or user.role not in ROLES:
+        return NO_RIGHTS
+    register = list(register)
+    code = organisation.code if organisation else None
     return Rights(
         user_id=user.id,
         username=user.username,
         role=user.role,
-        organisation=organisation.code if organisation else None,
+        organisation=code,
         organisation_kind=organisation.kind if organisation else None,
         force_area=organisation.force_area_code if organisation else None,
-        subgroups=subgroups if user.role in SUBGROUP_ROLES else frozenset(),
-        shared_datasets=datasets_shared_with(session, organisation.code if organisation else None),
+        subgroups=frozenset(subgroups) if user.role in SUBGROUP_ROLES else frozenset(),
+        shared_datasets=frozenset(d for d, _c, shared in register if code and code in shared),
         partnership=frozenset(partnership),
-        classifications=register_classifications(session),
+        classifications={d: c for d, c, _shared in register},
     )
 
 

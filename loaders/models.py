@@ -265,6 +265,39 @@ class RefreshJob(Base):
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
+class RefreshRequest(Base):
+    """An administrator's "Refresh now", queued for the scheduler process to run.
+
+    The web process only inserts this row; a scheduler claims it with one conditional UPDATE
+    (status 'queued' → 'running'), so two schedulers on two hosts never run one request twice.
+    """
+
+    __tablename__ = "refresh_request"
+    __table_args__ = (sa.Index("ix_refresh_request_status", "status", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_ids: Mapped[list] = mapped_column(sa.JSON)
+    requested_by: Mapped[str] = mapped_column(sa.String(80))
+    requested_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    force: Mapped[bool] = mapped_column(default=False)
+    # queued, running, done, failed
+    status: Mapped[str] = mapped_column(sa.String(20), default="queued")
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(200))  # host:pid of the scheduler
+    started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    message: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class SchedulerHeartbeat(Base):
+    """When each scheduler process was last alive, so the admin page can say none is running."""
+
+    __tablename__ = "scheduler_heartbeat"
+
+    worker: Mapped[str] = mapped_column(sa.String(200), primary_key=True)  # host:pid
+    started_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
 class SourceState(Base):
     """What a remote source last served for the current vintage: ETag, Last-Modified, file hashes.
 

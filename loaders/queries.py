@@ -11,7 +11,17 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from loaders.models import Area, AreaBoundary, AreaMember, Dataset, Observation, Vintage
+from loaders.ledger import GOOD_STATUSES
+from loaders.models import (
+    Area,
+    AreaBoundary,
+    AreaMember,
+    Dataset,
+    DataSharingEntry,
+    Observation,
+    RefreshRun,
+    Vintage,
+)
 
 # The reference dataset whose current vintage holds the police force area boundaries.
 BOUNDARY_DATASET = "ons_pfa_boundaries"
@@ -126,6 +136,70 @@ def provenance(session: Session, dataset_id: str) -> Provenance:
         source_location=vintage.source_location if vintage else "",
         vintages_kept=kept or 0,
     )
+
+
+@dataclass(frozen=True)
+class DatasetState:
+    """Everything a page asks about a dataset besides its figures: where they came from, when a
+    refresh last succeeded, and how the data-sharing register classifies and shares it."""
+
+    provenance: Provenance
+    cadence: str
+    last_success_at: datetime | None
+    register_classification: str | None
+    register_shared_with: tuple[str, ...]
+
+
+def dataset_states(session: Session) -> dict[str, DatasetState]:
+    """Every dataset's state in one statement: a page callback asks about several datasets, and
+    each question used to cost two or three round trips to the store."""
+    kept = (
+        sa.select(sa.func.count())
+        .select_from(Vintage)
+        .where(Vintage.dataset_id == Dataset.id)
+        .correlate(Dataset)
+        .scalar_subquery()
+    )
+    last_good = (
+        sa.select(sa.func.max(RefreshRun.finished_at))
+        .where(RefreshRun.dataset_id == Dataset.id, RefreshRun.status.in_(GOOD_STATUSES))
+        .correlate(Dataset)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            Dataset,
+            Vintage,
+            kept,
+            last_good,
+            DataSharingEntry.classification,
+            DataSharingEntry.shared_with,
+        )
+        .outerjoin(Vintage, Vintage.id == Dataset.current_vintage_id)
+        .outerjoin(DataSharingEntry, DataSharingEntry.dataset_id == Dataset.id)
+    ).all()
+    states = {}
+    for dataset, vintage, count, success, classification, shared in rows:
+        states[dataset.id] = DatasetState(
+            provenance=Provenance(
+                dataset_id=dataset.id,
+                title=dataset.title,
+                publisher=dataset.publisher,
+                publication_url=dataset.publication_url,
+                loaded_at=vintage.loaded_at if vintage else None,
+                period_latest=vintage.period_latest if vintage else None,
+                is_demo=bool(vintage and vintage.is_demo),
+                vintage_id=vintage.id if vintage else None,
+                content_hash=vintage.content_hash if vintage else "",
+                source_location=vintage.source_location if vintage else "",
+                vintages_kept=count or 0,
+            ),
+            cadence=dataset.cadence,
+            last_success_at=success,
+            register_classification=classification,
+            register_shared_with=tuple(c for c in (shared or "").split(",") if c),
+        )
+    return states
 
 
 def area(session: Session, code: str) -> Area | None:

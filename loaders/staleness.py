@@ -140,6 +140,25 @@ def freshness_all(
     return result
 
 
+def freshness_of(
+    dataset_id: str,
+    cadence: str,
+    loaded_at: datetime | None,
+    last_success_at: datetime | None,
+    now: datetime | None = None,
+    grace_days: int | None = None,
+) -> Freshness:
+    """Freshness from what has already been read (queries.dataset_states), without a query."""
+    return _assess(
+        dataset_id,
+        cadence,
+        as_utc(loaded_at),
+        as_utc(last_success_at),
+        as_utc(now) or utcnow(),
+        grace_days,
+    )
+
+
 def freshness(
     session: Session, dataset_id: str, now: datetime | None = None, grace_days: int | None = None
 ) -> Freshness:

@@ -1,7 +1,9 @@
 """`python -m scheduler`: refresh every dataset on its own schedule, in its own process.
 
-    python -m scheduler                  run forever (one cron job per dataset, Europe/London)
-    python -m scheduler --once           run everything due and not yet done, then exit (cron, CI)
+    python -m scheduler                  run forever (one cron job per dataset, Europe/London,
+                                         and the admin page's "Refresh now" queue every 5 s)
+    python -m scheduler --once           run the queued "Refresh now" requests and everything
+                                         due and not yet done, then exit (cron, CI)
     python -m scheduler --once --all     refresh every dataset now, then exit
     python -m scheduler --list           show each dataset's schedule, source and next due time
     python -m scheduler --once --alerts  then look for alerts, build due packs and send emails
@@ -36,7 +38,13 @@ from loaders.locks import exclusive
 from loaders.models import utcnow
 from loaders.refresh import sync_registry
 from loaders.schedules import ScheduleError, cron_trigger, latest_due, next_due, schedule_for
-from scheduler.jobs import AFTER_REFRESH, failure_summary, refresh_everything, run_due
+from scheduler.jobs import (
+    AFTER_REFRESH,
+    beat_and_drain,
+    failure_summary,
+    refresh_everything,
+    run_due,
+)
 
 log = logging.getLogger("scheduler")
 
@@ -157,8 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         log.warning("SECRET_KEY is not set: no figures are built (web workers build on first ask)")
     if args.once:
+        # What administrators asked for on the Data refresh page comes first.
+        outcomes = beat_and_drain(engine, session_factory, settings)
         if args.all:
-            outcomes = refresh_everything(
+            outcomes += refresh_everything(
                 engine,
                 session_factory,
                 settings,
@@ -167,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
                 force=args.force,
             )
         else:
-            outcomes = run_due(
+            outcomes += run_due(
                 engine, session_factory, settings, datasets=datasets, force=args.force
             )
         if args.alerts:
@@ -185,10 +195,11 @@ def run_forever(engine, session_factory, settings: Settings) -> int:
     from apscheduler.events import EVENT_SCHEDULER_STARTED
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from scheduler.service import add_dataset_jobs, describe_jobs
+    from scheduler.service import add_dataset_jobs, add_request_jobs, describe_jobs
 
     scheduler = BlockingScheduler(timezone=ZoneInfo(settings.timezone))
     add_dataset_jobs(scheduler, engine, session_factory, settings)
+    add_request_jobs(scheduler, engine, session_factory, settings)
     from scheduler.alerts import add_alert_jobs
 
     add_alert_jobs(scheduler, settings)

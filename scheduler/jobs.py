@@ -1,4 +1,5 @@
-"""Refresh jobs: every entry point (first start, CLI, admin page, scheduler) goes through run_job.
+"""Refresh jobs: every entry point (first start, CLI, the admin page's queued requests, scheduler)
+goes through run_job.
 
 run_job holds the cross-process refresh lock (PostgreSQL advisory lock, or a file lock beside
 an SQLite database) and claims the dataset's due time in refresh_job before loading. Two
@@ -9,7 +10,7 @@ claim and records nothing more.
 from __future__ import annotations
 
 import logging
-import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from config import Settings, release_check_for
-from loaders import demo
+from loaders import demo, refresh_requests
 from loaders.datasets import DATASETS, DatasetSpec
 from loaders.fetch import (
     HttpPolicy,
@@ -296,31 +297,85 @@ def refresh_if_empty(
         )
 
 
-def start_background_refresh(
+def run_request(
     engine: sa.Engine,
     session_factory: sessionmaker,
     settings: Settings,
-    dataset_ids: Iterable[str],
-    *,
-    requested_by: str,
-    trigger: str = "admin",
-) -> threading.Thread:
-    """Start a refresh in a thread and return at once; the ledger shows its progress."""
-    specs = [DATASETS[d] for d in dataset_ids]
-
-    def work():
-        try:
+    request: refresh_requests.Request,
+    progress: Progress | None = None,
+) -> list[RefreshOutcome]:
+    """Run one claimed "Refresh now" through run_job, as the admin asked, and record its end."""
+    specs = [DATASETS[d] for d in request.dataset_ids if d in DATASETS]
+    unknown = [d for d in request.dataset_ids if d not in DATASETS]
+    _say(
+        progress,
+        f"request {request.id} by {request.requested_by}: {', '.join(request.dataset_ids)}",
+    )
+    try:
+        outcomes = (
             refresh_everything(
                 engine,
                 session_factory,
                 settings,
-                trigger=trigger,
+                trigger="admin",
                 datasets=specs,
-                requested_by=requested_by,
+                force=request.force,
+                requested_by=request.requested_by,
+                progress=progress,
             )
-        except Exception:  # a thread's exception would vanish; log it where admins look
-            log.exception("refresh requested by %s could not run", requested_by)
+            if specs
+            else []
+        )
+    except Exception as error:  # recorded on the request, where the admin looks
+        log.exception("refresh request %s could not run", request.id)
+        refresh_requests.finish(
+            session_factory, request.id, refresh_requests.FAILED, f"could not run: {error}"
+        )
+        return []
+    failed = [o for o in outcomes if o.status == "failed"]
+    parts = [f"{o.dataset_id}: {o.status}" for o in outcomes]
+    if unknown:
+        parts.append(f"not a dataset: {', '.join(unknown)}")
+    refresh_requests.finish(
+        session_factory,
+        request.id,
+        refresh_requests.FAILED if failed or unknown or not specs else refresh_requests.DONE,
+        "; ".join(parts) or "nothing to run",
+    )
+    return outcomes
 
-    thread = threading.Thread(target=work, name=f"refresh-{requested_by}", daemon=True)
-    thread.start()
-    return thread
+
+def drain_requests(
+    engine: sa.Engine,
+    session_factory: sessionmaker,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> list[RefreshOutcome]:
+    """Run every queued "Refresh now", oldest first; each is claimed by exactly one process."""
+    refresh_requests.sweep_abandoned(session_factory)
+    last_beat = [time.monotonic()]
+
+    def beating(message: str) -> None:
+        # `--once` has no heartbeat job: a long request beats as it reports, so no other
+        # scheduler takes it for abandoned.
+        if time.monotonic() - last_beat[0] >= refresh_requests.HEARTBEAT_SECONDS:
+            refresh_requests.beat(session_factory)
+            last_beat[0] = time.monotonic()
+        if progress is not None:
+            progress(message)
+
+    outcomes = []
+    while (request := refresh_requests.claim_next(session_factory)) is not None:
+        outcomes += run_request(engine, session_factory, settings, request, beating)
+    return outcomes
+
+
+def beat_and_drain(
+    engine: sa.Engine,
+    session_factory: sessionmaker,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> list[RefreshOutcome]:
+    """`--once`: say a scheduler is alive, then run what admins asked for."""
+    refresh_requests.beat(session_factory)
+    return drain_requests(engine, session_factory, settings, progress)

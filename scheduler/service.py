@@ -17,14 +17,18 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy.orm import sessionmaker
 
 from config import Settings
+from loaders import refresh_requests
 from loaders.datasets import DATASETS
 from loaders.models import utcnow
 from loaders.schedules import cron_trigger, schedule_for
-from scheduler.jobs import run_due, run_scheduled
+from scheduler.jobs import drain_requests, run_due, run_scheduled
 
 log = logging.getLogger(__name__)
 
 CATCH_UP_JOB = "catch-up"
+REQUESTS_JOB = "refresh-requests"
+HEARTBEAT_JOB = "heartbeat"
+REQUEST_POLL_SECONDS = 5  # how soon a "Refresh now" pressed on the admin page starts
 
 
 def add_dataset_jobs(
@@ -56,6 +60,38 @@ def add_dataset_jobs(
     )
 
 
+def add_request_jobs(
+    scheduler: BaseScheduler, engine: sa.Engine, session_factory: sessionmaker, settings: Settings
+) -> None:
+    """Pick up the admin page's "Refresh now" requests every few seconds, and beat.
+
+    The heartbeat is its own job so that it keeps beating while a long request runs.
+    """
+    refresh_requests.beat(session_factory)
+    scheduler.add_job(
+        refresh_requests.beat,
+        "interval",
+        seconds=refresh_requests.HEARTBEAT_SECONDS,
+        args=[session_factory],
+        id=HEARTBEAT_JOB,
+        name="heartbeat (the admin page shows whether a scheduler is running)",
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        drain_requests,
+        "interval",
+        seconds=REQUEST_POLL_SECONDS,
+        args=[engine, session_factory, settings],
+        id=REQUESTS_JOB,
+        name=f"run queued refresh requests (every {REQUEST_POLL_SECONDS} s)",
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+
+
 def describe_jobs(scheduler: BaseScheduler, timezone: str) -> list[str]:
     """One line per job with its next run in local time, for the log."""
     zone = ZoneInfo(timezone)
@@ -70,7 +106,8 @@ def describe_jobs(scheduler: BaseScheduler, timezone: str) -> list[str]:
 def start_in_app_scheduler(
     engine: sa.Engine, session_factory: sessionmaker, settings: Settings
 ) -> BaseScheduler:
-    """Development only (SCHEDULER_IN_APP=1): a background scheduler inside the web process.
+    """Development only (SCHEDULER_IN_APP=1): a background scheduler inside the web process,
+    which also runs the admin page's queued "Refresh now" requests.
 
     In production run `python -m scheduler` instead; under gunicorn every worker would start
     one of these (the claims still keep each due time to one run, but the work is wasted).
@@ -79,6 +116,7 @@ def start_in_app_scheduler(
 
     scheduler = BackgroundScheduler(timezone=ZoneInfo(settings.timezone))
     add_dataset_jobs(scheduler, engine, session_factory, settings)
+    add_request_jobs(scheduler, engine, session_factory, settings)
     scheduler.start()
     log.warning("in-app scheduler started (development only; use `python -m scheduler`)")
     return scheduler

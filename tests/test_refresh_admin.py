@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, timedelta
@@ -23,7 +22,15 @@ from loaders import staleness, users
 from loaders.datasets import DATASETS
 from loaders.ledger import REFRESH_LOCK
 from loaders.locks import exclusive
-from loaders.models import Dataset, RefreshJob, RefreshRun, Vintage, utcnow
+from loaders.models import (
+    Dataset,
+    RefreshJob,
+    RefreshRequest,
+    RefreshRun,
+    SchedulerHeartbeat,
+    Vintage,
+    utcnow,
+)
 from loaders.staleness import Freshness, allowed_age
 
 CCSQ = DATASETS["moj_ccsq_crown"]
@@ -66,31 +73,54 @@ def clicked(component_id: str):
         context_value.reset(token)
 
 
-def _refresh_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("refresh-")]
+def _requests(dash_app) -> list[RefreshRequest]:
+    with dash_app.server.extensions["lcjp"].session_factory() as session:
+        return session.scalars(sa.select(RefreshRequest).order_by(RefreshRequest.id)).all()
+
+
+def _load_state(dash_app) -> dict:
+    """What a refresh would change: the runs and claims recorded, and each current vintage."""
+    with dash_app.server.extensions["lcjp"].session_factory() as session:
+        return {
+            "runs": session.scalar(sa.select(sa.func.count()).select_from(RefreshRun)),
+            "jobs": session.scalar(sa.select(sa.func.count()).select_from(RefreshJob)),
+            "current": dict(
+                session.execute(sa.select(Dataset.id, Dataset.current_vintage_id)).all()
+            ),
+        }
+
+
+def _drain(dash_app):
+    """What the scheduler process's short interval job does (scheduler/service.py)."""
+    from scheduler.jobs import drain_requests
+
+    services = dash_app.server.extensions["lcjp"]
+    return drain_requests(services.engine, services.session_factory, services.settings)
 
 
 @pytest.mark.parametrize("role", ["viewer", "analyst"])
-def test_admin_callbacks_refuse_everyone_else(as_user, role):
+def test_admin_callbacks_refuse_everyone_else(as_user, app, role):
+    before = len(_requests(app))
     with as_user(role):
         page = admin.admin_page()
-        ledger, history, progress, _interval, _held = admin.update_ledger(0)
+        ledger, history, progress, _interval, _held, queue = admin.update_ledger(0)
         badge = admin.update_refresh_alert(0)
         with clicked(ids.ADMIN_REFRESH_ALL):
             refused = admin.start_refresh(1, 1, CCSQ.id)
     assert "administrators" in _text(page)
     assert "administrators" in _text(ledger) and history is None and progress is None
+    assert queue is None
     for spec in DATASETS.values():  # no ledger data of any kind came back
         assert spec.title not in _text([ledger, history, progress, page])
     assert badge is None
     assert refused[0] == "You do not have access to this information."
-    assert _refresh_threads() == []  # and no refresh was started
+    assert len(_requests(app)) == before  # and no refresh was asked for
 
 
 def test_admin_sees_the_ledger_and_refreshes_one_dataset_now(as_user, app):
     with as_user("admin"):
         page = admin.admin_page()
-        ledger, history, _progress, _interval, _held = admin.update_ledger(0)
+        ledger, history, _progress, _interval, _held, _queue = admin.update_ledger(0)
     assert "Refresh this dataset now" in _text(page)
     factory = app.server.extensions["lcjp"].session_factory
     with factory() as session:
@@ -116,20 +146,90 @@ def test_admin_sees_the_ledger_and_refreshes_one_dataset_now(as_user, app):
     for trigger in set(latest):
         assert trigger.split(" ")[0] in _text(history)
 
+    before = _load_state(app)
     with as_user("admin"), clicked(ids.ADMIN_REFRESH_ONE):
         message, interval = admin.start_refresh(1, None, CCSQ.id)
-    assert "started" in message and interval == 1500
-    for thread in _refresh_threads():
-        thread.join(timeout=60)
+    assert "queued" in message and interval == 1500
+    assert "No scheduler is running: start `python -m scheduler`" in message
+    request = _requests(app)[-1]
+    assert (request.dataset_ids, request.requested_by, request.status, request.force) == (
+        [CCSQ.id],
+        "test-admin",
+        "queued",
+        False,
+    )
+    # The web process loaded nothing: no run, no claim, no vintage changed.
+    assert _load_state(app) == before
+    with as_user("admin"):
+        *_rest, queue = admin.update_ledger(1)
+    row = _text(_find_all(queue, lambda c: getattr(c, "id", None) == f"request-{request.id}"))
+    assert "Waiting for the scheduler" in row and CCSQ.title in row and "test-admin" in row
+    assert "No scheduler is running" in _text(queue)
+
+    # The scheduler's drain picks it up and runs it through run_job, as the admin asked.
+    outcomes = _drain(app)
+    assert [(o.dataset_id, o.status) for o in outcomes] == [(CCSQ.id, "unchanged")]
+    assert _drain(app) == []  # run once only
+    factory = app.server.extensions["lcjp"].session_factory
     with factory() as session:
         job = session.scalars(sa.select(RefreshJob).order_by(RefreshJob.id.desc())).first()
         run = session.get(RefreshRun, job.run_id)
+        done = session.get(RefreshRequest, request.id)
     assert (job.dataset_id, job.requested_by, job.stage) == (CCSQ.id, "test-admin", "finished")
     assert (run.trigger, run.status) == ("admin", "unchanged")
+    assert done.status == "done" and done.message == f"{CCSQ.id}: unchanged"
+    assert done.claimed_by and done.started_at and done.finished_at
     with as_user("admin"):
-        ledger = admin.update_ledger(1)[0]
+        ledger, *_rest, queue = admin.update_ledger(1)
     row = _text(_find_all(ledger, lambda c: getattr(c, "id", None) == f"ledger-{CCSQ.id}"))
     assert "Unchanged" in row and "admin by test-admin" in row
+    row = _text(_find_all(queue, lambda c: getattr(c, "id", None) == f"request-{request.id}"))
+    assert "Done" in row and "unchanged" in row
+
+
+def test_the_page_says_whether_a_scheduler_is_running(fresh_app):
+    from loaders import refresh_requests
+
+    services = fresh_app.server.extensions["lcjp"]
+    with signed_in(fresh_app, "admin"):
+        *_rest, queue = admin.update_ledger(0)
+    assert "No scheduler has ever run against this database" in _text(queue)
+    refresh_requests.beat(services.session_factory, "host-a:1")
+    with signed_in(fresh_app, "admin"), clicked(ids.ADMIN_REFRESH_ALL):
+        message, _interval = admin.start_refresh(None, 1, CCSQ.id)
+        *_rest, queue = admin.update_ledger(0)
+    assert "The scheduler picks it up within a few seconds" in message
+    assert "The scheduler is running" in _text(queue) and "every dataset" in _text(queue)
+    # Three minutes later with no beat, the page says so, and that the request waits.
+    with services.session_factory() as session:
+        assert refresh_requests.scheduler_alive(session)
+        assert not refresh_requests.scheduler_alive(session, utcnow() + timedelta(minutes=3))
+    with services.session_factory() as session, session.begin():
+        session.execute(
+            sa.update(SchedulerHeartbeat).values(seen_at=utcnow() - timedelta(minutes=3))
+        )
+    with signed_in(fresh_app, "admin"):
+        *_rest, queue = admin.update_ledger(0)
+    words = " ".join(_text(queue).split())
+    assert "No scheduler is running: start python -m scheduler" in words
+    assert "1 request will wait until one starts" in words
+
+
+def test_a_request_whose_scheduler_stopped_is_recorded_as_failed(fresh_app):
+    from loaders import refresh_requests
+
+    factory = fresh_app.server.extensions["lcjp"].session_factory
+    request_id = refresh_requests.enqueue(factory, [CCSQ.id], "fresh-admin")
+    claimed = refresh_requests.claim_next(factory, "host-b:2")
+    assert claimed.id == request_id and claimed.status == "running"
+    assert refresh_requests.claim_next(factory, "host-c:3") is None  # nothing else queued
+    refresh_requests.beat(factory, "host-b:2")
+    assert refresh_requests.sweep_abandoned(factory) == 0  # its scheduler is alive
+    later = utcnow() + timedelta(minutes=11)
+    assert refresh_requests.sweep_abandoned(factory, later) == 1
+    with factory() as session:
+        row = session.get(RefreshRequest, request_id)
+    assert (row.status, row.message) == ("failed", refresh_requests.ABANDONED)
 
 
 @pytest.fixture
@@ -182,13 +282,13 @@ def test_progress_shows_while_a_refresh_runs_and_an_abandoned_run_shows_as_faile
         exclusive(services.engine, REFRESH_LOCK, services.settings.instance_dir),
         signed_in(fresh_app, "admin"),
     ):
-        ledger, _history, progress, interval, _held = admin.update_ledger(0)
+        ledger, _history, progress, interval, _held, _queue = admin.update_ledger(0)
     assert "Refreshing police.uk street-level crime and outcomes: loading" in _text(progress)
     assert interval == 1500  # polls quickly while it runs
     assert "Running" in _text(ledger)
     # The lock is free again but the run never finished: its process died. It shows as failed.
     with signed_in(fresh_app, "admin"):
-        ledger, _history, progress, interval, _held = admin.update_ledger(0)
+        ledger, _history, progress, interval, _held, _queue = admin.update_ledger(0)
         badge = admin.update_refresh_alert(0)
     assert progress is None and interval == 15000
     assert "Failed" in _text(ledger) and "abandoned" in _text(ledger)
@@ -410,12 +510,12 @@ def test_a_held_release_shows_why_and_an_administrator_approves_it_on_the_page(
     approve = {"type": ids.ADMIN_APPROVE, "vintage": held.vintage_id}
 
     with signed_in(fresh_app, "viewer"):
-        *_rest, panel = admin.update_ledger(0)
+        *_rest, panel, _queue = admin.update_ledger(0)
         refused = _decide(approve)
     assert panel is None and refused[0] == "You do not have access to this information."
 
     with signed_in(fresh_app, "admin"):
-        ledger, history, _progress, _interval, panel = admin.update_ledger(0)
+        ledger, history, _progress, _interval, panel, _queue = admin.update_ledger(0)
         badge = admin.update_refresh_alert(0)
         sources = data_sources.data_sources_page()
         answer = _decide(approve)

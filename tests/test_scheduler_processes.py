@@ -18,10 +18,19 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from config import DEFAULT_LCJP
 from loaders.datasets import DATASETS
 from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.ledger import ABANDONED, claim, failing_datasets, sweep_if_idle
-from loaders.models import Dataset, Observation, RefreshJob, RefreshRun, Vintage
+from loaders.models import (
+    Dataset,
+    Observation,
+    RefreshJob,
+    RefreshRequest,
+    RefreshRun,
+    SchedulerHeartbeat,
+    Vintage,
+)
 from loaders.refresh import sync_registry
 from scheduler.jobs import refresh_everything
 
@@ -269,3 +278,102 @@ def test_the_long_running_scheduler_catches_up_then_stops_on_sigterm(
             f"refresh {dataset_id} ({YEARLY}): next run {next_new_year:%a %d %b %Y %H:%M %Z}" in log
         )
     assert "police_uk_street: loading" not in log
+
+
+def _two_schedulers_run_a_queued_request_once(database_url: str, tmp_path: Path, public_dir: Path):
+    """Refresh now, as the admin page queues it: two `--once` schedulers drain the queue at the
+    same time and the request runs once, by one of them, through run_job."""
+    from loaders import refresh_requests
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    factory = make_sessionmaker(engine)
+    sync_registry(factory, DEFAULT_LCJP)
+    # Nothing scheduled is due (another process ran this year's due times), so all that runs is
+    # the queued request.
+    due = datetime(datetime.now(UTC).year, 1, 1, 3, tzinfo=UTC)
+    for dataset_id in DATASETS:
+        claim(factory, dataset_id, due, "schedule")
+    request_id = refresh_requests.enqueue(factory, [CCSQ.id, POLICE.id], "queue-admin")
+
+    env = scheduler_env(database_url, tmp_path / "instance", public_dir)
+    processes = [start_scheduler(env, "--once") for _ in range(2)]
+    results = [p.communicate(timeout=180) for p in processes]
+    for process, (_out, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, err
+    logs = "\n".join(err for _out, err in results)
+    assert logs.count(f"request {request_id} by queue-admin") == 1, logs
+    with factory() as session:
+        request = session.get(RefreshRequest, request_id)
+        jobs = session.execute(
+            sa.select(RefreshJob.dataset_id, RefreshJob.trigger).where(
+                RefreshJob.requested_by == "queue-admin"
+            )
+        ).all()
+        runs = session.execute(
+            sa.select(RefreshRun.dataset_id, RefreshRun.trigger, RefreshRun.status)
+        ).all()
+        beats = session.scalar(sa.select(sa.func.count()).select_from(SchedulerHeartbeat))
+    engine.dispose()
+    assert request.status == "done", request.message
+    assert request.message == f"{CCSQ.id}: success; {POLICE.id}: success"
+    assert sorted(jobs) == [(CCSQ.id, "admin"), (POLICE.id, "admin")]
+    assert sorted(runs) == [(CCSQ.id, "admin", "success"), (POLICE.id, "admin", "success")]
+    assert beats == 2  # each scheduler said it was alive
+
+
+def test_two_schedulers_on_postgresql_run_a_queued_request_once(
+    databases, tmp_path, public_data_dir
+):
+    if not databases.is_postgres:
+        pytest.skip("needs DATABASE_URL pointing at PostgreSQL")
+    _two_schedulers_run_a_queued_request_once(databases.new(), tmp_path, public_data_dir)
+
+
+def test_two_schedulers_on_sqlite_run_a_queued_request_once(tmp_path, public_data_dir):
+    url = f"sqlite:///{tmp_path / 'queue.sqlite'}"
+    _two_schedulers_run_a_queued_request_once(url, tmp_path, public_data_dir)
+
+
+def test_two_drains_that_pick_the_same_request_at_once_run_it_once(
+    cache, make_settings, monkeypatch
+):
+    """Both drains read the same queued request before either claims it (a barrier holds them
+    there): the conditional claim lets exactly one of them run it."""
+    from contextlib import contextmanager
+
+    from loaders import refresh_requests
+    from scheduler import jobs
+
+    request_id = refresh_requests.enqueue(cache, [CCSQ.id], "race-admin")
+    barrier = threading.Barrier(2, timeout=30)
+    waited = threading.local()
+    original = refresh_requests.transaction
+
+    @contextmanager
+    def meet_first(factory):
+        if not getattr(waited, "done", False):  # each thread's first write is its claim
+            waited.done = True
+            barrier.wait()
+        with original(factory) as session:
+            yield session
+
+    ran: list[tuple[int, str]] = []
+
+    def pretend_refresh(_engine, _factory, _settings, **kwargs):
+        ran.append((request_id, kwargs["requested_by"]))
+        return []
+
+    monkeypatch.setattr(refresh_requests, "transaction", meet_first)
+    monkeypatch.setattr(jobs, "refresh_everything", pretend_refresh)
+    settings = make_settings()
+    threads = [
+        threading.Thread(target=jobs.drain_requests, args=(None, cache, settings)) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert ran == [(request_id, "race-admin")]
+    with cache() as session:
+        assert session.get(RefreshRequest, request_id).status == "done"

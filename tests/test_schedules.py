@@ -149,5 +149,23 @@ def test_the_development_in_app_scheduler_catches_up_through_the_same_claims(mak
             assert time.monotonic() < deadline, done
             time.sleep(0.2)
         assert set(done) == {("catch-up", "success")}
+
+        # It also runs the admin page's queued "Refresh now" (development convenience).
+        from loaders import refresh_requests
+        from loaders.models import RefreshRequest
+        from scheduler.service import HEARTBEAT_JOB, REQUESTS_JOB
+
+        assert {REQUESTS_JOB, HEARTBEAT_JOB} <= {job.id for job in scheduler.get_jobs()}
+        request_id = refresh_requests.enqueue(factory, ["moj_ccsq_crown"], "dev-admin")
+        deadline = time.monotonic() + 60
+        while True:
+            with factory() as session:
+                request = session.get(RefreshRequest, request_id)
+                alive = refresh_requests.scheduler_alive(session)
+            if request.status == "done":
+                break
+            assert time.monotonic() < deadline, (request.status, request.message)
+            time.sleep(0.2)
+        assert request.message == "moj_ccsq_crown: unchanged" and alive
     finally:
         scheduler.shutdown(wait=True)

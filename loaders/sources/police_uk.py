@@ -20,12 +20,21 @@ aggregate then only fills force-months no raw file gives and is otherwise a cros
 
 from __future__ import annotations
 
+import csv
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
+from loaders import fingerprints
 from loaders.areas import force_code
 from loaders.errors import LoaderError, UnknownAreaName
 from loaders.frames import LoadResult, month_bounds, observation_frame
@@ -108,6 +117,16 @@ OUTCOME_GROUPS: dict[str, str] = {
 }
 
 _MONTH = r"\d{4}-(?:0[1-9]|1[0-2])"
+# An LSOA name is "<local authority> <3 digits><letter>" ("County Durham 001A").
+LSOA_NAME = r"^(?P<authority>.+) \d{3}[A-Z]$"
+_LSOA_SUFFIX = r" \d{3}[A-Z]$"
+# What a raw file is counted by: `authority` is the LSOA name's local authority ("" when the
+# LSOA is blank); `unreadable_lsoa` holds an LSOA name that does not read as one, else "".
+COUNT_KEYS = ["month", "area", "crime_type", "outcome", "authority", "unreadable_lsoa"]
+# The columns the streaming reader converts; the others are only parsed (their field counts
+# are still checked on every row).
+STREAM_COLUMNS = ["Month", "Falls within", "Crime type", "Last outcome category", "LSOA name"]
+BLOCK_BYTES = 4 << 20  # pyarrow reads a file in blocks of this many bytes: memory per file
 
 
 def outcome_group(category: str) -> str:
@@ -136,18 +155,23 @@ class RawFile:
     label: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class StreetData:
-    """Every street file read and checked; `records` keeps the latest snapshot of each month."""
+    """Every street file read, checked and counted; `counts` keeps the latest snapshot of each
+    force and month. Shared by both police.uk datasets: never change it in place."""
 
-    records: pd.DataFrame  # one row per published record: month, area, crime_type, outcome, ...
+    # One row per file and distinct COUNT_KEYS: `count` records, `first` the row (in file
+    # order) where the combination first appears, with the file label and its snapshot.
+    counts: pd.DataFrame
     aggregate: pd.DataFrame  # month, area, crime_type, outcome, count: months no raw file gives
     files: list[Path]
     notes: list[str]
-    superseded: pd.DataFrame  # records of earlier snapshots, with the snapshot they come from
     # The raw files and the counts file disagree: a raw file may be cut short (or the counts
     # file out of date), so the run is "success with warnings", never a plain success.
     warnings: list[str]
+    # File label -> its records read again strictly (each with its line number), for the rare
+    # note or error that must name a row.
+    reread: dict[str, Callable[[], pd.DataFrame]]
 
 
 def _read(path: Path, columns: list[str]) -> csvfile.Table:
@@ -219,6 +243,113 @@ def _read_raw(raw: RawFile, areas: dict[str, str], notes: list[str]) -> pd.DataF
     )
 
 
+def _raw_counts(raw: RawFile, areas: dict[str, str], notes: list[str]) -> pd.DataFrame:
+    """One raw monthly file streamed once and counted by COUNT_KEYS, checked as it streams.
+
+    The checks run on each distinct key, which is exactly the check of every row. Anything
+    the fast reader cannot vouch for (a header other than police.uk's, a row of the wrong
+    width, text that is not UTF-8, no line break after the last row, or a bad cell) sends the
+    file to the strict reader (csvfile), which names the line and column, or reads it whole.
+    """
+    counts = _stream_counts(raw.path)
+    if counts is None or not _keys_are_valid(counts, raw.month, areas):
+        return _record_counts(_read_raw(raw, areas, notes))
+    counts["area"] = counts["area"].map(areas)
+    counts["outcome"] = counts["outcome"].replace("", NO_OUTCOME)
+    return counts
+
+
+def _stream_counts(path: Path) -> pd.DataFrame | None:
+    """Counts per COUNT_KEYS (with 'Falls within' as `area`), or None for the strict reader."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.seek(0, os.SEEK_END) == 0:
+                return None
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) not in (b"\n", b"\r"):
+                return None  # the strict reader decides whether the last row is whole
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            if next(csv.reader(handle), None) != RAW_COLUMNS:
+                return None
+        reader = pa_csv.open_csv(
+            path,
+            read_options=pa_csv.ReadOptions(block_size=BLOCK_BYTES, use_threads=False),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=STREAM_COLUMNS,
+                column_types=dict.fromkeys(STREAM_COLUMNS, pa.string()),
+                strings_can_be_null=False,
+            ),
+        )
+        parts, seen = [], 0
+        for batch in reader:
+            parts.append(_batch_counts(batch, seen))
+            seen += batch.num_rows
+    except (OSError, UnicodeDecodeError, csv.Error, pa.ArrowInvalid):
+        return None
+    if not parts:
+        return _empty_counts().drop(columns=["file", "snapshot"])
+    frame = pa.concat_tables(parts).to_pandas()
+    if len(parts) > 1:
+        frame = frame.groupby(COUNT_KEYS, sort=False).agg(
+            count=("count", "sum"), first=("first", "min")
+        )
+        frame = frame.reset_index()
+    return frame
+
+
+def _batch_counts(batch: pa.RecordBatch, offset: int) -> pa.Table:
+    """One block of rows counted by COUNT_KEYS, in order of first appearance."""
+    lsoa = pc.utf8_trim_whitespace(batch.column("LSOA name"))
+    readable = pc.match_substring_regex(lsoa, LSOA_NAME)
+    table = pa.table(
+        {
+            "month": batch.column("Month"),
+            "area": batch.column("Falls within"),
+            "crime_type": pc.utf8_trim_whitespace(batch.column("Crime type")),
+            "outcome": batch.column("Last outcome category"),
+            "authority": pc.if_else(
+                readable, pc.replace_substring_regex(lsoa, _LSOA_SUFFIX, ""), ""
+            ),
+            "unreadable_lsoa": pc.if_else(pc.or_(readable, pc.equal(lsoa, "")), "", lsoa),
+            "row": pa.array(np.arange(offset, offset + batch.num_rows, dtype=np.int64)),
+        }
+    )
+    counted = table.group_by(COUNT_KEYS, use_threads=False).aggregate(
+        [("row", "count"), ("row", "min")]
+    )
+    return counted.rename_columns([*COUNT_KEYS, "count", "first"])
+
+
+def _keys_are_valid(counts: pd.DataFrame, month: str, areas: dict[str, str]) -> bool:
+    """Whether every distinct key passes _check_rows' checks and has the file name's month."""
+    months = counts["month"]
+    if not (months.str.fullmatch(_MONTH) & (months == month)).all():
+        return False
+    for name in counts["area"].unique():
+        if name not in areas:
+            try:
+                areas[name] = force_code(name, "police.uk 'Falls within'")
+            except UnknownAreaName:
+                return False
+    if (counts["crime_type"] == "").any():
+        return False
+    return bool(counts["outcome"].replace("", NO_OUTCOME).isin(list(OUTCOME_GROUPS)).all())
+
+
+def _record_counts(records: pd.DataFrame) -> pd.DataFrame:
+    """Checked records (from the strict reader or an archive) counted by COUNT_KEYS."""
+    lsoa = records["lsoa_name"].str.strip()
+    authority = lsoa.str.extract(LSOA_NAME)["authority"]
+    keyed = records[["month", "area", "crime_type", "outcome"]].assign(
+        authority=authority.fillna(""),
+        unreadable_lsoa=lsoa.where(authority.isna() & (lsoa != ""), ""),
+        row=records["line"].to_numpy(),
+    )
+    counted = keyed.groupby(COUNT_KEYS, sort=False)["row"].agg(["count", "min"]).reset_index()
+    return counted.rename(columns={"min": "first"}).astype({"count": "int64", "first": "int64"})
+
+
 def _read_aggregate(path: Path, areas: dict[str, str], notes: list[str]) -> pd.DataFrame:
     """Validate the derived aggregate; one row per key with a whole-number Count."""
     table = _read(path, AGGREGATE_COLUMNS)
@@ -273,14 +404,53 @@ def find_raw_files(source_dir: Path) -> list[RawFile]:
 
 
 def read_street_data(source_dir: Path) -> StreetData:
-    """Read and check every street file; raw monthly files win over the aggregate.
+    """Every street file read once and counted; the last read is reused while no file changed.
+
+    police_uk_street and police_uk_outcomes both read this folder in the same refresh: the
+    second is served the first one's counts when every file still has the size and modification
+    time it had (loaders.fingerprints), so the files are read once per refresh, not once per
+    dataset.
+    """
+    source_dir = Path(source_dir)
+    key = _reuse_key(source_dir)
+    if key is not None and _LAST_READ.get("key") == key:
+        return _LAST_READ["street"]
+    street = _read_street_data(source_dir)
+    _LAST_READ.clear()
+    if key is not None:
+        _LAST_READ.update(key=key, street=street)
+    return street
+
+
+# The last StreetData read, with the fingerprint of the folder it was read from.
+_LAST_READ: dict = {}
+
+
+def _reuse_key(source_dir: Path) -> tuple | None:
+    """What must be equal for a read to be reused; None when a file is too new to trust."""
+    if police_uk_archive.is_archive(source_dir) and source_dir.is_file():
+        files = {source_dir.name: fingerprints.stat_of(source_dir)}
+    elif source_dir.is_dir():
+        files = fingerprints.folder_fingerprint(source_dir, sorted(source_dir.rglob("*")))
+    else:
+        return None
+    if not fingerprints.trusted(files):
+        return None
+    return (
+        str(source_dir.resolve()),
+        os.environ.get("POLICE_UK_ARCHIVE_MONTHS", ""),
+        tuple(sorted((name, *stat) for name, stat in files.items())),
+    )
+
+
+def _read_street_data(source_dir: Path) -> StreetData:
+    """Read and count every street file; raw monthly files win over the aggregate.
 
     Where several archive snapshots give the same force and month, the latest snapshot is the
     published record (police.uk republishes each month whole, with outcomes brought up to date
     and records a force has cancelled removed); earlier snapshots are kept aside so revisions
     can be counted, never added to the latest.
     """
-    source_dir = Path(source_dir)
     if police_uk_archive.is_archive(source_dir):
         # SOURCE_POLICE_UK_STREET may name the monthly archive zip itself.
         raw_files, aggregate_files, archive_paths = [], [], [source_dir]
@@ -300,23 +470,26 @@ def read_street_data(source_dir: Path) -> StreetData:
     notes: list[str] = []
     warnings: list[str] = []
     parts: list[pd.DataFrame] = []
+    reread: dict[str, Callable[[], pd.DataFrame]] = {}
     # (month, area, snapshot) -> the raw file that gave it
     owner: dict[tuple[str, str, str], str] = {}
     for raw in raw_files:
-        records = _read_raw(raw, areas, notes)
-        firsts = records.groupby(["month", "area"], sort=False)["line"].min()
-        for (month, area), line in firsts.items():
+        counts = _raw_counts(raw, areas, notes)
+        for month, area in counts[["month", "area"]].drop_duplicates().itertuples(index=False):
             key = (month, area, raw.snapshot)
             if key in owner:
+                records = _read_raw(raw, dict(areas), [])
+                here = (records["month"] == month) & (records["area"] == area)
                 raise LoaderError(
                     raw.path,
                     f"{area} {month} is already given by {owner[key]}; counting both would "
                     "double it",
-                    row=int(line),
+                    row=int(records.loc[here, "line"].min()),
                     column="Falls within",
                 )
             owner[key] = raw.label
-        parts.append(records)
+        parts.append(counts.assign(file=raw.label, snapshot=raw.snapshot))
+        reread[raw.label] = partial(_read_raw, raw, areas, [])
     for path in archive_paths:
         archive = police_uk_archive.survey(path)
         for records in police_uk_archive.read_street(archive, areas, _check_rows):
@@ -332,18 +505,19 @@ def read_street_data(source_dir: Path) -> StreetData:
                         row=int(line),
                         column="Falls within",
                     )
-            parts.append(records)
+            parts.append(_record_counts(records).assign(file=label, snapshot=archive.snapshot))
+            reread[label] = partial(_archive_records, archive, label, areas)
         notes += police_uk_archive.skipped_notes(archive)
         notes += police_uk_archive.read_outcomes(archive, areas, _force_area)
 
-    all_records = pd.concat(parts, ignore_index=True) if parts else _empty_records()
-    latest = all_records.groupby(["month", "area"], sort=False)["snapshot"].transform("max")
-    is_latest = all_records["snapshot"] == latest
-    records, superseded = all_records[is_latest], all_records[~is_latest]
-    notes += _missing_outcome_notes(records)
-    notes += _snapshot_notes(records, superseded)
+    all_counts = pd.concat(parts, ignore_index=True) if parts else _empty_counts()
+    latest = all_counts.groupby(["month", "area"], sort=False)["snapshot"].transform("max")
+    is_latest = all_counts["snapshot"] == latest
+    counts, superseded = all_counts[is_latest], all_counts[~is_latest]
+    notes += _missing_outcome_notes(counts)
+    notes += _snapshot_notes(counts, superseded, reread)
 
-    covered_keys = set(zip(records["month"], records["area"], strict=True))
+    covered_keys = set(zip(counts["month"], counts["area"], strict=True))
     aggregate_parts: list[pd.DataFrame] = []
     seen_aggregate: dict[tuple[str, str], str] = {}
     for path in aggregate_files:
@@ -360,7 +534,7 @@ def read_street_data(source_dir: Path) -> StreetData:
             seen_aggregate[(month, area)] = path.name
         covered = pd.MultiIndex.from_frame(agg[["month", "area"]]).isin(list(covered_keys))
         if covered.any():
-            warnings.extend(_compare_totals(agg[covered], records, path.name))
+            warnings.extend(_compare_totals(agg[covered], counts, path.name))
         aggregate_parts.append(agg[~covered])
     columns = ["month", "area", "crime_type", "outcome", "count"]
     aggregate = (
@@ -371,46 +545,61 @@ def read_street_data(source_dir: Path) -> StreetData:
         )
     )
     return StreetData(
-        records=records.reset_index(drop=True),
+        counts=counts.reset_index(drop=True),
         aggregate=aggregate,
         files=[r.path for r in raw_files] + aggregate_files + archive_paths,
         notes=notes,
-        superseded=superseded.reset_index(drop=True),
         warnings=warnings,
+        reread=reread,
     )
 
 
-def _empty_records() -> pd.DataFrame:
-    columns = [
-        "month",
-        "area",
-        "crime_type",
-        "outcome",
-        "crime_id",
-        "lsoa_name",
-        "file",
-        "snapshot",
-    ]
-    frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in columns})
-    return frame.assign(line=pd.Series([], dtype="int64"))
+def _archive_records(archive, label: str, areas: dict[str, str]) -> pd.DataFrame:
+    """One archive member's records again, for the rare note or error that needs each row."""
+    chunks = police_uk_archive.read_street(archive, dict(areas), _check_rows, only=label)
+    return pd.concat(list(chunks), ignore_index=True)
 
 
-def _missing_outcome_notes(records: pd.DataFrame) -> list[str]:
+def _empty_counts() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in [*COUNT_KEYS, "file"]})
+    return frame.assign(
+        count=pd.Series([], dtype="int64"),
+        first=pd.Series([], dtype="int64"),
+        snapshot=pd.Series([], dtype="str"),
+    )
+
+
+def _missing_outcome_notes(counts: pd.DataFrame) -> list[str]:
     """Crimes (not anti-social behaviour) published with no outcome, per file."""
-    missing = records[
-        (records["outcome"] == NO_OUTCOME) & (records["crime_type"] != ANTI_SOCIAL_BEHAVIOUR)
+    missing = counts[
+        (counts["outcome"] == NO_OUTCOME) & (counts["crime_type"] != ANTI_SOCIAL_BEHAVIOUR)
     ]
     return [
         f"{name}: {count} crimes (not anti-social behaviour) have no outcome; they are counted "
         f"under '{NO_OUTCOME}'."
-        for name, count in missing.groupby("file", sort=True).size().items()
+        for name, count in missing.groupby("file", sort=True)["count"].sum().items()
+        if count
     ]
 
 
-def _snapshot_notes(records: pd.DataFrame, superseded: pd.DataFrame) -> list[str]:
-    """Say which archive replaced which, and how many crimes it revised, added or withdrew."""
+def _snapshot_notes(
+    counts: pd.DataFrame, superseded: pd.DataFrame, reread: dict[str, Callable]
+) -> list[str]:
+    """Say which archive replaced which, and how many crimes it revised, added or withdrew.
+
+    Only the files of a force-month given by more than one snapshot are read again, record by
+    record, to compare Crime IDs; every other file was counted in one pass.
+    """
+    if superseded.empty:
+        return []
+    keys = superseded[["month", "area"]].drop_duplicates()
+    labels = pd.concat([superseded, counts.merge(keys)])["file"].unique()
+    records = pd.concat([reread[label]() for label in labels], ignore_index=True)
+    latest = counts[["month", "area", "snapshot"]].drop_duplicates()
+    is_latest = records.merge(latest, how="left", indicator=True)["_merge"].eq("both").to_numpy()
+    records, earlier_records = records[is_latest], records[~is_latest]
     notes = []
-    for (month, area), earlier in superseded.groupby(["month", "area"], sort=True):
+    for (month, area), earlier in earlier_records.groupby(["month", "area"], sort=True):
         later = records[(records["month"] == month) & (records["area"] == area)]
         # The most recent earlier record of each crime is the one the later archive revises.
         earlier = earlier[earlier["crime_id"] != ""].sort_values("snapshot")
@@ -439,7 +628,7 @@ def load(source_dir: Path) -> LoadResult:
     """Count street-level records per force-month; raw monthly files win over the aggregate."""
     street = read_street_data(source_dir)
     columns = ["month", "area", "crime_type", "outcome"]
-    raw_counts = street.records.groupby(columns, sort=False).size().rename("count").reset_index()
+    raw_counts = street.counts.groupby(columns, sort=False)["count"].sum().reset_index()
     counts = pd.concat([raw_counts, street.aggregate], ignore_index=True)
     periods = {m: month_bounds(int(m[:4]), int(m[5:])) for m in counts["month"].unique()}
     rows = [
@@ -467,7 +656,7 @@ def load(source_dir: Path) -> LoadResult:
 def _compare_totals(aggregate: pd.DataFrame, raw: pd.DataFrame, name: str) -> list[str]:
     """Plain notes for force-months where the aggregate total differs from the raw file's."""
     agg_totals = aggregate.groupby(["month", "area"])["count"].sum()
-    raw_totals = raw.groupby(["month", "area"]).size()
+    raw_totals = raw.groupby(["month", "area"])["count"].sum()
     notes = []
     for (month, area), total in agg_totals.items():
         kept = int(raw_totals.get((month, area), 0))

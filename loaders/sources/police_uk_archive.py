@@ -230,12 +230,14 @@ def _table(
     return csvfile.Table(Path(where), header, frame, np.asarray(numbers, dtype=np.int64))
 
 
-def read_street(archive: Archive, areas: dict[str, str], check_rows) -> list[pd.DataFrame]:
-    """Every street member's records, in chunks, shaped as police_uk's raw-file records."""
-    parts = []
+def read_street(archive: Archive, areas: dict[str, str], check_rows, only: str | None = None):
+    """Every street member's records (or only the member labelled `only`), a chunk at a time,
+    shaped as police_uk's raw-file records; the caller counts each chunk as it comes."""
     with _open(archive.path) as book:
         for member, month in archive.street:
             where = archive.label(member)
+            if only is not None and where != only:
+                continue
             for header, numbers, rows in _rows(book, archive, member, _street_columns()):
                 table = _table(where, header, numbers, rows, STREET_KEEP)
                 keys = check_rows(table, areas)
@@ -248,7 +250,7 @@ def read_street(archive: Archive, areas: dict[str, str], check_rows) -> list[pd.
                             f"Month '{r['Month']}' does not match the file name's month {month}"
                         ),
                     )
-                parts.append(
+                yield (
                     keys.assign(
                         crime_id=table.frame["Crime ID"],
                         lsoa_name=table.frame["LSOA name"],
@@ -257,7 +259,6 @@ def read_street(archive: Archive, areas: dict[str, str], check_rows) -> list[pd.
                         snapshot=archive.snapshot,
                     )
                 )
-    return parts
 
 
 def read_outcomes(archive: Archive, areas: dict[str, str], area_of) -> list[str]:

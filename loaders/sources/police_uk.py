@@ -260,7 +260,7 @@ def _read_raw(raw: RawFile, areas: dict[str, str], notes: list[str]) -> pd.DataF
     )
 
 
-def _raw_counts(raw: RawFile, areas: dict[str, str], notes: list[str]) -> pd.DataFrame:
+def _raw_counts(raw: RawFile, areas: dict[str, str], notes: list[str]) -> pa.Table:
     """One raw monthly file streamed once and counted by COUNT_KEYS, checked as it streams.
 
     The checks run on each distinct key, which is exactly the check of every row. Anything
@@ -270,13 +270,29 @@ def _raw_counts(raw: RawFile, areas: dict[str, str], notes: list[str]) -> pd.Dat
     """
     counts = _stream_counts(raw.path)
     if counts is None or not _keys_are_valid(counts, raw.month, areas):
-        return _record_counts(_read_raw(raw, areas, notes))
-    counts["area"] = counts["area"].map(areas)
-    counts["outcome"] = counts["outcome"].replace("", NO_OUTCOME)
-    return counts
+        return _arrow(_record_counts(_read_raw(raw, areas, notes)))
+    names = pc.unique(counts["area"])
+    codes = pa.array([areas[name] for name in names.to_pylist()], pa.string())
+    outcome = counts["outcome"]
+    return counts.set_column(
+        COUNT_KEYS.index("area"), "area", pc.take(codes, pc.index_in(counts["area"], names))
+    ).set_column(
+        COUNT_KEYS.index("outcome"),
+        "outcome",
+        pc.if_else(pc.equal(outcome, ""), NO_OUTCOME, outcome),
+    )
 
 
-def _stream_counts(path: Path) -> pd.DataFrame | None:
+COUNT_SCHEMA = pa.schema(
+    [*((key, pa.string()) for key in COUNT_KEYS), ("count", pa.int64()), ("first", pa.int64())]
+)
+
+
+def _arrow(counts: pd.DataFrame) -> pa.Table:
+    return pa.Table.from_pandas(counts[COUNT_SCHEMA.names], COUNT_SCHEMA, preserve_index=False)
+
+
+def _stream_counts(path: Path) -> pa.Table | None:
     """Counts per COUNT_KEYS (with 'Falls within' as `area`), or None for the strict reader."""
     try:
         with open(path, "rb") as handle:
@@ -305,30 +321,30 @@ def _stream_counts(path: Path) -> pd.DataFrame | None:
     except (OSError, UnicodeDecodeError, csv.Error, pa.ArrowInvalid):
         return None
     if not parts:
-        return _empty_counts().drop(columns=["file", "snapshot"])
-    frame = pa.concat_tables(parts).to_pandas()
-    if len(parts) > 1:
-        frame = frame.groupby(COUNT_KEYS, sort=False).agg(
-            count=("count", "sum"), first=("first", "min")
-        )
-        frame = frame.reset_index()
-    return frame
+        return COUNT_SCHEMA.empty_table()
+    if len(parts) == 1:
+        return parts[0]
+    counted = pa.concat_tables(parts).group_by(COUNT_KEYS, use_threads=False)
+    counted = counted.aggregate([("count", "sum"), ("first", "min")])
+    return counted.rename_columns(COUNT_SCHEMA.names)
 
 
 def _batch_counts(batch: pa.RecordBatch, offset: int) -> pa.Table:
     """One block of rows counted by COUNT_KEYS, in order of first appearance."""
-    lsoa = pc.utf8_trim_whitespace(batch.column("LSOA name"))
+    # A file names a few thousand LSOAs over ~10,000 rows: read each distinct name once.
+    names = pc.dictionary_encode(batch.column("LSOA name"))
+    lsoa = pc.utf8_trim_whitespace(names.dictionary)
     readable = pc.match_substring_regex(lsoa, LSOA_NAME)
+    authority = pc.if_else(readable, pc.replace_substring_regex(lsoa, _LSOA_SUFFIX, ""), "")
+    unreadable = pc.if_else(pc.or_(readable, pc.equal(lsoa, "")), "", lsoa)
     table = pa.table(
         {
             "month": batch.column("Month"),
             "area": batch.column("Falls within"),
             "crime_type": pc.utf8_trim_whitespace(batch.column("Crime type")),
             "outcome": batch.column("Last outcome category"),
-            "authority": pc.if_else(
-                readable, pc.replace_substring_regex(lsoa, _LSOA_SUFFIX, ""), ""
-            ),
-            "unreadable_lsoa": pc.if_else(pc.or_(readable, pc.equal(lsoa, "")), "", lsoa),
+            "authority": pc.take(authority, names.indices),
+            "unreadable_lsoa": pc.take(unreadable, names.indices),
             "row": pa.array(np.arange(offset, offset + batch.num_rows, dtype=np.int64)),
         }
     )
@@ -338,20 +354,24 @@ def _batch_counts(batch: pa.RecordBatch, offset: int) -> pa.Table:
     return counted.rename_columns([*COUNT_KEYS, "count", "first"])
 
 
-def _keys_are_valid(counts: pd.DataFrame, month: str, areas: dict[str, str]) -> bool:
+def _keys_are_valid(counts: pa.Table, month: str, areas: dict[str, str]) -> bool:
     """Whether every distinct key passes _check_rows' checks and has the file name's month."""
-    months = counts["month"]
-    if not (months.str.fullmatch(_MONTH) & (months == month)).all():
+    if any(m != month or not re.fullmatch(_MONTH, m) for m in _distinct(counts, "month")):
         return False
-    for name in counts["area"].unique():
+    for name in _distinct(counts, "area"):
         if name not in areas:
             try:
                 areas[name] = force_code(name, "police.uk 'Falls within'")
             except UnknownAreaName:
                 return False
-    if (counts["crime_type"] == "").any():
+    if "" in _distinct(counts, "crime_type"):
         return False
-    return bool(counts["outcome"].replace("", NO_OUTCOME).isin(list(OUTCOME_GROUPS)).all())
+    return all(o == "" or o in OUTCOME_GROUPS for o in _distinct(counts, "outcome"))
+
+
+def _distinct(counts: pa.Table, column: str) -> list[str]:
+    """A column's distinct values, in order of first appearance."""
+    return pc.unique(counts[column]).to_pylist()
 
 
 def _record_counts(records: pd.DataFrame) -> pd.DataFrame:
@@ -492,8 +512,8 @@ def _read_street_data(source_dir: Path) -> StreetData:
     owner: dict[tuple[str, str, str], str] = {}
     for raw in raw_files:
         counts = _raw_counts(raw, areas, notes)
-        for month, area in counts[["month", "area"]].drop_duplicates().itertuples(index=False):
-            key = (month, area, raw.snapshot)
+        for area in _distinct(counts, "area"):  # every row has the file name's month
+            month, key = raw.month, (raw.month, area, raw.snapshot)
             if key in owner:
                 records = _read_raw(raw, dict(areas), [])
                 here = (records["month"] == month) & (records["area"] == area)
@@ -505,7 +525,7 @@ def _read_street_data(source_dir: Path) -> StreetData:
                     column="Falls within",
                 )
             owner[key] = raw.label
-        parts.append(counts.assign(file=raw.label, snapshot=raw.snapshot))
+        parts.append(_labelled(counts, raw.label, raw.snapshot))
         reread[raw.label] = partial(_read_raw, raw, areas, [])
     for path in archive_paths:
         archive = police_uk_archive.survey(path)
@@ -522,12 +542,13 @@ def _read_street_data(source_dir: Path) -> StreetData:
                         row=int(line),
                         column="Falls within",
                     )
-            parts.append(_record_counts(records).assign(file=label, snapshot=archive.snapshot))
+            parts.append(_labelled(_arrow(_record_counts(records)), label, archive.snapshot))
             reread[label] = partial(_archive_records, archive, label, areas)
         notes += police_uk_archive.skipped_notes(archive)
         notes += police_uk_archive.read_outcomes(archive, areas, _force_area)
 
-    all_counts = pd.concat(parts, ignore_index=True) if parts else _empty_counts()
+    all_counts = pa.concat_tables(parts) if parts else _labelled(COUNT_SCHEMA.empty_table(), "", "")
+    all_counts = all_counts.to_pandas()
     latest = all_counts.groupby(["month", "area"], sort=False)["snapshot"].transform("max")
     is_latest = all_counts["snapshot"] == latest
     counts, superseded = all_counts[is_latest], all_counts[~is_latest]
@@ -577,12 +598,11 @@ def _archive_records(archive, label: str, areas: dict[str, str]) -> pd.DataFrame
     return pd.concat(list(chunks), ignore_index=True)
 
 
-def _empty_counts() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series([], dtype="str") for c in [*COUNT_KEYS, "file"]})
-    return frame.assign(
-        count=pd.Series([], dtype="int64"),
-        first=pd.Series([], dtype="int64"),
-        snapshot=pd.Series([], dtype="str"),
+def _labelled(counts: pa.Table, label: str, snapshot: str) -> pa.Table:
+    """Counts with the file they come from and its archive snapshot."""
+    rows = counts.num_rows
+    return counts.append_column("file", pa.repeat(pa.scalar(label), rows)).append_column(
+        "snapshot", pa.repeat(pa.scalar(snapshot), rows)
     )
 
 

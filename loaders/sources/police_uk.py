@@ -41,6 +41,7 @@ import csv
 import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -143,7 +144,10 @@ COUNT_KEYS = ["month", "area", "crime_type", "outcome", "authority", "unreadable
 # The columns the streaming reader converts; the others are only parsed (their field counts
 # are still checked on every row).
 STREAM_COLUMNS = ["Month", "Falls within", "Crime type", "Last outcome category", "LSOA name"]
-BLOCK_BYTES = 4 << 20  # pyarrow reads a file in blocks of this many bytes: memory per file
+BLOCK_BYTES = 4 << 20
+READ_THREADS = min(
+    4, os.cpu_count() or 1
+)  # pyarrow reads a file in blocks of this many bytes: memory per file
 
 
 def outcome_group(category: str) -> str:
@@ -260,7 +264,12 @@ def _read_raw(raw: RawFile, areas: dict[str, str], notes: list[str]) -> pd.DataF
     )
 
 
-def _raw_counts(raw: RawFile, areas: dict[str, str], notes: list[str]) -> pa.Table:
+def _raw_counts(
+    raw: RawFile,
+    areas: dict[str, str],
+    notes: list[str],
+    streamed: pa.Table | None | str = "unread",
+) -> pa.Table:
     """One raw monthly file streamed once and counted by COUNT_KEYS, checked as it streams.
 
     The checks run on each distinct key, which is exactly the check of every row. Anything
@@ -268,7 +277,7 @@ def _raw_counts(raw: RawFile, areas: dict[str, str], notes: list[str]) -> pa.Tab
     width, text that is not UTF-8, no line break after the last row, or a bad cell) sends the
     file to the strict reader (csvfile), which names the line and column, or reads it whole.
     """
-    counts = _stream_counts(raw.path)
+    counts = _stream_counts(raw.path) if isinstance(streamed, str) else streamed
     if counts is None or not _keys_are_valid(counts, raw.month, areas):
         return _arrow(_record_counts(_read_raw(raw, areas, notes)))
     names = pc.unique(counts["area"])
@@ -510,23 +519,15 @@ def _read_street_data(source_dir: Path) -> StreetData:
     reread: dict[str, Callable[[], pd.DataFrame]] = {}
     # (month, area, snapshot) -> the raw file that gave it
     owner: dict[tuple[str, str, str], str] = {}
-    for raw in raw_files:
-        counts = _raw_counts(raw, areas, notes)
-        for area in _distinct(counts, "area"):  # every row has the file name's month
-            month, key = raw.month, (raw.month, area, raw.snapshot)
-            if key in owner:
-                records = _read_raw(raw, dict(areas), [])
-                here = (records["month"] == month) & (records["area"] == area)
-                raise LoaderError(
-                    raw.path,
-                    f"{area} {month} is already given by {owner[key]}; counting both would "
-                    "double it",
-                    row=int(records.loc[here, "line"].min()),
-                    column="Falls within",
-                )
-            owner[key] = raw.label
-        parts.append(_labelled(counts, raw.label, raw.snapshot))
-        reread[raw.label] = partial(_read_raw, raw, areas, [])
+    # pyarrow parses outside the GIL, so files are streamed READ_THREADS at a time; they are
+    # checked, counted and any error raised in file order, as a one-by-one read would.
+    pool = ThreadPoolExecutor(max_workers=READ_THREADS)
+    try:
+        streamed = pool.map(_stream_counts, [raw.path for raw in raw_files])
+        for raw, fast in zip(raw_files, streamed, strict=True):
+            _count_raw(raw, fast, areas, notes, owner, parts, reread)
+    finally:
+        pool.shutdown(cancel_futures=True)
     for path in archive_paths:
         archive = police_uk_archive.survey(path)
         for records in police_uk_archive.read_street(archive, areas, _check_rows):
@@ -590,6 +591,26 @@ def _read_street_data(source_dir: Path) -> StreetData:
         warnings=warnings,
         reread=reread,
     )
+
+
+def _count_raw(raw, fast, areas, notes, owner, parts, reread) -> None:
+    """Check and count one raw file (streamed already, or None), refusing a force-month that
+    another file of the same snapshot gives."""
+    counts = _raw_counts(raw, areas, notes, fast)
+    for area in _distinct(counts, "area"):  # every row has the file name's month
+        month, key = raw.month, (raw.month, area, raw.snapshot)
+        if key in owner:
+            records = _read_raw(raw, dict(areas), [])
+            here = (records["month"] == month) & (records["area"] == area)
+            raise LoaderError(
+                raw.path,
+                f"{area} {month} is already given by {owner[key]}; counting both would double it",
+                row=int(records.loc[here, "line"].min()),
+                column="Falls within",
+            )
+        owner[key] = raw.label
+    parts.append(_labelled(counts, raw.label, raw.snapshot))
+    reread[raw.label] = partial(_read_raw, raw, areas, [])
 
 
 def _archive_records(archive, label: str, areas: dict[str, str]) -> pd.DataFrame:

@@ -54,10 +54,7 @@ def child_duckdb(folder: str) -> None:
     import duckdb
 
     connection = duckdb.connect()
-    connection.execute(
-        "CREATE TABLE street AS SELECT * FROM "
-        f"read_csv('{folder}/*/*-street.csv', all_varchar = true, header = true)"
-    )
+    connection.execute(f"CREATE TABLE street AS SELECT * FROM read_csv('{folder}/*/*-street.csv')")
     print(json.dumps({"rows": connection.execute("SELECT count(*) FROM street").fetchone()[0]}))
 
 
@@ -115,7 +112,8 @@ def main() -> None:
         backend = (
             "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite"
         )
-        print(f"database: {backend}")
+        load_average = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+        print(f"database: {backend}; {os.cpu_count()} cores, load average {load_average}")
 
         # The floor is DuckDB's fastest of three runs: on a shared machine that flatters the
         # floor, so every ratio printed is, if anything, worse than the truth.

@@ -4,8 +4,9 @@ The archive (https://data.police.uk/data/archive/, e.g. `2025-06.zip` or `latest
 one folder per month with a file per force and kind: `YYYY-MM/YYYY-MM-<force>-street.csv`,
 `-outcomes.csv` and `-stop-and-search.csv`. Every member is read through zipfile and the csv
 module in chunks of CHUNK_ROWS rows (nothing is extracted to disk), checked as strictly as a
-loose street file (loaders.sources.police_uk), and turned into the same record frame, so the
-national per-force counts are computed by the product itself.
+loose street file (loaders.sources.police_uk), and handed over a chunk at a time, as the same
+record frame a loose file gives, to be counted as it comes; so the national per-force counts
+are computed by the product itself without holding every record.
 
 An archive is one snapshot: its month is the archive's file name (`2025-06.zip`) or, for
 `latest.zip`, the latest month folder it holds. police.uk repeats about three years in every

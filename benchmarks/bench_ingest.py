@@ -5,6 +5,8 @@ On a synthetic national year (benchmarks/make_national_year.py: 43 forces x 12 m
 process so peak RSS is that process's own:
 
 - the floor: DuckDB's read_csv of every street file into a table;
+- the two other readers considered, reading the five columns the loader uses and counting them
+  as they stream: pyarrow's open_csv (chosen) and pandas read_csv in chunks;
 - the police.uk load alone: police_uk.load then police_uk_outcomes.load (the second reuses the
   first one's read, as in a refresh);
 - a full `flask --app app refresh` with PUBLIC_DATA_DIR on a tree holding the synthetic
@@ -56,6 +58,44 @@ def child_duckdb(folder: str) -> None:
     connection = duckdb.connect()
     connection.execute(f"CREATE TABLE street AS SELECT * FROM read_csv('{folder}/*/*-street.csv')")
     print(json.dumps({"rows": connection.execute("SELECT count(*) FROM street").fetchone()[0]}))
+
+
+READ = ["Month", "Falls within", "Crime type", "Last outcome category", "LSOA name"]
+KEYS = ["Month", "Falls within", "Crime type", "Last outcome category"]
+
+
+def child_pyarrow(folder: str) -> None:
+    """The reader chosen: pyarrow's streaming CSV reader, five columns, counted per block."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    rows = 0
+    for path in sorted(Path(folder).glob("*/*-street.csv")):
+        reader = pa_csv.open_csv(
+            path,
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                include_columns=READ, column_types=dict.fromkeys(READ, pa.string())
+            ),
+        )
+        for batch in reader:
+            rows += batch.num_rows
+            pa.Table.from_batches([batch]).group_by(KEYS).aggregate([([], "count_all")])
+    print(json.dumps({"rows": rows}))
+
+
+def child_pandas(folder: str) -> None:
+    """The alternative: pandas read_csv in chunks of 100,000 rows, counted per chunk."""
+    import pandas as pd
+
+    rows = 0
+    for path in sorted(Path(folder).glob("*/*-street.csv")):
+        for chunk in pd.read_csv(
+            path, usecols=READ, dtype="str", keep_default_na=False, chunksize=100_000
+        ):
+            rows += len(chunk)
+            chunk.groupby(KEYS).size()
+    print(json.dumps({"rows": rows}))
 
 
 def child_load(folder: str) -> None:
@@ -125,6 +165,14 @@ def main() -> None:
             f"{duck_rows:,} rows (fastest of {', '.join(f'{r[0]:.1f}' for r in runs)} s)"
         )
 
+        for reader in ("pyarrow", "pandas"):
+            seconds, rss, out = run_child([python, str(here), "--child", reader, str(folder)])
+            rows = json.loads(out.strip().splitlines()[-1])["rows"]
+            print(
+                f"reader {reader + ' (5 columns, counted)':<28} {seconds:6.1f} s, peak RSS "
+                f"{rss:5,} MB, {rows:,} rows = {seconds / floor:.1f}x DuckDB"
+            )
+
         seconds, rss, out = run_child([python, str(here), "--child", "load", str(folder)])
         load = json.loads(out.strip().splitlines()[-1])
         print(
@@ -167,6 +215,12 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        {"duckdb": child_duckdb, "load": child_load}[sys.argv[2]](sys.argv[3])
+        children = {
+            "duckdb": child_duckdb,
+            "pyarrow": child_pyarrow,
+            "pandas": child_pandas,
+            "load": child_load,
+        }
+        children[sys.argv[2]](sys.argv[3])
     else:
         main()

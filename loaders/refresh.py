@@ -167,11 +167,15 @@ def content_hash(files: Iterable[Path], root: Path | None = None) -> str:
     def name(path: Path) -> str:
         return path.relative_to(root).as_posix() if root is not None else path.name
 
+    # Streamed through one reused buffer: a police.uk archive is over a gigabyte, and a new
+    # bytes object per chunk cost a third of the hashing time of a national year.
+    buffer = bytearray(1 << 22)
+    view = memoryview(buffer)
     for path in sorted(files, key=name):
         digest.update(name(path).encode())
-        with open(path, "rb") as handle:  # streamed: a police.uk archive is over a gigabyte
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
+        with open(path, "rb", buffering=0) as handle:
+            while size := handle.readinto(buffer):
+                digest.update(view[:size])
     return digest.hexdigest()
 
 

@@ -515,7 +515,7 @@ def _read_street_data(source_dir: Path) -> StreetData:
     areas: dict[str, str] = {}
     notes: list[str] = []
     warnings: list[str] = []
-    parts: list[pd.DataFrame] = []
+    parts: list[pa.Table] = []
     reread: dict[str, Callable[[], pd.DataFrame]] = {}
     # (month, area, snapshot) -> the raw file that gave it
     owner: dict[tuple[str, str, str], str] = {}

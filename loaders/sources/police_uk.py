@@ -18,8 +18,9 @@ last read while no file's size or modification time changed (loaders.fingerprint
 Reader chosen by measurement (benchmarks/bench_ingest.py's synthetic year, 5.8 M rows, on the
 2-core build machine): pyarrow open_csv + Arrow group_by 2.5 s and 211 MB peak; pandas
 read_csv in 100k-row chunks 7.0 s and 151 MB; DuckDB read_csv of every file into a table 6.1 s
-and 1.8 GB. pyarrow is the fastest, its memory is bounded by a block, it counts inside Arrow
-without a Python object per row, and it is already a runtime dependency (pandas uses it).
+and 1.8 GB (later runs under load: 4.6-6.2 s, 9.0-11.2 s, 10.7-15 s; the order held). pyarrow
+is the fastest, its memory is bounded by a block, it counts inside Arrow without a Python
+object per row, and it is already a runtime dependency (pandas uses it).
 
 The aggregate (~24k rows) is read by the strict reader, as before.
 

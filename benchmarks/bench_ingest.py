@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="write the synthetic year here and keep it")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="lcjp-bench-ingest-"))
+    database = None
     try:
         target = args.keep or work
         folder = target / "police_uk_street"
@@ -182,9 +183,10 @@ def main() -> None:
         )
 
         tree = public_tree(work, folder)
+        database = fresh_database(work)
         env = {
             **os.environ,
-            "DATABASE_URL": fresh_database(work),
+            "DATABASE_URL": database,
             "PUBLIC_DATA_DIR": str(tree),
             "INSTANCE_DIR": str(work / "instance"),
             "SECRET_KEY": "bench",
@@ -211,6 +213,21 @@ def main() -> None:
         )
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if database and database.startswith("postgresql"):
+            drop_database(database)
+
+
+def drop_database(url: str) -> None:
+    """Remove the throwaway PostgreSQL database the refresh ran on."""
+    import sqlalchemy as sa
+
+    name = sa.make_url(url).database
+    admin = sa.create_engine(
+        sa.make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
 
 
 if __name__ == "__main__":

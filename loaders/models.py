@@ -298,6 +298,23 @@ class SchedulerHeartbeat(Base):
     seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 
+class SourceFingerprint(Base):
+    """A source folder's content hash with each file's size and modification time when hashed.
+
+    A refresh recognises an unchanged folder from a stat of each file instead of reading every
+    byte again (loaders.fingerprints). Keyed by folder, not dataset: police_uk_street and
+    police_uk_outcomes read the same folder and share one fingerprint.
+    """
+
+    __tablename__ = "source_fingerprint"
+
+    folder: Mapped[str] = mapped_column(sa.String(1000), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    # relative path -> [size in bytes, modification time in nanoseconds]
+    files: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
 class SourceState(Base):
     """What a remote source last served for the current vintage: ETag, Last-Modified, file hashes.
 

@@ -4,8 +4,9 @@ The archive (https://data.police.uk/data/archive/, e.g. `2025-06.zip` or `latest
 one folder per month with a file per force and kind: `YYYY-MM/YYYY-MM-<force>-street.csv`,
 `-outcomes.csv` and `-stop-and-search.csv`. Every member is read through zipfile and the csv
 module in chunks of CHUNK_ROWS rows (nothing is extracted to disk), checked as strictly as a
-loose street file (loaders.sources.police_uk), and turned into the same record frame, so the
-national per-force counts are computed by the product itself.
+loose street file (loaders.sources.police_uk), and handed over a chunk at a time, as the same
+record frame a loose file gives, to be counted as it comes; so the national per-force counts
+are computed by the product itself without holding every record.
 
 An archive is one snapshot: its month is the archive's file name (`2025-06.zip`) or, for
 `latest.zip`, the latest month folder it holds. police.uk repeats about three years in every
@@ -230,12 +231,14 @@ def _table(
     return csvfile.Table(Path(where), header, frame, np.asarray(numbers, dtype=np.int64))
 
 
-def read_street(archive: Archive, areas: dict[str, str], check_rows) -> list[pd.DataFrame]:
-    """Every street member's records, in chunks, shaped as police_uk's raw-file records."""
-    parts = []
+def read_street(archive: Archive, areas: dict[str, str], check_rows, only: str | None = None):
+    """Every street member's records (or only the member labelled `only`), a chunk at a time,
+    shaped as police_uk's raw-file records; the caller counts each chunk as it comes."""
     with _open(archive.path) as book:
         for member, month in archive.street:
             where = archive.label(member)
+            if only is not None and where != only:
+                continue
             for header, numbers, rows in _rows(book, archive, member, _street_columns()):
                 table = _table(where, header, numbers, rows, STREET_KEEP)
                 keys = check_rows(table, areas)
@@ -248,7 +251,7 @@ def read_street(archive: Archive, areas: dict[str, str], check_rows) -> list[pd.
                             f"Month '{r['Month']}' does not match the file name's month {month}"
                         ),
                     )
-                parts.append(
+                yield (
                     keys.assign(
                         crime_id=table.frame["Crime ID"],
                         lsoa_name=table.frame["LSOA name"],
@@ -257,7 +260,6 @@ def read_street(archive: Archive, areas: dict[str, str], check_rows) -> list[pd.
                         snapshot=archive.snapshot,
                     )
                 )
-    return parts
 
 
 def read_outcomes(archive: Archive, areas: dict[str, str], area_of) -> list[str]:

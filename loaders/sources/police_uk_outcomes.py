@@ -30,7 +30,6 @@ owns their outcome, and dropping them would make the totals differ from police.u
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -66,55 +65,68 @@ SHARES = {
 INSIDE = "Within the force area"
 OUTSIDE = "Outside the force area"
 NO_LOCATION = "No location"
-_LSOA_NAME = re.compile(r"(?P<authority>.+) \d{3}[A-Z]")
 
 
 def _locations(
-    records: pd.DataFrame, local_authorities: dict, source_dir: Path
+    counts: pd.DataFrame, local_authorities: dict, source_dir: Path, reread
 ) -> tuple[pd.Series, list[str]]:
-    """Each record's place relative to its force area (None where the force is not mapped)."""
-    location = pd.Series([None] * len(records), index=records.index, dtype=object)
+    """Each count's place relative to its force area (None where the force is not mapped)."""
+    location = pd.Series([None] * len(counts), index=counts.index, dtype=object)
     notes: list[str] = []
-    names = records["lsoa_name"].str.strip()
-    authority = names.str.extract(f"^{_LSOA_NAME.pattern}$")["authority"]
-    for area, group in records.groupby("area", sort=True):
+    for area, group in counts.groupby("area", sort=True):
         if area not in local_authorities:
             notes.append(
                 f"{area}: no local authority list in loaders.areas.FORCE_LOCAL_AUTHORITIES, so "
                 "records outside the force area are not counted for this force."
             )
             continue
-        index = group.index
-        blank = names[index] == ""
-        unreadable = authority[index].isna() & ~blank
-        if unreadable.any():
-            bad = group[unreadable.to_numpy()].iloc[0]
-            raise LoaderError(
-                Path(source_dir) / bad["file"],
-                f"LSOA name '{bad['lsoa_name']}' is not '<local authority> <3 digits><letter>' "
-                "(as 'County Durham 001A')",
-                row=int(bad["line"]),
-                column="LSOA name",
-            )
-        inside = authority[index].isin(local_authorities[area])
-        location[index] = np.where(blank, NO_LOCATION, np.where(inside, INSIDE, OUTSIDE))
+        unreadable = group[group["unreadable_lsoa"] != ""]
+        if not unreadable.empty:
+            raise _unreadable_lsoa(unreadable, reread, source_dir)
+        blank = group["authority"] == ""
+        inside = group["authority"].isin(local_authorities[area])
+        location[group.index] = np.where(blank, NO_LOCATION, np.where(inside, INSIDE, OUTSIDE))
     return location, notes
 
 
-def _outside_notes(records: pd.DataFrame, location: pd.Series) -> list[str]:
+def _unreadable_lsoa(unreadable: pd.DataFrame, reread, source_dir: Path) -> LoaderError:
+    """The first record whose LSOA name does not read, found by reading its file again."""
+    first = unreadable.iloc[0]
+    first = unreadable[unreadable["file"] == first["file"]].sort_values("first").iloc[0]
+    records = reread[first["file"]]()
+    names = records["lsoa_name"].str.strip()
+    bad = records[
+        (records["area"] == first["area"])
+        & (names != "")
+        & names.str.extract(police_uk.LSOA_NAME)["authority"].isna()
+    ].iloc[0]
+    return LoaderError(
+        Path(source_dir) / bad["file"],
+        f"LSOA name '{bad['lsoa_name']}' is not '<local authority> <3 digits><letter>' "
+        "(as 'County Durham 001A')",
+        row=int(bad["line"]),
+        column="LSOA name",
+    )
+
+
+def _outside_notes(counts: pd.DataFrame, location: pd.Series) -> list[str]:
     """One note per file naming how many records lie outside the force area, and where."""
-    outside = records[location == OUTSIDE]
+    outside = counts[location == OUTSIDE]
     notes = []
     for name, rows in outside.groupby("file", sort=True):
-        total = int((records["file"] == name).sum())
+        total = int(counts.loc[counts["file"] == name, "count"].sum())
         places = (
-            rows["lsoa_name"].str.extract(f"^{_LSOA_NAME.pattern}$")["authority"].value_counts()
+            rows.groupby("authority", sort=False)
+            .agg(count=("count", "sum"), first=("first", "min"))
+            .sort_values("first")
+            .sort_values("count", ascending=False, kind="stable")["count"]
         )
+        outside_count = int(rows["count"].sum())
         listed = ", ".join(f"{place} {count}" for place, count in places.head(6).items())
         more = f" and {len(places) - 6} other areas" if len(places) > 6 else ""
-        verb = "record has" if len(rows) == 1 else "records have"
+        verb = "record has" if outside_count == 1 else "records have"
         notes.append(
-            f"{name}: {len(rows):,} of {total:,} {verb} an LSOA outside the force area "
+            f"{name}: {outside_count:,} of {total:,} {verb} an LSOA outside the force area "
             f"({listed}{more}). They stay in the force's figures (police.uk publishes them as its "
             "records) and are shown as the 'Outside the force area' location breakdown."
         )
@@ -124,18 +136,21 @@ def _outside_notes(records: pd.DataFrame, location: pd.Series) -> list[str]:
 def load(
     source_dir: Path, local_authorities: dict[str, tuple[str, ...]] | None = None
 ) -> LoadResult:
-    """Outcome shares, crimes and anti-social behaviour per force and month."""
+    """Outcome shares, crimes and anti-social behaviour per force and month.
+
+    Works from police_uk's counts of the street files, so in a refresh that loads both
+    police.uk datasets the files are read once (police_uk.read_street_data reuses its read).
+    """
     street = police_uk.read_street_data(source_dir)
     local_authorities = FORCE_LOCAL_AUTHORITIES if local_authorities is None else local_authorities
-    records = street.records
-    location, notes = _locations(records, local_authorities, source_dir)
-    notes = [*street.notes, *notes, *_outside_notes(records, location)]
+    counted = street.counts
+    location, notes = _locations(counted, local_authorities, source_dir, street.reread)
+    notes = [*street.notes, *notes, *_outside_notes(counted, location)]
     keys = ["month", "area", "crime_type", "outcome", "location"]
     raw_counts = (
-        records.assign(location=location.fillna(""))
-        .groupby(keys, sort=False)
-        .size()
-        .rename("count")
+        counted.assign(location=location.fillna(""))
+        .groupby(keys, sort=False)["count"]
+        .sum()
         .reset_index()
     )
     counts = pd.concat([raw_counts, street.aggregate.assign(location="")], ignore_index=True)
@@ -184,7 +199,10 @@ def load(
         )
     observations = pd.concat(parts, ignore_index=True)
     return LoadResult(
-        observations=observations, files=street.files, notes=notes, warnings=street.warnings
+        observations=observations,
+        files=list(street.files),
+        notes=notes,
+        warnings=list(street.warnings),
     )
 
 

@@ -102,9 +102,12 @@ def build_figures(server: flask.Flask, users=None) -> dict:
 
     started = time.perf_counter()
     store = server.extensions["lcjp"].figure_store
-    store.role = BUILDER_ROLE
-    cuts = audience_cuts(server, users)
-    figures = sum(build_for(server, user) for user in cuts)
+    role, store.role = store.role, BUILDER_ROLE
+    try:
+        cuts = audience_cuts(server, users)
+        figures = sum(build_for(server, user) for user in cuts)
+    finally:  # a server that also serves pages (tests, the in-app scheduler) builds as the web
+        store.role = role
     with server.app_context():
         vintage = vintage_fingerprint(data.current_vintages())
     dropped = store.purge(keep=vintage)

@@ -268,6 +268,7 @@ def lazy_content(part: str, subgroup_id: str, measures: list, datasets: dict, qu
     if part == "headlines":
         return [
             dcc.Store(id=grammar_pages.PAGE_STATE, data={"subgroup": subgroup_id}),
+            dcc.Store(id=grammar_pages.PAGE_TABLE_STATE, data={"subgroup": subgroup_id}),
             html.H3("Headlines", className="h5"),
             dbc.Row(id=grammar_pages.PAGE_TILES),
             html.H3("Every measure", className="h5 mt-2"),

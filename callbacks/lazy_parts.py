@@ -1,0 +1,61 @@
+"""Build a page's collapsed parts the first time each is opened (layouts/lazy_parts.py).
+
+One callback for every page; each page's builder makes a part for the signed-in user and checks their
+rights again itself (raising NotAuthorised for a part they may not see), so a forged request for
+a part the page would not have offered them returns nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qsl
+
+import dash
+from dash import ALL, MATCH, Input, Output, State, ctx, no_update
+
+from callbacks.permissions import NotAuthorised, refuse_unauthorised
+from layouts import ids
+from layouts import lazy_parts as layout
+
+# page → build(part, query): the part's body, or NotAuthorised.
+Builder = Callable[[str, dict], object]
+
+
+def open_parts(build: Builder, parts: list[str], active, built, search: str | None):
+    """(one body or no_update per part, the parts built so far): a part is built once, when
+    it is first opened."""
+    active = [active] if isinstance(active, str) else list(active or [])
+    built = [str(p) for p in (built or [])]
+    query = dict(parse_qsl((search or "").lstrip("?")))
+    bodies = []
+    for part in parts:
+        if part in active and part not in built:
+            bodies.append(build(part, query))
+            built.append(part)
+        else:
+            bodies.append(no_update)
+    return bodies, built
+
+
+def _refused():
+    return [no_update] * len(ctx.outputs_list[0]), no_update
+
+
+def register(app: dash.Dash, builders: dict[str, Builder]) -> None:
+    """One callback for every page's accordion; the page (a key of `builders`) comes from the
+    accordion's id, and a page with no builder is refused."""
+
+    def open_page_parts(active, built, search):
+        page = ctx.outputs_list[1]["id"]["page"]
+        if page not in builders:
+            raise NotAuthorised(f"no collapsed parts on page {page!r}")
+        parts = [output["id"]["part"] for output in ctx.outputs_list[0]]
+        return open_parts(builders[page], parts, active, built, search)
+
+    app.callback(
+        Output(layout.body_id(MATCH, ALL), "children"),
+        Output(layout.built_id(MATCH), "data"),
+        Input(layout.accordion_id(MATCH), "active_item"),
+        State(layout.built_id(MATCH), "data"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )(refuse_unauthorised(_refused)(open_page_parts))

@@ -12,7 +12,12 @@ from urllib.parse import parse_qsl
 import dash
 from dash import ALL, MATCH, Input, Output, State, ctx, no_update
 
-from callbacks.permissions import NotAuthorised, refuse_unauthorised
+from callbacks.permissions import (
+    NotAuthorised,
+    current_user,
+    may_open_page,
+    refuse_unauthorised,
+)
 from layouts import ids
 from layouts import lazy_parts as layout
 
@@ -40,16 +45,27 @@ def _refused():
     return [no_update] * len(ctx.outputs_list[0]), no_update
 
 
-def register(app: dash.Dash, builders: dict[str, Builder]) -> None:
-    """One callback for every page's accordion; the page (a key of `builders`) comes from the
-    accordion's id, and a page with no builder is refused."""
+def require_page(path: str) -> None:
+    """The page guard's own rule (callbacks/page_guard.py), asked again for a part: a user who
+    may not open the page gets none of its parts, whatever measures they may see elsewhere."""
+    page = next((p for p in dash.page_registry.values() if p.get("path") == path), None)
+    if page is None or not may_open_page(current_user(), page):
+        raise NotAuthorised(f"may not open {path}")
+
+
+def register(app: dash.Dash, builders: dict[str, tuple[str, Builder]]) -> None:
+    """One callback for every page's accordion: `builders` maps the page key in the accordion's
+    id to (the page's path, its builder); an unknown page, or one the user may not open, is
+    refused before anything is built."""
 
     def open_page_parts(active, built, search):
         page = ctx.outputs_list[1]["id"]["page"]
         if page not in builders:
             raise NotAuthorised(f"no collapsed parts on page {page!r}")
+        path, build = builders[page]
+        require_page(path)
         parts = [output["id"]["part"] for output in ctx.outputs_list[0]]
-        return open_parts(builders[page], parts, active, built, search)
+        return open_parts(build, parts, active, built, search)
 
     app.callback(
         Output(layout.body_id(MATCH, ALL), "children"),

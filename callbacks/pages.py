@@ -80,8 +80,8 @@ def register_parts(app: dash.Dash) -> None:
     callbacks/courts.py)."""
     from callbacks import force_page
 
-    builders = {s: part_builder(s) for s in LAZY_SUBGROUPS}
-    builders[force_page.LAZY_PAGE] = force_page.build_part
+    builders = {s: (subgroup_path(s), part_builder(s)) for s in LAZY_SUBGROUPS}
+    builders[force_page.LAZY_PAGE] = (force_page.FORCE_PAGE_PATH, force_page.build_part)
     lazy_parts.register(app, builders)
 
 

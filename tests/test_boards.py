@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import dash
 import pytest
-from dash_tree import text_of
+from dash_tree import text_of, with_parts_opened
 
 from callbacks import courts, subgroup
 from callbacks import pages as board_pages
@@ -83,6 +83,8 @@ def test_each_subgroup_page_renders_for_a_chair_of_that_subgroup(app, chair_of, 
         refused = board_pages.subgroup_layout(others[0])()
         if subgroup_id == courts.SUBGROUP:  # E&E builds its measure charts when opened
             page = [page, courts.open_parts(["sections"], [], "")[:-1]]
+        else:  # the other charts and the table are collapsed parts, built when opened
+            page = with_parts_opened(page, board_pages.part_builder(subgroup_id))
     text = text_of(page)
     assert SUBGROUPS[subgroup_id].name in text
     covered = board_pages.EXTRAS.get(subgroup_id, (None, ()))[1]

@@ -7,6 +7,7 @@ import json
 from contextlib import contextmanager
 
 import dash
+import pandas as pd
 import pytest
 from dash_tree import text_of, with_parts_opened
 
@@ -239,6 +240,34 @@ def test_warming_builds_the_views_that_users_who_see_every_row_then_share(app, a
         again = data.measure_view(MEASURES["crown_open_cases"], subgroup.plan())
     assert view is again and len(data._CACHE) == built  # the warmed view, nothing new built
     # (Users who see fewer rows get views of their own: tests/test_access_enumeration.py.)
+
+
+@pytest.mark.parametrize(
+    "measure_id, area_type",
+    [("police_street_records", "police_force_area"), ("crown_open_cases", "crown_court")],
+)
+def test_one_area_types_rows_are_cut_from_the_warmed_frame_and_equal_a_read(
+    app, as_user, monkeypatch, measure_id, area_type
+):
+    from callbacks import data
+    from loaders import queries
+
+    with app.server.app_context():
+        data._CACHE.clear()
+        data.warm()
+    reads = []
+    real_read = queries.observations
+    monkeypatch.setattr(
+        queries, "observations", lambda *a, **k: reads.append(k) or real_read(*a, **k)
+    )
+    with as_user("analyst"):
+        cut = data.observations(measure_id, area_type=area_type)
+    assert reads == []  # the whole frame was warm: nothing read again
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        read = real_read(session, measure_id, area_type=area_type)
+    assert len(cut) > 0 and set(cut["area_type"]) == {area_type}
+    pd.testing.assert_frame_equal(cut, read)
 
 
 def test_one_thread_builds_a_cache_entry_while_others_wait_for_it(app):

@@ -124,7 +124,7 @@ def force_layout(**query):
     if questions:
         question, (first, *_rest) = questions[0]
         first_screen = [
-            *_question_heading(question, f"q-{question.id}", "h4 mt-4"),
+            *_question_heading(question),
             _section(first, query, view),
         ]
     parts = [("measures", measures_title("Every measure of the Plan", len(visible)))]
@@ -189,11 +189,13 @@ def _part_of(measure_id: str | None, questions: list[tuple]) -> str | None:
     return None
 
 
-def _question_heading(question, heading_id: str | None, class_name: str) -> list:
-    heading = [html.H2(question.question, className=class_name, id=heading_id)]
-    if question.priority:
-        heading.append(html.P(f"Plan priority: {question.priority}", className="small"))
-    return heading
+def _question_heading(question) -> list:
+    heading = [html.H2(question.question, className="h4 mt-4", id=f"q-{question.id}")]
+    return heading + ([_priority(question)] if question.priority else [])
+
+
+def _priority(question):
+    return html.P(f"Plan priority: {question.priority}", className="small")
 
 
 def _section(spec, query: dict, view: str):
@@ -228,8 +230,9 @@ def build_part(part: str, query: dict):
         shown = specs[1:] if position == 0 else specs
         if not shown:
             break
-        heading = [] if position == 0 else _question_heading(question, f"q-{question.id}", "h5")
-        return [*heading, *(_section(spec, query, view) for spec in shown)]
+        # The part's header is the question; its body says the Plan priority.
+        priority = [] if position == 0 or not question.priority else [_priority(question)]
+        return [*priority, *(_section(spec, query, view) for spec in shown)]
     raise NotAuthorised(f"no Force performance part {part!r} for this user")
 
 

@@ -22,7 +22,12 @@ def _text(component) -> str:
         return str(component)
     if isinstance(component, list | tuple):
         return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
+    title = getattr(component, "title", None)  # a collapsed part's header
+    return (
+        (title if isinstance(title, str) else "")
+        + " "
+        + _text(getattr(component, "children", None))
+    )
 
 
 def _whole_page(**query):

@@ -216,9 +216,12 @@ ID_SHAPES: dict[tuple[str, str], Shape] = {
     },
     ("packs-job", "data"): optional(record({"job": integer(1, INT_LIMIT)})),
     ("ee-state", "data"): optional(record({"court": _state_text})),
-    ("police-state", "data"): optional(
-        record({"force": _state_text, "crime_type": _state_text, "outcome": _state_text})
-    ),
+    **{
+        (store, "data"): optional(
+            record({"force": _state_text, "crime_type": _state_text, "outcome": _state_text})
+        )
+        for store in ("police-state", "police-outcomes-state")
+    },
     ("force-page-state", "data"): optional(record({"view": _state_text})),
     **{
         (store, "data"): optional(record({"subgroup": _state_text, "view": _state_text}))

@@ -11,7 +11,7 @@ from callbacks.permissions import NotAuthorised, current_user, signed_in_user
 from callbacks.subgroup import visible_measures
 from layouts import subgroup as grammar_pages
 from layouts.components import not_authorised
-from layouts.pages import COURT_BLOCK_MEASURES
+from layouts.pages import COURT_BLOCK_MEASURES, POLICE_PARTS_PAGE, POLICE_PATH
 from loaders.measures import SUBGROUPS
 
 BOARD_SUBGROUPS = (
@@ -78,10 +78,11 @@ def part_builder(subgroup_id: str):
 def register_parts(app: dash.Dash) -> None:
     """The collapsed parts of the grammar pages and the Force page (E&E builds its own:
     callbacks/courts.py)."""
-    from callbacks import force_page
+    from callbacks import force_page, police
 
     builders = {s: (subgroup_path(s), part_builder(s)) for s in LAZY_SUBGROUPS}
     builders[force_page.LAZY_PAGE] = (force_page.FORCE_PAGE_PATH, force_page.build_part)
+    builders[POLICE_PARTS_PAGE] = (POLICE_PATH, police.build_part)
     lazy_parts.register(app, builders)
 
 

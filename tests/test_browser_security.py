@@ -14,6 +14,8 @@ def test_brsec001_every_page_runs_under_the_csp_without_console_errors(sign_in):
     browser = sign_in("/police-demand", "admin")
     browser.wait_for_text_to_equal("#page-heading", "Police demand & outcomes", timeout=PAGE_WAIT)
     browser.wait_for_contains_text("#police-crime-summary", "Durham", timeout=PAGE_WAIT)
+    # The outcome mix is a collapsed part, built when opened.
+    browser.find_element(".accordion-button").click()
     browser.wait_for_element("#police-outcomes-graph .trace.bars", timeout=PAGE_WAIT)
     for link, heading in (
         ("Effectiveness & Efficiency", "Effectiveness & Efficiency"),

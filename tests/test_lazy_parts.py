@@ -100,34 +100,54 @@ def _part_request(app, page: str, part: str) -> dict:
 
 
 @pytest.mark.parametrize(
-    "page, part, measure, refused_role",
+    "page, part, marker, refused_role",
     [
         # HMCTS's chair sees no Force performance page (though police.uk measures elsewhere).
-        (FORCE, "safe-communities", "police_crimes", "chair"),
+        (FORCE, "safe-communities", '"measure":"police_crimes"', "chair"),
         # A Durham police member sees Police demand only.
-        ("victim-witness", "measures", None, "member"),
+        ("victim-witness", "measures", '"subgroup-measures"', "member"),
+        ("police-demand", "outcomes", '"police-outcomes-graph"', "chair"),
     ],
 )
 def test_a_forged_request_for_a_part_the_user_may_not_open_is_refused(
-    app, client, auth, page, part, measure, refused_role
+    app, client, auth, page, part, marker, refused_role
 ):
     body = _part_request(app, page, part)
     auth.login("analyst")
     allowed = client.post(UPDATE_URL, json=body)
     assert allowed.status_code == 200
-    if measure:
-        assert f'"measure":"{measure}"' in allowed.get_data(as_text=True).replace(" ", "")
+    assert marker in allowed.get_data(as_text=True).replace(" ", "")
     auth.logout()
     auth.login(refused_role)
     refused = client.post(UPDATE_URL, json=body)
-    assert refused.status_code == 204 or "measure-" not in refused.get_data(as_text=True)
-    assert "subgroup-measures" not in refused.get_data(as_text=True)
+    assert refused.status_code == 204 or marker not in refused.get_data(as_text=True).replace(
+        " ", ""
+    )
     factory = app.server.extensions["lcjp"].session_factory
     with factory() as session:
         denied = find_events(
             session, AuditFilter(event="access_denied", username=f"test-{refused_role}")
         )
     assert any("may not open" in str(e.detail) for e in denied)
+
+
+def test_the_police_outcome_mix_is_built_when_opened_or_named_in_the_url(as_user):
+    from callbacks import police
+    from layouts import ids
+    from layouts.pages import POLICE_PARTS_PAGE, police_layout
+
+    plain = police_layout()
+    named = police_layout(outcome="Charged or court outcome")
+    assert find_by_id(plain, ids.graph(ids.POLICE_CRIME)) is not None
+    assert find_by_id(plain, ids.graph(ids.POLICE_OUTCOMES)) is None
+    assert _accordion(plain, POLICE_PARTS_PAGE).active_item is None
+    assert find_by_id(named, ids.graph(ids.POLICE_OUTCOMES)) is not None
+    assert _accordion(named, POLICE_PARTS_PAGE).active_item == ["outcomes"]
+    with as_user("analyst"):
+        body = police.build_part("outcomes", {"outcome": "Charged or court outcome"})
+        state = find_by_id(body, ids.POLICE_OUTCOMES_STATE).data
+        options, value = police.update_outcome_picker(state)
+    assert value == "Charged or court outcome" and len(options) > 3
 
 
 def test_a_part_the_page_does_not_offer_is_refused(as_user):

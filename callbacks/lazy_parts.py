@@ -1,8 +1,8 @@
 """Build a page's collapsed parts the first time each is opened (layouts/lazy_parts.py).
 
-One callback for every page; each page's builder makes a part for the signed-in user and checks their
-rights again itself (raising NotAuthorised for a part they may not see), so a forged request for
-a part the page would not have offered them returns nothing."""
+One callback serves every page: it asks the page guard's rule again, then the page's builder makes
+the part for the signed-in user and checks their rights itself (NotAuthorised for a part they may
+not see), so a forged request for a part the page would not offer them returns nothing."""
 
 from __future__ import annotations
 

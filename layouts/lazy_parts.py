@@ -1,6 +1,6 @@
 """Collapsed parts built when opened, for the grammar pages and the Force performance page: the
-E&E page's mechanism (layouts/court.py) with ids keyed by page, so one callback per page serves
-however many parts its registry or Plan gives it (callbacks/lazy_parts.py builds them).
+E&E page's mechanism (layouts/court.py) with pattern-matching ids keyed by page and part, so one
+callback serves however many parts a page's registry or Plan gives it (callbacks/lazy_parts.py).
 
 A page's first screen holds only what is above the fold; each part's header says how many
 measures it holds, and a `?measure=…` link arrives with its part open and already built."""

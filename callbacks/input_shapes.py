@@ -309,6 +309,10 @@ ID_SHAPES: dict[tuple[str, str], Shape] = {
     },
     # The E&E page, court pages and the backlog forecast (callbacks/courts.py).
     ("court-state", "data"): optional(record({"court": _state_text})),
+    **{
+        (store, "data"): optional(record({}))
+        for store in ("court-comparisons-state", "court-forecast-state")
+    },
     ("ee-court-block-state", "data"): optional(record({}, others=optional(text(SHORT)))),
     ("ee-national-state", "data"): optional(record({}, others=optional(text(SHORT)))),
     ("ee-more", "active_item"): any_of(CHOICE, CHOICES),

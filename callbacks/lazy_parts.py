@@ -48,7 +48,10 @@ def _refused():
 def require_page(path: str) -> None:
     """The page guard's own rule (callbacks/page_guard.py), asked again for a part: a user who
     may not open the page gets none of its parts, whatever measures they may see elsewhere."""
-    page = next((p for p in dash.page_registry.values() if p.get("path") == path), None)
+    page = next(
+        (p for p in dash.page_registry.values() if path in (p.get("path"), p.get("path_template"))),
+        None,
+    )
     if page is None or not may_open_page(current_user(), page):
         raise NotAuthorised(f"may not open {path}")
 

@@ -78,11 +78,13 @@ def part_builder(subgroup_id: str):
 def register_parts(app: dash.Dash) -> None:
     """The collapsed parts of the grammar pages and the Force page (E&E builds its own:
     callbacks/courts.py)."""
-    from callbacks import force_page, police
+    from callbacks import courts, force_page, police
+    from layouts.court import COURT_PARTS_PAGE, COURT_PATH_TEMPLATE
 
     builders = {s: (subgroup_path(s), part_builder(s)) for s in LAZY_SUBGROUPS}
     builders[force_page.LAZY_PAGE] = (force_page.FORCE_PAGE_PATH, force_page.build_part)
     builders[POLICE_PARTS_PAGE] = (POLICE_PATH, police.build_part)
+    builders[COURT_PARTS_PAGE] = (COURT_PATH_TEMPLATE, courts.build_court_part)
     lazy_parts.register(app, builders)
 
 

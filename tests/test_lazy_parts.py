@@ -107,6 +107,8 @@ def _part_request(app, page: str, part: str) -> dict:
         # A Durham police member sees Police demand only.
         ("victim-witness", "measures", '"subgroup-measures"', "member"),
         ("police-demand", "outcomes", '"police-outcomes-graph"', "chair"),
+        # A court's page is for those who may open E&E.
+        ("court", "comparisons", '"court-similar-graph"', "member"),
     ],
 )
 def test_a_forged_request_for_a_part_the_user_may_not_open_is_refused(
@@ -157,3 +159,28 @@ def test_a_part_the_page_does_not_offer_is_refused(as_user):
         force_page.build_part("no-such-question", {})
     with as_user("analyst"), pytest.raises(NotAuthorised):
         pages.part_builder("victim-witness")("sections", {})  # one headline: no second chart
+
+
+def test_a_court_page_arrives_with_its_own_figures_and_builds_its_comparisons_when_opened(as_user):
+    from callbacks import courts
+    from layouts import court as court_layout
+    from layouts import ids
+
+    with as_user("viewer"):
+        page = courts.court_layout(court="CC-TEESSIDE")
+        body = courts.build_court_part("comparisons", {})
+        age, similar, _region = (
+            courts.update_court_comparisons({}, {"court": "CC-TEESSIDE"})[i : i + 4]
+            for i in range(0, 12, 4)
+        )
+        forecast = courts.build_court_part("forecast", {})
+    for drawn in (court_layout.COURT_OPEN, court_layout.COURT_FLOWS):
+        assert find_by_id(page, ids.graph(drawn)) is not None
+    for later in (court_layout.COURT_AGE, court_layout.COURT_SIMILAR, court_layout.COURT_FORECAST):
+        assert find_by_id(page, ids.graph(later)) is None
+    titles = [i.title for i in _accordion(page, court_layout.COURT_PARTS_PAGE).children]
+    assert titles[0].endswith("(3 charts)") and "North East" in titles[0]
+    assert find_by_id(body, ids.graph(court_layout.COURT_SIMILAR)) is not None
+    assert find_by_id(forecast, ids.graph(court_layout.COURT_FORECAST)) is not None
+    assert "◆ Teesside" in similar[0].layout.yaxis.ticktext
+    assert "published by region" in age[1]

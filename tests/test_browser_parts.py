@@ -38,3 +38,15 @@ def test_brl001_force_page_draws_its_first_screen_then_a_part_opened_by_keyboard
     assert button.get_attribute("aria-expanded") == "true"
     assert len(driver.find_elements(By.CSS_SELECTOR, ".js-plotly-plot")) > FIRST_SCREEN_CHARTS
     assert browser.get_logs() == []
+
+
+def test_brl002_a_court_pages_parts_build_when_opened(sign_in):
+    browser = sign_in("/effectiveness-efficiency/court/CC-TEESSIDE", "viewer")
+    browser.wait_for_contains_text("#court-region", "North East", timeout=PAGE_WAIT)
+    driver = browser.driver
+    assert driver.find_elements(By.CSS_SELECTOR, "#court-similar-graph") == []
+    for button in driver.find_elements(By.CSS_SELECTOR, ".accordion-button"):
+        button.send_keys(Keys.ENTER)
+    browser.wait_for_element("#court-similar-graph .trace.bars .point path", timeout=PAGE_WAIT)
+    browser.wait_for_contains_text("#court-forecast-summary", "Teesside", timeout=PAGE_WAIT)
+    assert browser.get_logs() == []

@@ -191,7 +191,6 @@ def main() -> None:
             "INSTANCE_DIR": str(work / "instance"),
             "SECRET_KEY": "bench",
             "REFRESH_ON_START": "0",
-            "WARM_CACHE_ON_START": "0",
         }
         flask = [python, "-m", "flask", "--app", "app", "refresh"]
         seconds, rss, out = run_child(flask, env)

@@ -32,6 +32,9 @@ def register_callbacks(app: dash.Dash) -> None:
 
     force_page.register(app)
     subgroup.register(app)
+    from callbacks import pages
+
+    pages.register_parts(app)
     from callbacks import action_log, commentary
 
     commentary.register(app)

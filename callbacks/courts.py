@@ -464,8 +464,15 @@ def _no_chart(message: str) -> tuple:
 
 @refuse_unauthorised(lambda: ("", not_authorised(), *([{}, "", "", ""] * 5)))
 def update_court_page(state):
-    """Everything on a court's page but the forecast: region, tiles, trend, flows, age profile,
-    and the court against courts of similar size and against its region."""
+    """Everything on a court's page but the forecast: region, tiles, trend, flows (its first
+    screen), then the age profile and the court against courts of similar size and against its
+    region (its comparisons part)."""
+    return (*update_court_top(state), *update_court_comparisons(None, state))
+
+
+@refuse_unauthorised(lambda: ("", not_authorised(), *([{}, "", "", ""] * 2)))
+def update_court_top(state):
+    """A court page's first screen: region, tiles, open cases over time, receipts and disposals."""
     require_dataset(DATASET)
     courts, court = _court_row(state)
     code, name = str(court["code"]), str(court["court"])
@@ -494,18 +501,40 @@ def update_court_page(state):
         _source_line(),
     )
     flows = _court_flows_chart(code, name)
-    age = _age_chart(region_code, region)
-    similar = _similar_chart(courts, code, name)
-    in_region = _region_chart(courts, code, name, region_code, region)
     return (
         region_text,
         tiles or [html.P("No figures for this court are loaded.")],
         *opened,
         *flows,
-        *age,
-        *similar,
-        *in_region,
     )
+
+
+@refuse_unauthorised(lambda: [{}, "You do not have access to this information.", "", ""] * 3)
+def update_court_comparisons(_built, state):
+    """The comparisons part, for the court of the page's state (checked like the page's)."""
+    require_dataset(DATASET)
+    courts, court = _court_row(state)
+    code, name = str(court["code"]), str(court["court"])
+    region_code = str(court["region_code"])
+    region = region_name(region_code)
+    return (
+        *_age_chart(region_code, region),
+        *_similar_chart(courts, code, name),
+        *_region_chart(courts, code, name, region_code, region),
+    )
+
+
+def update_court_forecast_part(_built, state, horizon, target):
+    return update_court_forecast(state, horizon, target)
+
+
+def build_court_part(part: str, _query: dict):
+    """A court page's collapsed part, for a user who may see the courts' figures."""
+    require_dataset(DATASET)
+    body = layout.court_part(part)
+    if body is None:
+        raise NotAuthorised(f"no part {part!r} on a court's page")
+    return body
 
 
 def _court_flows_chart(code: str, name: str) -> tuple:
@@ -829,16 +858,21 @@ def register(app: dash.Dash) -> None:
         Output(layout.COURT_TILES, "children"),
         *_chart_outputs(layout.COURT_OPEN),
         *_chart_outputs(layout.COURT_FLOWS),
+        Input(layout.COURT_STATE, "data"),
+    )(update_court_top)
+    app.callback(
         *_chart_outputs(layout.COURT_AGE),
         *_chart_outputs(layout.COURT_SIMILAR),
         *_chart_outputs(layout.COURT_REGION_COURTS),
-        Input(layout.COURT_STATE, "data"),
-    )(update_court_page)
+        Input(layout.COURT_COMPARISONS_STATE, "data"),
+        State(layout.COURT_STATE, "data"),
+    )(update_court_comparisons)
     app.callback(
         *_forecast_outputs(layout.COURT_FORECAST),
-        Input(layout.COURT_STATE, "data"),
+        Input(layout.COURT_FORECAST_STATE, "data"),
+        State(layout.COURT_STATE, "data"),
         *_forecast_inputs(layout.COURT_FORECAST),
-    )(update_court_forecast)
+    )(update_court_forecast_part)
     app.clientside_callback(
         _focus_heading_js(),
         Output(layout.COURT_FOCUS, "children"),

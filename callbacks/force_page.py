@@ -15,9 +15,10 @@ import pandas as pd
 from dash import Input, Output, dcc, html
 
 from callbacks import data, presenting, subgroup
-from callbacks.permissions import can_view_measure, current_user, signed_in_user
+from callbacks.permissions import NotAuthorised, can_view_measure, current_user, signed_in_user
 from layouts import measure as grammar
 from layouts.components import data_table, not_authorised
+from layouts.lazy_parts import lazy_parts, measures_title
 from layouts.subgroup import section_state
 from loaders import board
 from loaders.measures import MEASURES
@@ -26,6 +27,7 @@ from loaders.plan import VIEWS, PolicePlan, load_plan
 FORCE_PAGE_PATH = "/force-performance"
 FORCE_SUBGROUP = "force"
 FORCE_STATE, FORCE_TABLE = "force-page-state", "force-measures"
+LAZY_PAGE = "force"
 _PLAN: dict[str, PolicePlan] = {}
 
 
@@ -95,15 +97,17 @@ def _view_switch(view: str):
 
 
 def force_layout(**query):
-    """Headline figures for the chosen board period, then each Plan question with its measures."""
+    """Headline figures for the chosen board period and the Plan's first question with its first
+    measure; the measure table and the other questions are collapsed parts, each built when it
+    is opened (a `?measure=…` link arrives with its part open and built)."""
     user = signed_in_user()
     if user is None:
         return html.Div()
     plan = current_plan()
-    visible = {m for m in plan.measure_ids() if can_view_measure(user, m)}
+    visible = _visible(user)
     if not visible:
         return not_authorised("You do not have access to the force's performance information.")
-    view = query.get("view") if query.get("view") in VIEWS else "monthly"
+    view = _view(query)
     forces = list(data.lcjp().get("forces", []))
     headline_blocks = []
     for measure_id in plan.headline_measures:
@@ -115,26 +119,23 @@ def force_layout(**query):
             dbc.Row(tiles),
             html.Details([html.Summary(f"Show the figures: {spec.title}"), table]),
         ]
-    datasets = data.datasets_as_registered()
-    questions = []
-    for question in plan.questions:
-        shown = [MEASURES[m] for m in question.measure_ids if m in visible]
-        if not shown:
-            continue
-        questions.append(html.H2(question.question, className="h4 mt-4", id=f"q-{question.id}"))
-        if question.priority:
-            questions.append(html.P(f"Plan priority: {question.priority}", className="small"))
-        questions += [
-            grammar.measure_section(
-                spec,
-                FORCE_SUBGROUP,
-                {**section_state(spec.id, query), "view": view},
-                datasets[spec.dataset_id].title,
-                datasets[spec.dataset_id].cadence,
-                datasets[spec.dataset_id].classification,
-            )
-            for spec in shown
+    questions = _questions(visible)
+    first_screen = []
+    if questions:
+        question, (first, *_rest) = questions[0]
+        first_screen = [
+            *_question_heading(question),
+            _section(first, query, view),
         ]
+    parts = [("measures", measures_title("Every measure of the Plan", len(visible)))]
+    for position, (question, specs) in enumerate(questions):
+        count = len(specs) - 1 if position == 0 else len(specs)
+        if count:
+            parts.append((question.id, measures_title(question.question, count, position == 0)))
+    opened = {}
+    target = _part_of(query.get("measure"), questions)
+    if target:
+        opened[target] = build_part(target, query)
     return html.Div(
         [
             html.H1("Force performance", id="page-heading"),
@@ -151,14 +152,88 @@ def force_layout(**query):
                 ),
                 id="force-view-note",
             ),
-            dcc.Store(id=FORCE_STATE, data={"view": view}),
             html.H2("Headlines", className="h4"),
             *(headline_blocks or [html.P("No headline figures are loaded yet.")]),
-            html.H2("Every measure", className="h4 mt-2"),
-            dcc.Loading(html.Div(id=FORCE_TABLE)),
-            *questions,
+            *first_screen,
+            html.H2("More of the Plan", className="h4 mt-4", id="force-more-heading"),
+            *lazy_parts(LAZY_PAGE, parts, opened),
         ]
     )
+
+
+def _visible(user) -> set[str]:
+    return {m for m in current_plan().measure_ids() if can_view_measure(user, m)}
+
+
+def _view(query: dict) -> str:
+    return query.get("view") if query.get("view") in VIEWS else "monthly"
+
+
+def _questions(visible: set[str]) -> list[tuple]:
+    """(question, its measures this user may see) for each Plan question with any."""
+    found = []
+    for question in current_plan().questions:
+        shown = [MEASURES[m] for m in question.measure_ids if m in visible]
+        if shown:
+            found.append((question, shown))
+    return found
+
+
+def _part_of(measure_id: str | None, questions: list[tuple]) -> str | None:
+    """The collapsed part that draws a measure's section (None: on the first screen, or not
+    a measure of the Plan this user may see)."""
+    for position, (question, specs) in enumerate(questions):
+        ids_here = [s.id for s in specs[1:]] if position == 0 else [s.id for s in specs]
+        if measure_id in ids_here:
+            return question.id
+    return None
+
+
+def _question_heading(question) -> list:
+    heading = [html.H2(question.question, className="h4 mt-4", id=f"q-{question.id}")]
+    return heading + ([_priority(question)] if question.priority else [])
+
+
+def _priority(question):
+    return html.P(f"Plan priority: {question.priority}", className="small")
+
+
+def _section(spec, query: dict, view: str):
+    datasets = data.datasets_as_registered()
+    return grammar.measure_section(
+        spec,
+        FORCE_SUBGROUP,
+        {**section_state(spec.id, query), "view": view},
+        datasets[spec.dataset_id].title,
+        datasets[spec.dataset_id].cadence,
+        datasets[spec.dataset_id].classification,
+    )
+
+
+def build_part(part: str, query: dict):
+    """One collapsed part for the signed-in user: the measure table, or a Plan question's
+    sections (the first question's without the measure on the first screen). Rights are
+    checked again here: a part with nothing this user may see is refused."""
+    visible = _visible(current_user())
+    if not visible:
+        raise NotAuthorised("no Force performance measures")
+    view = _view(query)
+    if part == "measures":
+        return [
+            dcc.Store(id=FORCE_STATE, data={"view": view}),
+            dcc.Loading(html.Div(id=FORCE_TABLE)),
+        ]
+    questions = _questions(visible)
+    for position, (question, specs) in enumerate(questions):
+        if question.id != part:
+            continue
+        shown = specs[1:] if position == 0 else specs
+        if not shown:
+            break
+        # The part's header is the question; its body says the Plan priority.
+        priority = [] if position == 0 or not question.priority else [_priority(question)]
+        return [*priority, *(_section(spec, query, view) for spec in shown)]
+    raise NotAuthorised(f"no Force performance part {part!r} for this user")
 
 
 def update_force_table(state):

@@ -216,13 +216,17 @@ ID_SHAPES: dict[tuple[str, str], Shape] = {
     },
     ("packs-job", "data"): optional(record({"job": integer(1, INT_LIMIT)})),
     ("ee-state", "data"): optional(record({"court": _state_text})),
-    ("police-state", "data"): optional(
-        record({"force": _state_text, "crime_type": _state_text, "outcome": _state_text})
-    ),
+    **{
+        (store, "data"): optional(
+            record({"force": _state_text, "crime_type": _state_text, "outcome": _state_text})
+        )
+        for store in ("police-state", "police-outcomes-state")
+    },
     ("force-page-state", "data"): optional(record({"view": _state_text})),
-    ("subgroup-page-state", "data"): optional(
-        record({"subgroup": _state_text, "view": _state_text})
-    ),
+    **{
+        (store, "data"): optional(record({"subgroup": _state_text, "view": _state_text}))
+        for store in ("subgroup-page-state", "subgroup-table-state")
+    },
     ("submit-state", "data"): optional(record({"dataset": _state_text})),
     ("overview-state", "data"): optional(record({}, others=optional(text(SHORT)))),
     ("events-admin-state", "data"): optional(record({}, others=optional(text(SHORT)))),
@@ -305,10 +309,17 @@ ID_SHAPES: dict[tuple[str, str], Shape] = {
     },
     # The E&E page, court pages and the backlog forecast (callbacks/courts.py).
     ("court-state", "data"): optional(record({"court": _state_text})),
+    **{
+        (store, "data"): optional(record({}))
+        for store in ("court-comparisons-state", "court-forecast-state")
+    },
     ("ee-court-block-state", "data"): optional(record({}, others=optional(text(SHORT)))),
     ("ee-national-state", "data"): optional(record({}, others=optional(text(SHORT)))),
     ("ee-more", "active_item"): any_of(CHOICE, CHOICES),
     ("ee-more-built", "data"): CHOICES,
+    # Collapsed parts of the grammar pages and the Force page (callbacks/lazy_parts.py).
+    ("lazy-parts", "active_item"): any_of(CHOICE, CHOICES),
+    ("lazy-built", "data"): CHOICES,
     **{
         (field, "value"): any_of(CHOICE, optional(integer(0, 1_000)))
         for field in ("ee-forecast-horizon", "court-forecast-horizon")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import dash
 import pandas as pd
@@ -19,7 +19,7 @@ from callbacks.permissions import (
 from layouts import ids
 from layouts.cards import police_crime_trend, police_outcome_mix
 from layouts.components import data_table, not_authorised, provenance_text
-from layouts.pages import POLICE_PATH
+from layouts.pages import POLICE_OUTCOMES_PART, POLICE_PATH, police_outcomes_part
 from loaders.queries import expand_breakdown
 from loaders.sources.police_uk import OUTCOME_GROUPS
 from presented import suppression
@@ -76,6 +76,25 @@ def update_pickers(state):
     forces = [{"label": data.area(code).name, "value": code} for code in visible_forces()]
     outcomes = [{"label": name, "value": name} for name in OUTCOME_GROUP_NAMES]
     return forces, state["force"], outcomes, state["outcome"]
+
+
+def update_force_picker(state):
+    return update_pickers(state)[:2]
+
+
+def update_outcome_picker(state):
+    """The outcome picker is in the collapsed part: filled when the part is built."""
+    return update_pickers(state)[2:]
+
+
+def build_part(part: str, query: dict):
+    """The outcome mix part (layouts/pages.py), for a user who may see the police.uk records of
+    a partnership force, as the page's own callbacks require."""
+    require_dataset(DATASET)
+    visible_forces()
+    if part != POLICE_OUTCOMES_PART:
+        raise NotAuthorised(f"no part {part!r} on the Police demand page")
+    return police_outcomes_part({k: query.get(k) for k in ("force", "crime_type", "outcome")})
 
 
 @refuse_unauthorised(
@@ -188,15 +207,34 @@ def navigate(force, outcome, click, state):
     return _search(wanted)
 
 
+def navigate_from_crime(force, click, state):
+    """A force or crime type: the outcome group stays out of the URL unless it was in it, so
+    the outcome mix part stays collapsed (an outcome in the URL opens it)."""
+    search = navigate(force, None, click, state)
+    if isinstance(search, str) and not (state or {}).get("outcome"):
+        query = dict(parse_qsl(search.lstrip("?")))
+        query.pop("outcome", None)
+        search = "?" + urlencode(query)
+    return search
+
+
+def navigate_from_outcomes(outcome, state):
+    return navigate(None, outcome, None, state)
+
+
 def register(app: dash.Dash) -> None:
     state = Input(ids.POLICE_STATE, "data")
+    outcomes_state = Input(ids.POLICE_OUTCOMES_STATE, "data")
     app.callback(
         Output(ids.POLICE_FORCE_PICKER, "options"),
         Output(ids.POLICE_FORCE_PICKER, "value"),
+        state,
+    )(update_force_picker)
+    app.callback(
         Output(ids.POLICE_OUTCOME_PICKER, "options"),
         Output(ids.POLICE_OUTCOME_PICKER, "value"),
-        state,
-    )(update_pickers)
+        outcomes_state,
+    )(update_outcome_picker)
     app.callback(
         Output(ids.graph(ids.POLICE_CRIME), "figure"),
         Output(ids.summary(ids.POLICE_CRIME), "children"),
@@ -210,13 +248,18 @@ def register(app: dash.Dash) -> None:
         Output(ids.summary(ids.POLICE_OUTCOMES), "children"),
         Output(ids.table(ids.POLICE_OUTCOMES), "children"),
         Output(ids.source(ids.POLICE_OUTCOMES), "children"),
-        state,
+        outcomes_state,
     )(update_outcomes)
     app.callback(
         Output(ids.URL, "search", allow_duplicate=True),
         Input(ids.POLICE_FORCE_PICKER, "value"),
-        Input(ids.POLICE_OUTCOME_PICKER, "value"),
         Input(ids.graph(ids.POLICE_CRIME), "clickData"),
         State(ids.POLICE_STATE, "data"),
         prevent_initial_call=True,
-    )(navigate)
+    )(navigate_from_crime)
+    app.callback(
+        Output(ids.URL, "search", allow_duplicate=True),
+        Input(ids.POLICE_OUTCOME_PICKER, "value"),
+        State(ids.POLICE_OUTCOMES_STATE, "data"),
+        prevent_initial_call=True,
+    )(navigate_from_outcomes)

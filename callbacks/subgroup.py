@@ -476,9 +476,8 @@ def tile_link(spec, code: str, href_base: str = "") -> str:
         if code.startswith("CC-"):
             return court_path(code)
         return f"{href_base or EE_PATH}#{COURT_BLOCK_ANCHORS[spec.id]}"
-    if spec.subgroup == "effectiveness-efficiency":  # its sections are built when asked for
-        return f"{href_base}?measure={spec.id}#section-{spec.id}"
-    return f"{href_base}#section-{spec.id}"
+    # The section may be in a collapsed part: `?measure=` arrives with it open and built.
+    return f"{href_base}?measure={spec.id}#section-{spec.id}"
 
 
 def update_overview(_state):
@@ -553,7 +552,7 @@ def register(app: dash.Dash) -> None:
         Output(layout_pages.PAGE_TILES, "children"), Input(layout_pages.PAGE_STATE, "data")
     )(update_tiles)
     app.callback(
-        Output(layout_pages.PAGE_TABLE, "children"), Input(layout_pages.PAGE_STATE, "data")
+        Output(layout_pages.PAGE_TABLE, "children"), Input(layout_pages.PAGE_TABLE_STATE, "data")
     )(update_measure_table)
     app.callback(
         Output(layout_pages.OVERVIEW_CONTENT, "children"),

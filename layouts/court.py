@@ -9,6 +9,7 @@ from dash import dcc, html
 from layouts import ids
 from layouts import measure as grammar
 from layouts.components import chart_card
+from layouts.lazy_parts import lazy_parts
 from layouts.pages import EE_PATH
 from presented.forecast import DEFAULT_HORIZON, HORIZONS
 
@@ -25,6 +26,9 @@ COURT_AGE = "court-age"
 COURT_SIMILAR = "court-similar"
 COURT_REGION_COURTS = "court-region-courts"
 COURT_FORECAST = "court-forecast"
+COURT_PARTS_PAGE = "court"
+COURT_COMPARISONS_STATE = "court-comparisons-state"  # each starts its part's callback
+COURT_FORECAST_STATE = "court-forecast-state"
 
 # The E&E page.
 EE_COURTS_SECTION = "ee-courts-section"
@@ -112,7 +116,8 @@ def forecast_card(
 
 
 def court_page(code: str, court: str, region_name: str):
-    """A court's own page: heading (focused on arrival), back link, then its figures."""
+    """A court's own page: heading (focused on arrival), back link, its tiles, open cases and
+    flows; the comparisons and the forecast are collapsed parts, built when opened."""
     return html.Div(
         [
             dcc.Link(
@@ -137,6 +142,29 @@ def court_page(code: str, court: str, region_name: str):
                 "Cases received and cases disposed of each month. When disposals fall below "
                 "receipts the backlog grows.",
             ),
+            html.H2(f"More for {court}", className="h4 mt-3", id="court-more-heading"),
+            *lazy_parts(
+                COURT_PARTS_PAGE,
+                [
+                    (
+                        "comparisons",
+                        f"Age of open cases, and {court} against similar courts and its region "
+                        f"({region_name}) (3 charts)",
+                    ),
+                    ("forecast", f"Backlog forecast for {court} (1 chart)"),
+                ],
+                {},
+            ),
+        ]
+    )
+
+
+def court_part(part: str):
+    """One collapsed part of a court's page (pure); its store starts the part's callback, which
+    reads the court from the page's own state. None for a part the page does not have."""
+    if part == "comparisons":
+        return [
+            dcc.Store(id=COURT_COMPARISONS_STATE, data={}),
             chart_card(
                 COURT_AGE,
                 "Age of open cases",
@@ -153,20 +181,18 @@ def court_page(code: str, court: str, region_name: str):
             ),
             chart_card(
                 COURT_REGION_COURTS,
-                f"Against the other courts of its region ({region_name}, HMCTS)",
+                "Against the other courts of its region (HMCTS)",
                 "Open cases at the end of the latest quarter at every court of the region; the "
                 "dashed line is the region's median court.",
                 height=420,
             ),
-            forecast_card(
-                COURT_FORECAST,
-                [{"label": court, "value": code}],
-                code,
-                f"Backlog forecast for {court}",
-                choose_area=False,
-            ),
         ]
-    )
+    if part == "forecast":
+        return [
+            dcc.Store(id=COURT_FORECAST_STATE, data={}),
+            forecast_card(COURT_FORECAST, [], "", "Backlog forecast", choose_area=False),
+        ]
+    return None
 
 
 def unknown_court_page():
@@ -268,6 +294,7 @@ def lazy_content(part: str, subgroup_id: str, measures: list, datasets: dict, qu
     if part == "headlines":
         return [
             dcc.Store(id=grammar_pages.PAGE_STATE, data={"subgroup": subgroup_id}),
+            dcc.Store(id=grammar_pages.PAGE_TABLE_STATE, data={"subgroup": subgroup_id}),
             html.H3("Headlines", className="h5"),
             dbc.Row(id=grammar_pages.PAGE_TILES),
             html.H3("Every measure", className="h5 mt-2"),

@@ -13,6 +13,7 @@ POLICE_FORCE_PICKER = "police-force-picker"
 POLICE_CRIME = "police-crime"
 POLICE_OUTCOME_PICKER = "police-outcome-picker"
 POLICE_OUTCOMES = "police-outcomes"
+POLICE_OUTCOMES_STATE = "police-outcomes-state"
 
 
 def graph(card: str) -> str:

@@ -8,11 +8,13 @@ from dash import dcc, html
 
 from layouts import events_admin, ids
 from layouts.components import chart_card
+from layouts.lazy_parts import lazy_parts
 from layouts.submissions import register_submit_page
 from loaders.measures import SUBGROUPS
 
 EE_PATH = "/effectiveness-efficiency"
 POLICE_PATH = "/police-demand"
+POLICE_PARTS_PAGE, POLICE_OUTCOMES_PART = "police-demand", "outcomes"
 
 
 # Measures the E&E page's courts block and forecast present themselves, so the grammar does not
@@ -63,9 +65,12 @@ def court_chart_cards():
 def police_layout(
     force: str | None = None, crime_type: str | None = None, outcome: str | None = None, **_query
 ):
-    """Police demand: `?force=…&crime_type=…&outcome=…` restores a view exactly."""
+    """Police demand: `?force=…&crime_type=…&outcome=…` restores a view exactly. The outcome mix
+    across forces is a collapsed part, built when opened (open and built when the URL names an
+    outcome group)."""
     subgroup = SUBGROUPS["police-demand"]
     state = {"force": force, "crime_type": crime_type, "outcome": outcome}
+    opened = {POLICE_OUTCOMES_PART: police_outcomes_part(state)} if outcome else {}
     return html.Div(
         [
             html.H1(subgroup.name, id=ids.PAGE_HEADING),
@@ -89,28 +94,41 @@ def police_layout(
                 height=520,
                 breadcrumb=True,
             ),
-            chart_card(
-                ids.POLICE_OUTCOMES,
-                "Outcome mix against other forces",
-                "The share of each force's crimes (excluding anti-social behaviour) whose last "
-                "recorded outcome falls in the chosen group. The partnership's forces are marked ◆. "
-                "Some forces publish no street-level data and are missing.",
-                controls=dbc.Row(
-                    dbc.Col(
-                        [
-                            dbc.Label("Outcome group", html_for=ids.POLICE_OUTCOME_PICKER),
-                            dbc.Select(
-                                id=ids.POLICE_OUTCOME_PICKER, options=[], value=outcome or ""
-                            ),
-                        ],
-                        md=6,
-                    ),
-                    class_name="mb-2",
-                ),
-                height=1000,
+            html.H2("More for the group", className="h4 mt-3", id="police-more-heading"),
+            *lazy_parts(
+                POLICE_PARTS_PAGE,
+                [(POLICE_OUTCOMES_PART, "Outcome mix against other forces (1 chart, every force)")],
+                opened,
             ),
         ]
     )
+
+
+def police_outcomes_part(state: dict) -> list:
+    """Each force's share of crimes in an outcome group, with the group's picker; its own store
+    (the page's state) starts its callbacks when the part is built."""
+    outcome = state.get("outcome")
+    return [
+        dcc.Store(id=ids.POLICE_OUTCOMES_STATE, data=state),
+        chart_card(
+            ids.POLICE_OUTCOMES,
+            "Outcome mix against other forces",
+            "The share of each force's crimes (excluding anti-social behaviour) whose last "
+            "recorded outcome falls in the chosen group. The partnership's forces are marked ◆. "
+            "Some forces publish no street-level data and are missing.",
+            controls=dbc.Row(
+                dbc.Col(
+                    [
+                        dbc.Label("Outcome group", html_for=ids.POLICE_OUTCOME_PICKER),
+                        dbc.Select(id=ids.POLICE_OUTCOME_PICKER, options=[], value=outcome or ""),
+                    ],
+                    md=6,
+                ),
+                class_name="mb-2",
+            ),
+            height=1000,
+        ),
+    ]
 
 
 def register_pages() -> None:

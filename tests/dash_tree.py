@@ -91,3 +91,37 @@ def walk(component):
         return
     yield component
     yield from walk(getattr(component, "children", None))
+
+
+def with_parts_opened(page, build, search: str = "") -> list:
+    """A page as it reads once every collapsed part (layouts/lazy_parts.py) is opened: the page
+    and each part's body, built through the parts callback's own builder (`build`), so the
+    same rights checks apply. A page with no such parts is returned as it is."""
+    from callbacks.lazy_parts import open_parts
+    from layouts.lazy_parts import ACCORDION
+
+    accordion = next(
+        (
+            c
+            for c in walk(page)
+            if isinstance(getattr(c, "id", None), dict) and c.id.get("type") == ACCORDION
+        ),
+        None,
+    )
+    if accordion is None:
+        return [page]
+    parts = [item.item_id for item in accordion.children]
+    bodies, _built = open_parts(build, parts, parts, accordion_built(page), search)
+    return [page, *(b for b in bodies if type(b).__name__ != "NoUpdate")]
+
+
+def accordion_built(page) -> list:
+    """The parts a page arrived with already built (a `?measure=…` link opens its part)."""
+    from layouts.lazy_parts import BUILT
+
+    store = next(
+        c
+        for c in walk(page)
+        if isinstance(getattr(c, "id", None), dict) and c.id.get("type") == BUILT
+    )
+    return list(store.data)

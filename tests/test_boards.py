@@ -7,8 +7,9 @@ import json
 from contextlib import contextmanager
 
 import dash
+import pandas as pd
 import pytest
-from dash_tree import text_of
+from dash_tree import text_of, with_parts_opened
 
 from callbacks import courts, subgroup
 from callbacks import pages as board_pages
@@ -83,6 +84,8 @@ def test_each_subgroup_page_renders_for_a_chair_of_that_subgroup(app, chair_of, 
         refused = board_pages.subgroup_layout(others[0])()
         if subgroup_id == courts.SUBGROUP:  # E&E builds its measure charts when opened
             page = [page, courts.open_parts(["sections"], [], "")[:-1]]
+        else:  # the other charts and the table are collapsed parts, built when opened
+            page = with_parts_opened(page, board_pages.part_builder(subgroup_id))
     text = text_of(page)
     assert SUBGROUPS[subgroup_id].name in text
     covered = board_pages.EXTRAS.get(subgroup_id, (None, ()))[1]
@@ -243,6 +246,34 @@ def test_the_scheduler_builds_the_views_that_users_who_see_every_row_then_share(
         again = data.measure_view(MEASURES["crown_open_cases"], subgroup.plan())
     assert view is again and store.builds(built["vintage"]) == before  # read, nothing built
     # (Users who see fewer rows get views of their own: tests/test_access_enumeration.py.)
+
+
+@pytest.mark.parametrize(
+    "measure_id, area_type",
+    [("police_street_records", "police_force_area"), ("crown_open_cases", "crown_court")],
+)
+def test_one_area_types_rows_are_cut_from_the_whole_frame_and_equal_a_read(
+    app, as_user, monkeypatch, measure_id, area_type
+):
+    from callbacks import data
+    from loaders import queries
+
+    data._CACHE.clear()
+    with as_user("analyst"):
+        data.observations(measure_id)  # the whole frame, as the scheduler's figure build leaves it
+    reads = []
+    real_read = queries.observations
+    monkeypatch.setattr(
+        queries, "observations", lambda *a, **k: reads.append(k) or real_read(*a, **k)
+    )
+    with as_user("analyst"):
+        cut = data.observations(measure_id, area_type=area_type)
+    assert reads == []  # the whole frame was warm: nothing read again
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory() as session:
+        read = real_read(session, measure_id, area_type=area_type)
+    assert len(cut) > 0 and set(cut["area_type"]) == {area_type}
+    pd.testing.assert_frame_equal(cut, read)
 
 
 def test_one_thread_builds_a_cache_entry_while_others_wait_for_it(app):

@@ -46,4 +46,11 @@ def test_brs002_the_quarterly_view_changes_the_force_headlines(sign_in):
     quarterly = wait_for_text_content(browser, tile, "Apr–Jun 2025")
     assert quarterly != monthly and "Durham" in quarterly
     assert "view=quarterly" in browser.driver.current_url
+    # The measure table is a collapsed part: opened from the keyboard, built for the period.
+    part = next(
+        b
+        for b in browser.driver.find_elements(By.CSS_SELECTOR, ".accordion-button")
+        if b.text.startswith("Every measure of the Plan")
+    )
+    part.send_keys(Keys.ENTER)
     wait_for_text_content(browser, "#force-measures", "Apr–Jun 2025")

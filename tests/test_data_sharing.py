@@ -12,7 +12,7 @@ import dash_bootstrap_components as dbc
 import flask_login
 import pytest
 import sqlalchemy as sa
-from dash_tree import find_by_id, text_of, walk
+from dash_tree import find_by_id, text_of, walk, with_parts_opened
 
 from callbacks import admin_sharing, data_sources, force_page, packs, subgroup
 from callbacks.permissions import can_view_measure
@@ -79,10 +79,10 @@ def test_the_register_decides_whether_a_partner_sees_the_force_extract(app, cps_
         assert "do not have access" in text_of(
             subgroup.section_content("force_victim_satisfaction", {})
         )
-        assert "force_victim_satisfaction" not in repr(force_page.force_layout())
+        assert "force_victim_satisfaction" not in repr(_whole_force_page())
     with shared_extract(app, ("cps",)), cps_viewer() as user:
         assert can_view_measure(user, "force_victim_satisfaction")
-        assert "force_victim_satisfaction" in repr(force_page.force_layout())
+        assert "force_victim_satisfaction" in repr(_whole_force_page())
     with cps_viewer() as user:  # unshared again: hidden again
         assert not can_view_measure(user, "force_victim_satisfaction")
 
@@ -277,15 +277,20 @@ def test_admin_changes_provider_and_classification_and_the_register_drives_visib
         with as_user("analyst") as analyst:
             assert can_view_measure(analyst, "police_street_records")
             # Pages label the figures, and packs choose them, by the register's classification.
-            assert _classification_shown(force_page.force_layout()) == "force restricted"
+            assert _classification_shown(_whole_force_page()) == "force restricted"
             rows = {r.dataset_id: r for r in data_sources.source_rows(analyst)}
             assert rows[street].classification == "force_restricted"
             assert not packs.audience_may_see(REPORTS["police-crime-panel"], street, _register(app))
     with as_user("viewer") as viewer:
         assert can_view_measure(viewer, "police_street_records")
     with as_user("analyst"):
-        assert _classification_shown(force_page.force_layout()) == "public"
+        assert _classification_shown(_whole_force_page()) == "public"
     assert packs.audience_may_see(REPORTS["police-crime-panel"], street, _register(app))
+
+
+def _whole_force_page():
+    """The Force page with every collapsed part opened through its callback's builder."""
+    return with_parts_opened(force_page.force_layout(), force_page.build_part)
 
 
 def _classification_shown(page, measure_id: str = "police_street_records") -> str:

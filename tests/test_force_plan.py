@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+from urllib.parse import urlencode
 
 import pandas as pd
 import pytest
-from dash_tree import tables_in
+from dash_tree import tables_in, with_parts_opened
 
 from callbacks import force_page, subgroup
 from loaders import plan as plan_config
@@ -21,7 +22,19 @@ def _text(component) -> str:
         return str(component)
     if isinstance(component, list | tuple):
         return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
+    title = getattr(component, "title", None)  # a collapsed part's header
+    return (
+        (title if isinstance(title, str) else "")
+        + " "
+        + _text(getattr(component, "children", None))
+    )
+
+
+def _whole_page(**query):
+    """The Force page with every collapsed part opened through its callback's builder, for the
+    same URL (the parts read the board period from it)."""
+    search = "?" + urlencode(query) if query else ""
+    return with_parts_opened(force_page.force_layout(**query), force_page.build_part, search)
 
 
 def test_default_plan_is_valid_and_each_measure_answers_one_question():
@@ -111,8 +124,8 @@ def _street_records(public_data_dir, month: str, force: str = "Durham") -> int:
 def test_force_page_figures_equal_the_police_uk_files(app, as_user, public_data_dir):
     assert _street_records(public_data_dir, "2025-01") == 5408
     with as_user("analyst"):
-        monthly = _text(force_page.force_layout())
-        quarterly = _text(force_page.force_layout(view="quarterly"))
+        monthly = _text(_whole_page())
+        quarterly = _text(_whole_page(view="quarterly"))
     assert "How safe are our communities?" in monthly
     assert "How efficient is the criminal justice system?" in monthly
     june = _street_records(public_data_dir, "2025-06")
@@ -185,9 +198,9 @@ def test_partner_without_force_rights_gets_no_force_extract_section_or_figure(
     app, as_user, hmcts_viewer
 ):
     with as_user("analyst"):
-        assert "force_victim_satisfaction" in _section_measures(force_page.force_layout())
+        assert "force_victim_satisfaction" in _section_measures(_whole_page())
     with hmcts_viewer():  # HMCTS: the force's restricted extracts are not theirs
-        shown = _section_measures(force_page.force_layout())
+        shown = _section_measures(_whole_page())
         assert not {m for m in shown if MEASURES[m].dataset_id == "police_force_extract"}
         refused = subgroup.section_content("force_victim_satisfaction", {})
         assert "do not have access" in _text(refused)
@@ -248,7 +261,7 @@ def test_every_measure_table_and_summaries_follow_the_quarterly_view(app, as_use
 
 def test_the_force_page_carries_its_board_period_into_sections_and_drill_downs(app, as_user):
     with as_user("analyst"):
-        page = force_page.force_layout(view="quarterly")
+        page = _whole_page(view="quarterly")
     stores = []
     stack = [page]
     while stack:

@@ -9,9 +9,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import dash
 import pytest
-from dash_tree import tables_in, walk
+from dash_tree import tables_in, walk, with_parts_opened
 
 from callbacks import courts, force_page, subgroup
+from callbacks import pages as pages_callbacks
 from callbacks.navigation import serve_layout
 from layouts import court as court_layout
 
@@ -19,7 +20,7 @@ from layouts import court as court_layout
 SAMPLE_TEMPLATE_VALUES = {"court": "CC-TEESSIDE"}
 
 
-def _fillers(page: dict, query: dict, opened: bool) -> list:
+def _fillers(page: dict, tree, query: dict, opened: bool) -> list:
     """`opened`: with every collapsed part opened (to find links); else as the page arrives (to
     find targets: a link must not point into a part that is still collapsed)."""
     module = page["module"]
@@ -28,7 +29,14 @@ def _fillers(page: dict, query: dict, opened: bool) -> list:
     if module.startswith("subgroup_"):
         state = {"subgroup": page["subgroup"]}
         if page["subgroup"] != courts.SUBGROUP:
-            return [subgroup.update_tiles(state), subgroup.update_measure_table(state)]
+            parts = [subgroup.update_tiles(state)]
+            if opened:  # the collapsed parts, and the table their callback draws into one
+                build = pages_callbacks.part_builder(page["subgroup"])
+                parts += [
+                    *with_parts_opened(tree, build, _search(query))[1:],
+                    subgroup.update_measure_table(state),
+                ]
+            return parts
         parts = [
             courts.update_court_block({}),
             courts.update_court_trends({}),
@@ -45,7 +53,12 @@ def _fillers(page: dict, query: dict, opened: bool) -> list:
     if module == "ee_court":
         return list(courts.update_court_page({"court": query.get("court")}))
     if module == "force_performance":
-        return [force_page.update_force_table({"view": query.get("view", "monthly")})]
+        if not opened:
+            return []
+        return [
+            *with_parts_opened(tree, force_page.build_part, _search(query))[1:],
+            force_page.update_force_table({"view": query.get("view", "monthly")}),
+        ]
     return []
 
 
@@ -56,7 +69,7 @@ def _search(query: dict) -> str:
 def _render(page: dict, query: dict, opened: bool = False) -> list:
     layout = page["layout"]
     tree = layout(**query) if callable(layout) else layout
-    return [tree, *_fillers(page, query, opened)]
+    return [tree, *_fillers(page, tree, query, opened)]
 
 
 def _ids(tree) -> set[str]:

@@ -314,22 +314,29 @@ def _stream_counts(path: Path) -> pa.Table | None:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             if next(csv.reader(handle), None) != RAW_COLUMNS:
                 return None
-        reader = pa_csv.open_csv(
-            path,
-            read_options=pa_csv.ReadOptions(block_size=BLOCK_BYTES, use_threads=False),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                include_columns=STREAM_COLUMNS,
-                column_types=dict.fromkeys(STREAM_COLUMNS, pa.string()),
-                strings_can_be_null=False,
-            ),
-        )
-        parts, seen = [], 0
-        for batch in reader:
-            parts.append(_batch_counts(batch, seen))
-            seen += batch.num_rows
+        with fingerprints.HashingReader(path) as source:
+            return _count_stream(source)
     except (OSError, UnicodeDecodeError, csv.Error, pa.ArrowInvalid):
         return None
+
+
+def _count_stream(source: fingerprints.HashingReader) -> pa.Table:
+    """Count a file pyarrow reads from `source`, which hashes the bytes as they pass, so the
+    refresh need not read the file a second time for its content hash."""
+    reader = pa_csv.open_csv(
+        source,
+        read_options=pa_csv.ReadOptions(block_size=BLOCK_BYTES, use_threads=False),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            include_columns=STREAM_COLUMNS,
+            column_types=dict.fromkeys(STREAM_COLUMNS, pa.string()),
+            strings_can_be_null=False,
+        ),
+    )
+    parts, seen = [], 0
+    for batch in reader:
+        parts.append(_batch_counts(batch, seen))
+        seen += batch.num_rows
     if not parts:
         return COUNT_SCHEMA.empty_table()
     if len(parts) == 1:

@@ -1,5 +1,5 @@
-"""File fingerprints (size and modification time), so an unchanged folder is known without
-reading a byte of it.
+"""File fingerprints (size, modification time and hash), so an unchanged folder is known without
+reading a byte of it, and a changed one by reading only the files that changed.
 
 Hashing every file of a national police.uk year (1.3 GB) takes seconds; a stat of each takes
 milliseconds. As git's index does, a file whose size and modification time (to the

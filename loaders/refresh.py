@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 import time
@@ -22,7 +21,7 @@ from loaders.datasets import DATASETS, DatasetSpec
 from loaders.db import transaction
 from loaders.errors import ValidationFailed
 from loaders.fetch import FetchedSource, HttpPolicy, fetch_source, is_url
-from loaders.frames import Boundary, LoadResult, breakdown_key, validate_observations
+from loaders.frames import Boundary, LoadResult, breakdown_texts, validate_observations
 from loaders.measures import MEASURES, REFERENCE_MEASURES, measures_for_dataset
 from loaders.models import (
     Area,
@@ -710,7 +709,7 @@ INSERT_COLUMNS = (
 def _observation_rows(frame: pd.DataFrame, dataset_id: str, vintage_id: int) -> list[tuple]:
     """Row tuples in INSERT_COLUMNS order; NaN becomes NULL and breakdowns become JSON text."""
     size = len(frame)
-    breakdowns = [b or {} for b in frame["breakdown"]]
+    texts, keys = breakdown_texts(frame["breakdown"])
 
     def optional(column: str) -> list:
         return [None if pd.isna(v) else float(v) for v in frame[column].tolist()]
@@ -726,8 +725,8 @@ def _observation_rows(frame: pd.DataFrame, dataset_id: str, vintage_id: int) -> 
         [float(v) for v in frame["value"].tolist()],
         optional("numerator"),
         optional("denominator"),
-        [json.dumps(b, sort_keys=True) for b in breakdowns],
-        [breakdown_key(b) for b in breakdowns],
+        texts,
+        keys,
     ]
     return list(zip(*columns, strict=True))
 

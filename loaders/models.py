@@ -299,7 +299,7 @@ class SchedulerHeartbeat(Base):
 
 
 class SourceFingerprint(Base):
-    """A source folder's content hash with each file's size and modification time when hashed.
+    """A source folder's content hash with each file's size, modification time and hash.
 
     A refresh recognises an unchanged folder from a stat of each file instead of reading every
     byte again (loaders.fingerprints). Keyed by folder, not dataset: police_uk_street and
@@ -310,8 +310,12 @@ class SourceFingerprint(Base):
 
     folder: Mapped[str] = mapped_column(sa.String(1000), primary_key=True)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
-    # relative path -> [size in bytes, modification time in nanoseconds]
+    # relative path -> [size in bytes, modification time in nanoseconds, the file's SHA-256]
+    # (rows stored before 0020 hold [size, mtime] and content_hash in the old formula)
     files: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The old formula's hash (before 0020) of the same bytes, kept while no file changes, so a
+    # vintage loaded before per-file hashes is still recognised instead of being loaded again.
+    legacy_hash: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
 

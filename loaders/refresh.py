@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import tempfile
 import time
@@ -23,7 +21,7 @@ from loaders.datasets import DATASETS, DatasetSpec
 from loaders.db import transaction
 from loaders.errors import ValidationFailed
 from loaders.fetch import FetchedSource, HttpPolicy, fetch_source, is_url
-from loaders.frames import Boundary, LoadResult, breakdown_key, validate_observations
+from loaders.frames import Boundary, LoadResult, breakdown_texts, validate_observations
 from loaders.measures import MEASURES, REFERENCE_MEASURES, measures_for_dataset
 from loaders.models import (
     Area,
@@ -161,22 +159,21 @@ def source_dir_for(
 
 
 def content_hash(files: Iterable[Path], root: Path | None = None) -> str:
-    """A hash over file names (relative to root) and bytes, so an unchanged source is skipped."""
-    digest = hashlib.sha256()
+    """A digest of file names (relative to root) and each file's hash, so an unchanged source
+    is skipped (loaders.fingerprints.folder_digest_of)."""
+    return _content_hashes(files, root)[0]
+
+
+def _content_hashes(
+    files: Iterable[Path], root: Path | None = None, legacy: bool = False
+) -> tuple[str, str | None]:
+    """(digest, and when `legacy` the pre-0020 hash of the same bytes), in one read."""
 
     def name(path: Path) -> str:
         return path.relative_to(root).as_posix() if root is not None else path.name
 
-    # Streamed through one reused buffer: a police.uk archive is over a gigabyte, and a new
-    # bytes object per chunk cost a third of the hashing time of a national year.
-    buffer = bytearray(1 << 22)
-    view = memoryview(buffer)
-    for path in sorted(files, key=name):
-        digest.update(name(path).encode())
-        with open(path, "rb", buffering=0) as handle:
-            while size := handle.readinto(buffer):
-                digest.update(view[:size])
-    return digest.hexdigest()
+    hashes, old = fingerprints.hash_files(((name(p), p) for p in files), legacy=legacy)
+    return fingerprints.folder_digest_of(hashes), old
 
 
 def source_files(folder: Path) -> list[Path]:
@@ -198,47 +195,98 @@ def source_files(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def folder_hash(folder: Path) -> str | None:
-    """content_hash over every file of a source folder, read or not, or None without a folder.
+def folder_hash(folder: Path, legacy: bool = False) -> tuple[str | None, str | None]:
+    """(digest, legacy hash) over every file of a source folder, read or not; (None, None)
+    without a folder. The legacy hash (the formula before per-file hashes) is computed in the
+    same read only when asked for: vintages loaded before the change carry it.
 
     The files a loader skips are part of it: a new file in the folder is a change, looked at
     and reported ("not read: …"), never silently "unchanged".
     """
     if not Path(folder).is_dir():
-        return None
-    return content_hash(source_files(folder), Path(folder))
+        return None, None
+    return _content_hashes(source_files(folder), Path(folder), legacy)
 
 
-def folder_digest(session_factory: sessionmaker, folder: Path) -> str | None:
-    """folder_hash, recognised without reading a byte when no file changed since the last hash.
+def folder_digest(
+    session_factory: sessionmaker,
+    folder: Path,
+    read: dict[str, tuple[int, int, str]] | None = None,
+    *,
+    known_only: bool = False,
+    legacy: bool = False,
+) -> tuple[str | None, str | None]:
+    """(digest, legacy hash or None) of a local folder, reading only files not known already.
 
-    The hash is stored with every file's size and modification time (loaders.fingerprints);
-    while the folder holds the same files with the same sizes and times, that hash is the
-    answer. Otherwise every file is hashed again and the new fingerprint stored (unless a file
-    is too new to vouch for itself). The fingerprint is only a cache: failing to store it
-    costs the next refresh a full hash, never a wrong answer.
+    A file's hash is known when its size and modification time equal those stored with its
+    hash at the last refresh (table source_fingerprint, loaders.fingerprints), or when a loader
+    hashed it while reading it (`read`, from fingerprints.recording()). Only other files are
+    read. With `known_only`, nothing is read: (None, None) unless every hash is known.
+
+    `legacy` asks for the pre-0020 hash of the same bytes as well, so vintages stored before
+    per-file hashes are still recognised rather than reloaded: taken from an old-style stored
+    row when no file changed since, else computed in the same read as the new hashes (every
+    file read once, once per folder after the upgrade). The row keeps it while no file changes.
+    The stored hashes are only a cache: failing to store them costs a re-read, never a wrong
+    answer.
     """
     folder = Path(folder)
     if not folder.is_dir():
-        return None
+        return None, None
     taken = time.time_ns()  # a file modified after this is too new to vouch for itself
     files = source_files(folder)
     key = str(folder.resolve())
     prints = fingerprints.folder_fingerprint(folder, files)
     with session_factory() as session:
         stored = session.get(SourceFingerprint, key)
-        if stored is not None and stored.files == prints:
-            return stored.content_hash
-    digest = content_hash(files, folder)
-    if fingerprints.trusted(prints, taken):
-        try:
-            with transaction(session_factory) as session:
-                row = session.get(SourceFingerprint, key) or SourceFingerprint(folder=key)
-                row.content_hash, row.files, row.updated_at = digest, prints, utcnow()
-                session.add(row)
-        except sa.exc.SQLAlchemyError as exc:  # another process stored it first, say
-            log.info("fingerprint of %s not stored: %s", folder, exc)
-    return digest
+        stored_files = dict(stored.files) if stored is not None else {}
+        stored_hash = stored.content_hash if stored is not None else None
+        stored_legacy = stored.legacy_hash if stored is not None else None
+    same_files = stored is not None and set(stored_files) == set(prints)
+    old_style = stored is not None and any(len(entry) == 2 for entry in stored_files.values())
+    hashes: dict[str, str] = {}
+    for name, stat in prints.items():
+        entry = stored_files.get(name)
+        if entry is not None and len(entry) == 3 and entry[:2] == stat:
+            hashes[name] = entry[2]
+    unchanged = same_files and all(stored_files[n][:2] == stat for n, stat in prints.items())
+    old = None
+    if unchanged and not old_style:
+        old = stored_legacy
+    elif unchanged and old_style:
+        old = stored_hash  # the old formula's hash of these very bytes
+    if legacy and old is None and (stored is None or old_style):
+        hashes, old = fingerprints.hash_files(((n, folder / n) for n in prints), legacy=True)
+    for name, stat in prints.items():
+        recorded = (read or {}).get(str((folder / name).resolve()))
+        if name not in hashes and recorded is not None and list(recorded[:2]) == stat:
+            hashes[name] = recorded[2]
+    missing = [name for name in prints if name not in hashes]
+    if missing and known_only:
+        return None, None
+    if missing:
+        hashes.update(fingerprints.hash_files((n, folder / n) for n in missing)[0])
+    digest = fingerprints.folder_digest_of(hashes)
+    entries = {
+        name: [*stat, hashes[name]]
+        for name, stat in prints.items()
+        if fingerprints.trusted({name: stat}, taken)
+    }
+    if entries != stored_files or digest != stored_hash or old != stored_legacy:
+        _store_fingerprint(session_factory, key, digest, entries, old, len(entries) == len(prints))
+    return digest, old
+
+
+def _store_fingerprint(session_factory, key, digest, entries, legacy, whole) -> None:
+    """Keep each trusted file's hash; the legacy hash only when every file could be kept."""
+    try:
+        with transaction(session_factory) as session:
+            row = session.get(SourceFingerprint, key) or SourceFingerprint(folder=key)
+            row.content_hash, row.files, row.updated_at = digest, entries, utcnow()
+            row.legacy_hash = legacy if whole else None
+            session.add(row)
+    except sa.exc.SQLAlchemyError as exc:  # another process stored it first, say
+        log.info("fingerprint of %s not stored: %s", key, exc)
 
 
 def account_for_files(folder: Path, result: LoadResult) -> list[dict]:
@@ -324,20 +372,41 @@ def refresh_dataset(
                 )
             folder = fetched.folder
         # A fetched source lands in a fresh staging folder each time: hash it. A local folder
-        # is known unchanged from its files' sizes and times.
-        digest = (
-            folder_hash(folder) if fetched is not None else folder_digest(session_factory, folder)
-        )
-        if not force and current_hash is not None and digest == current_hash:
-            return _unchanged(
-                session_factory, run_id, spec.id, started, "same content", fetched, current_hash
-            )
-        if not force and digest is not None:
-            decided = _already_decided(session_factory, spec.id, digest, is_demo)
+        # is known unchanged from its files' sizes and times; a file not known is hashed as
+        # the loader reads it, and the digest compared after the load.
+        legacy = _has_vintages(session_factory, spec.id)
+        if fetched is not None:
+            digest, old = folder_hash(folder, legacy)
+        else:
+            digest, old = folder_digest(session_factory, folder, known_only=True, legacy=legacy)
+
+        def already(digest: str | None, old: str | None) -> RefreshOutcome | None:
+            """The outcome when these bytes are the current or an already decided vintage."""
+            if force or digest is None:
+                return None
+            if current_hash is not None and current_hash in (digest, old):
+                return _unchanged(
+                    session_factory, run_id, spec.id, started, "same content", fetched, current_hash
+                )
+            decided = _already_decided(session_factory, spec.id, (digest, old), is_demo)
             if decided is not None:
                 return _same_as_decided(session_factory, run_id, spec.id, started, decided)
+            return None
+
+        if (outcome := already(digest, old)) is not None:
+            return outcome
         stage("loading")
-        result = spec.loader(folder)
+        with fingerprints.recording() as read:
+            try:
+                result, failure = spec.loader(folder), None
+            except Exception as exc:  # unless the bytes turn out to be those already loaded
+                result, failure = None, exc
+        if digest is None and fetched is None and folder.is_dir():
+            digest, old = folder_digest(session_factory, folder, read)
+            if (outcome := already(digest, old)) is not None:
+                return outcome  # files touched, not changed: nothing is stored
+        if failure is not None:
+            raise failure
         notes = [
             *account_for_files(folder, result),
             *({"level": "warning", "text": t} for t in result.warnings),
@@ -398,14 +467,24 @@ def refresh_dataset(
     )
 
 
-def _already_decided(session_factory, dataset_id: str, digest: str, is_demo: bool):
-    """The latest held, rejected or history vintage with exactly these files, if any."""
+def _has_vintages(session_factory, dataset_id: str) -> bool:
+    """Whether any vintage of the dataset was stored: only then can one carry a legacy hash."""
+    with session_factory() as session:
+        return (
+            session.scalar(sa.select(Vintage.id).where(Vintage.dataset_id == dataset_id).limit(1))
+            is not None
+        )
+
+
+def _already_decided(session_factory, dataset_id: str, digests, is_demo: bool):
+    """The latest held, rejected or history vintage with exactly these files, if any
+    (`digests`: the digest and, while vintages may carry it, the legacy hash of the bytes)."""
     with session_factory() as session:
         return session.scalars(
             sa.select(Vintage)
             .where(
                 Vintage.dataset_id == dataset_id,
-                Vintage.content_hash == digest,
+                Vintage.content_hash.in_([d for d in digests if d]),
                 Vintage.is_demo == is_demo,
                 Vintage.review_status != ACCEPTED,
             )
@@ -630,7 +709,7 @@ INSERT_COLUMNS = (
 def _observation_rows(frame: pd.DataFrame, dataset_id: str, vintage_id: int) -> list[tuple]:
     """Row tuples in INSERT_COLUMNS order; NaN becomes NULL and breakdowns become JSON text."""
     size = len(frame)
-    breakdowns = [b or {} for b in frame["breakdown"]]
+    texts, keys = breakdown_texts(frame["breakdown"])
 
     def optional(column: str) -> list:
         return [None if pd.isna(v) else float(v) for v in frame[column].tolist()]
@@ -646,8 +725,8 @@ def _observation_rows(frame: pd.DataFrame, dataset_id: str, vintage_id: int) -> 
         [float(v) for v in frame["value"].tolist()],
         optional("numerator"),
         optional("denominator"),
-        [json.dumps(b, sort_keys=True) for b in breakdowns],
-        [breakdown_key(b) for b in breakdowns],
+        texts,
+        keys,
     ]
     return list(zip(*columns, strict=True))
 

@@ -157,6 +157,18 @@ def test_validation_rules_name_each_problem():
     with pytest.raises(ValidationFailed):
         raise ValidationFailed("x", problems)
 
+    # Checked a whole column at a time: an infinite value, and a missing one that is not.
+    frame = frame.assign(value=[float("inf"), None], period_start=date(2025, 1, 1))
+    text = " | ".join(
+        validate_observations(
+            frame,
+            measures={"crown_open_1yr_share": "percent"},
+            area_codes={"K04000001"},
+            today=TODAY,
+        )
+    )
+    assert "some values are infinite" in text and "1 rows have no value" in text
+
 
 def test_first_start_refreshes_an_empty_cache_once(make_settings, capsys):
     from app import create_app

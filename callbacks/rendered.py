@@ -22,6 +22,7 @@ from dash._callback import NoUpdate
 from callbacks import data, permissions, presenting, request_state
 from callbacks.context import services
 from callbacks.permissions import refuse_unauthorised
+from loaders import access
 from loaders.datasets import DATASETS
 from loaders.measures import MEASURES
 from loaders.refresh import london_today
@@ -60,23 +61,29 @@ def cut_key() -> str:
     data.cached keys on): which rows of every measure the signed-in user may see (the reach that
     decides them, as loaders/access.permitted_rows reads it; None for a measure they may not
     see), whether small numbers are withheld, the timeline's events, today's date (periods,
-    staleness), every dataset's provenance, last success and register entry, each dataset's
-    publication timing, the registry and the partnership's configuration. Every measure, not only
-    those a callback reads, so no callback can leave one out."""
+    staleness), every dataset's provenance, register entry and why it is stale (what its last
+    success decides, not the time itself: a refresh that brings nothing new keeps the key), each
+    dataset's publication timing, the registry and the partnership's configuration. Every
+    measure, not only those a callback reads, so no callback can leave one out. The same cut as
+    the scheduler's (scheduler/figures.audience_cuts): it builds one output for all who share it."""
     user = permissions.current_user()
-    rights = permissions.rights_of(user)
+    rights = permissions.rights_of(user)  # once: ~80 measures are asked about
     reach = tuple(
-        (m, data._reach_key(m) if permissions.can_view_measure(user, m) else None) for m in MEASURES
+        (m, data._reach_key(m, rights) if access.can_view_measure(rights, m) else None)
+        for m in MEASURES
     )
     states = request_state.dataset_states()
     ingredients = (
-        rights.role,
         reach,
         presenting.audience_of(user).key,
         tuple(repr(e) for e in presenting.timeline_events()),
         london_today(data.timezone()),
         services().settings.stale_grace_days,
-        tuple(sorted((d, repr(s)) for d, s in states.items())),
+        tuple(
+            (d, repr(s.provenance), s.register_classification, s.register_shared_with)
+            for d, s in sorted(states.items())
+        ),
+        tuple((d, data.stale_reason(d)) for d in sorted(states)),
         tuple((d, presenting.timing(d)) for d in DATASETS),
         _registry_digest(),
         json.dumps(data.lcjp(), sort_keys=True, default=str),

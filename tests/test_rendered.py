@@ -159,3 +159,28 @@ def test_the_stored_output_is_what_dash_would_send(app, as_user):
         assert skipped[0] is dash.no_update
         probe("skip")
     assert calls == ["draw", "skip", "skip"]
+
+
+def test_the_schedulers_build_leaves_a_court_page_for_the_web_only_to_read(warmed_app, as_user):
+    """After the scheduler's build for a cut (scheduler/figures.render_pages), a court page as
+    the page opens it is read from the store: the web builds nothing."""
+    from callbacks import data, rendered
+    from callbacks.courts import partnership_courts
+    from loaders.figure_store import vintage_fingerprint
+    from scheduler.figures import render_pages
+
+    server = warmed_app.server
+    store = server.extensions["lcjp"].figure_store
+    with as_user("viewer") as viewer:
+        code = partnership_courts()[0][0]
+        vintage = vintage_fingerprint(data.current_vintages())
+    store.role = "scheduler"
+    try:
+        render_pages(server, viewer)
+    finally:
+        store.role = "web"
+    data._CACHE.clear()
+    before = store.builds(vintage)
+    with as_user("viewer"):
+        page = rendered.STORED["court_page"]({"court": code})
+    assert page[1] and store.builds(vintage) == before

@@ -30,7 +30,8 @@ from loaders.refresh import london_today
 _REGISTRY: list = [None, ""]  # (the registry's entries, their digest): reprs cost ~1 ms a request
 
 
-STORED: dict[str, Callable] = {}  # name → the callback as registered (benchmarks, tests)
+# name → the callback as registered (the scheduler draws each cut's pages through it)
+STORED: dict[str, Callable] = {}
 
 
 class _NotStored(Exception):
@@ -132,6 +133,7 @@ def render_once(
                 return answered.output
 
         stored.uncached = callback  # the callback itself, drawing every time (profiling, tests)
+        STORED[name] = stored
         return stored
 
     return decorate

@@ -162,8 +162,9 @@ def test_the_stored_output_is_what_dash_would_send(app, as_user):
 
 
 def test_the_schedulers_build_leaves_a_court_page_for_the_web_only_to_read(warmed_app, as_user):
-    """After the scheduler's build for a cut (scheduler/figures.render_pages), a court page as
-    the page opens it is read from the store: the web builds nothing."""
+    """After the scheduler's build for a cut (scheduler/figures.render_pages), a court page, the
+    board and a subgroup's table as pages open them are read from the store: the web builds
+    nothing."""
     from callbacks import data, rendered
     from callbacks.courts import partnership_courts
     from loaders.figure_store import vintage_fingerprint
@@ -183,4 +184,9 @@ def test_the_schedulers_build_leaves_a_court_page_for_the_web_only_to_read(warme
     before = store.builds(vintage)
     with as_user("viewer"):
         page = rendered.STORED["court_page"]({"court": code})
-    assert page[1] and store.builds(vintage) == before
+    with as_user("viewer"):
+        board = rendered.STORED["overview"]({})
+    with as_user("viewer"):
+        table = rendered.STORED["measure_table"]({"subgroup": "effectiveness-efficiency"})
+    assert page[1] and board and table
+    assert store.builds(vintage) == before

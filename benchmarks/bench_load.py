@@ -9,9 +9,11 @@ figure store. Creates the users, signs each in, and for a fixed time has every u
 browser sends for each page: the page, /_dash-layout, /_dash-dependencies, then every callback
 the Dash renderer fires for that page, in its order (initial callbacks with the layout's values,
 then those chained on their outputs). Prints p50/p95 per page, requests/s and errors for each
-number of users. Then the court drill-down callback alone, for one user, against a floor: a bare
-Flask endpoint (its own app under gunicorn, on another port) serving the same series from the
-same database, with the ratio. Asserts nothing; targets: each page's callbacks p95 ≤ 1 s at 25
+number of users. Before the load the scheduler builds every audience cut's figures, as after a
+refresh in production. Then the court drill-down callback alone, for one user, against a floor: a
+bare Flask endpoint (its own app under gunicorn, on another port) reading the figure-store entries
+that callback reads (recorded by running it as that user) from the same Redis, returned as JSON,
+with the ratio. Asserts nothing; targets: each page's callbacks p95 ≤ 1 s at 25
 users, no errors at 50, drill-down ≤ 2× the floor.
 """
 
@@ -379,6 +381,21 @@ def prepare(env: dict, users: int) -> str:
     return court
 
 
+def build_figures(env: dict) -> None:
+    """What production runs after each refresh, before anyone signs in: the scheduler works out
+    every audience cut's figures into the shared store (same SECRET_KEY and REDIS_URL)."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "scheduler", "--build-figures"],
+        cwd=ROOT,
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    print(f"Scheduler built every audience cut's figures in {time.perf_counter() - started:.0f} s")
+
+
 def start_gunicorn(env: dict, port: int, target: str, log: Path) -> subprocess.Popen:
     process = subprocess.Popen(
         [
@@ -437,35 +454,67 @@ def sign_in(base: str, username: str) -> requests.Session:
     return http
 
 
-# --- The floor: a bare Flask endpoint for the drill-down's series ------------------------------
+# --- The floor: a bare Flask endpoint serving the drill-down's stored entries -------------------
+
+
+def drill_down_entries(env: dict, username: str, court: str) -> list[tuple[str, str]]:
+    """The figure-store entries (vintage, key) the court drill-down callback reads for this
+    user, recorded by running it in this process against the same store with the worker's own
+    cache empty: what the floor serves."""
+    import flask_login
+
+    from app import create_app
+    from callbacks import data, rendered
+    from config import Settings
+    from loaders import users as user_store
+
+    for name, value in env.items():
+        os.environ[name] = value
+    os.environ["WARM_CACHE_ON_START"] = "0"
+    dash_app = create_app(Settings.from_env())
+    services = dash_app.server.extensions["lcjp"]
+    store = services.figure_store
+    seen: list[tuple[str, str]] = []
+    read = store.get
+
+    def recording(vintage, key):
+        seen.append((vintage, key))
+        return read(vintage, key)
+
+    store.get = recording
+    with services.session_factory() as session:
+        user = user_store.find_user(session, username)
+    data._CACHE.clear()
+    with dash_app.server.test_request_context("/_dash-update-component", method="POST"):
+        flask_login.login_user(user)
+        rendered.STORED["court_page"]({"court": court})
+    store.get = read
+    services.engine.dispose()
+    return list(dict.fromkeys(seen))
 
 
 def floor_app():
-    """gunicorn 'benchmarks.bench_load:floor_app()': the court's open-case series, straight from
-    the database as JSON (what the drill-down's main chart draws), with nothing else."""
+    """gunicorn 'benchmarks.bench_load:floor_app()': the entries the drill-down callback reads
+    (FLOOR_ENTRIES), read from the same figure store (Redis, signed and pickled) and returned as
+    JSON, with nothing else: no session, no rights, no Dash."""
     import flask
+    import plotly.io.json as plotly_json
 
-    from callbacks.courts import MI
-    from loaders import queries
-    from loaders.db import make_engine, make_sessionmaker
+    from config import Settings
+    from loaders.db import make_engine
+    from loaders.figure_store import MISS, make_store
 
-    engine = make_engine(os.environ["DATABASE_URL"])
-    factory = make_sessionmaker(engine)
+    settings = Settings.from_env()
+    store = make_store(settings, make_engine(settings.database_url))
+    entries = [tuple(e) for e in json.loads(os.environ.get("FLOOR_ENTRIES", "[]"))]
     server = flask.Flask("floor")
 
-    @server.get("/series/<court>")
-    def series(court: str):
-        with factory() as session:
-            quarterly = queries.observations(session, "crown_open_cases", area_codes=[court])
-            monthly = queries.observations(
-                session, MI["open"], area_codes=[court], totals_only=True
-            )
-        rows = [
-            {"period_end": str(p), "value": float(v), "series": name}
-            for name, frame in (("quarterly", quarterly), ("monthly", monthly))
-            for p, v in zip(frame["period_end"], frame["value"], strict=True)
-        ]
-        return flask.jsonify(rows)
+    @server.get("/stored")
+    def stored():
+        values = [store.get(vintage, key) for vintage, key in entries]
+        if not values or any(v is MISS for v in values):
+            return {"error": "an entry the drill-down reads is not stored"}, 500
+        return flask.Response(plotly_json.to_json_plotly(values), mimetype="application/json")
 
     server.add_url_rule("/health", "health", lambda: {"status": "ok"})
     return server
@@ -566,12 +615,12 @@ def drill_down_against_floor(base: str, floor: str, http, court: str, runs: int)
 
     http.post(f"{base}/_dash-update-component", json=body, timeout=60)  # build its figures
     floor_session = requests.Session()
-    floor_session.get(f"{floor}/series/{court}", timeout=60)
+    floor_session.get(f"{floor}/stored", timeout=60)
     app_ms = timed(lambda: http.post(f"{base}/_dash-update-component", json=body, timeout=60))
-    floor_ms = timed(lambda: floor_session.get(f"{floor}/series/{court}", timeout=60))
+    floor_ms = timed(lambda: floor_session.get(f"{floor}/stored", timeout=60))
     print(f"Court drill-down callback alone, one user, median of {runs} ({court})")
     print(f"  app callback (every chart, table and summary)  {app_ms:8.1f} ms")
-    print(f"  bare Flask endpoint (the open-case series)     {floor_ms:8.1f} ms")
+    print(f"  bare Flask endpoint (its stored entries)       {floor_ms:8.1f} ms")
     print(f"  ratio                                          {app_ms / floor_ms:8.1f}×")
 
 
@@ -608,10 +657,9 @@ def main() -> None:
     print(f"Loading {'demo data' if args.demo else args.public} into {database_name} ...")
     court = prepare(env, max(counts))
     env["REFRESH_ON_START"] = "0"
+    build_figures(env)
     app = start_gunicorn(env, args.port, "app:server", workdir / "gunicorn.log")
-    floor = start_gunicorn(
-        env, args.floor_port, "benchmarks.bench_load:floor_app()", workdir / "floor.log"
-    )
+    floor = None
     base, floor_base = f"http://127.0.0.1:{args.port}", f"http://127.0.0.1:{args.floor_port}"
     paths = {
         "board": "/board",
@@ -639,10 +687,19 @@ def main() -> None:
             )
         for count in counts:
             run_load(base, sessions[:count], paths, args.seconds)
+        entries = drill_down_entries(env, "load-01", court)
+        print(f"The drill-down callback reads {len(entries)} stored entries; the floor serves them")
+        floor = start_gunicorn(
+            {**env, "FLOOR_ENTRIES": json.dumps(entries)},
+            args.floor_port,
+            "benchmarks.bench_load:floor_app()",
+            workdir / "floor.log",
+        )
         drill_down_against_floor(base, floor_base, sessions[0], court, args.runs)
     finally:
         stop(app)
-        stop(floor)
+        if floor is not None:
+            stop(floor)
         drop_database(args.database, database_name)
     print(f"(logs in {workdir})")
 

@@ -19,6 +19,7 @@ from callbacks.permissions import (
     require_dataset,
     signed_in_user,
 )
+from callbacks.rendered import ignores_inputs, stored
 from layouts import court as layout
 from layouts import ids, spc_chart
 from layouts import measure as grammar
@@ -139,6 +140,39 @@ def context_tiles(region_codes: list[str], all_events) -> list:
         if tile is not None:
             tiles.append(tile)
     return tiles
+
+
+def _check_courts(*_inputs) -> None:
+    require_dataset(DATASET)
+
+
+def _court_of(state) -> tuple:
+    """A court page's output depends on its court only (an unknown court is refused, so never
+    stored)."""
+    return ((state or {}).get("court") if isinstance(state, dict) else None,)
+
+
+def _first_forecast(area, horizon, target) -> tuple | None:
+    """The forecast as a page first draws it (an area offered, the default horizon, no target
+    chosen yet) is stored; one the user has changed is drawn (made-up inputs fill no store)."""
+    if target or str(horizon) != str(forecast.DEFAULT_HORIZON):
+        return None
+    return (area,) if area in {o["value"] for o in forecast_area_options()} else None
+
+
+def _first_court_forecast(state, horizon, target) -> tuple | None:
+    if target or str(horizon) != str(forecast.DEFAULT_HORIZON):
+        return None
+    return _court_of(state)
+
+
+def _part_court_of(_built, state) -> tuple:
+    """A court page's part depends on its court, not on when the part was opened."""
+    return _court_of(state)
+
+
+def _first_court_forecast_part(_built, state, horizon, target) -> tuple | None:
+    return _first_court_forecast(state, horizon, target)
 
 
 @refuse_unauthorised(lambda: not_authorised())
@@ -524,8 +558,10 @@ def update_court_comparisons(_built, state):
     )
 
 
+@refuse_unauthorised(_forecast_refused)
 def update_court_forecast_part(_built, state, horizon, target):
-    return update_court_forecast(state, horizon, target)
+    """The forecast part, for the court of the page's state, once it is opened."""
+    return update_court_forecast.__wrapped__(state, horizon, target)
 
 
 def build_court_part(part: str, _query: dict):
@@ -831,10 +867,10 @@ def register_court_page() -> None:
 def register(app: dash.Dash) -> None:
     app.callback(
         Output(layout.EE_COURT_BLOCK, "children"), Input(layout.EE_COURT_BLOCK_STATE, "data")
-    )(update_court_block)
+    )(stored(update_court_block, "court_block", _check_courts, ignores_inputs))
     app.callback(
         Output(layout.EE_COURT_TRENDS, "children"), Input(layout.EE_COURT_BLOCK_STATE, "data")
-    )(update_court_trends)
+    )(stored(update_court_trends, "court_trends", _check_courts, ignores_inputs))
     ee_forecast_ids = layout.forecast_ids(layout.EE_FORECAST)
     app.callback(
         Output(ee_forecast_ids["area"], "options"), Input(layout.EE_COURT_BLOCK_STATE, "data")
@@ -843,7 +879,7 @@ def register(app: dash.Dash) -> None:
         *_forecast_outputs(layout.EE_FORECAST),
         Input(ee_forecast_ids["area"], "value"),
         *_forecast_inputs(layout.EE_FORECAST),
-    )(update_forecast)
+    )(stored(update_forecast, "ee_forecast", _check_courts, _first_forecast))
     app.callback(
         *[Output(layout.lazy_body(part), "children") for part in layout.LAZY_PARTS],
         Output(layout.EE_MORE_BUILT, "data"),
@@ -859,20 +895,24 @@ def register(app: dash.Dash) -> None:
         *_chart_outputs(layout.COURT_OPEN),
         *_chart_outputs(layout.COURT_FLOWS),
         Input(layout.COURT_STATE, "data"),
-    )(update_court_top)
+    )(stored(update_court_top, "court_page", _check_courts, _court_of))
     app.callback(
         *_chart_outputs(layout.COURT_AGE),
         *_chart_outputs(layout.COURT_SIMILAR),
         *_chart_outputs(layout.COURT_REGION_COURTS),
         Input(layout.COURT_COMPARISONS_STATE, "data"),
         State(layout.COURT_STATE, "data"),
-    )(update_court_comparisons)
+    )(stored(update_court_comparisons, "court_comparisons", _check_courts, _part_court_of))
     app.callback(
         *_forecast_outputs(layout.COURT_FORECAST),
         Input(layout.COURT_FORECAST_STATE, "data"),
         State(layout.COURT_STATE, "data"),
         *_forecast_inputs(layout.COURT_FORECAST),
-    )(update_court_forecast_part)
+    )(
+        stored(
+            update_court_forecast_part, "court_forecast", _check_courts, _first_court_forecast_part
+        )
+    )
     app.clientside_callback(
         _focus_heading_js(),
         Output(layout.COURT_FOCUS, "children"),

@@ -144,12 +144,12 @@ def rows_key(frame: pd.DataFrame) -> str:
     return hashlib.blake2b(frame.index.to_numpy().tobytes(), digest_size=16).hexdigest()
 
 
-def _reach_key(measure_id: str) -> tuple:
+def _reach_key(measure_id: str, rights=None) -> tuple:
     """What decides which of a measure's rows the signed-in user may see, without reading the
     rows (loaders/access.permitted_rows): how far the measure reaches them and, for a reach to
     their own force or the partnership, that force, the partnership and which force each area
-    belongs to."""
-    rights = permissions.current_rights()
+    belongs to. `rights`: the signed-in user's, when the caller has them already."""
+    rights = permissions.current_rights() if rights is None else rights
     how_far = access.measure_reach(rights, measure_id)
     if how_far not in {access.OWN_FORCE, access.SHARED}:
         return (how_far,)

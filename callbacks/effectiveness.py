@@ -8,6 +8,7 @@ from dash import Input, Output
 
 from callbacks import data, revisions
 from callbacks.permissions import refuse_unauthorised, require_dataset
+from callbacks.rendered import ignores_inputs, stored
 from layouts import ids
 from layouts.cards import ee_courts, ee_national_trend
 from layouts.components import (
@@ -42,6 +43,10 @@ def _refused(count: int):
     return (dash.no_update, "You do not have access to this information.", not_authorised(), "")[
         :count
     ]
+
+
+def _check_dataset(*_inputs) -> None:
+    require_dataset(DATASET)
 
 
 @refuse_unauthorised(lambda: _refused(4))
@@ -98,9 +103,11 @@ def update_courts(state):
 def register(app: dash.Dash) -> None:
     from layouts.court import NATIONAL_STATE
 
-    app.callback(*_chart_outputs(ids.EE_TREND), Input(NATIONAL_STATE, "data"))(update_trend)
+    app.callback(*_chart_outputs(ids.EE_TREND), Input(NATIONAL_STATE, "data"))(
+        stored(update_trend, "ee_trend", _check_dataset, ignores_inputs)
+    )
     app.callback(
         *_chart_outputs(ids.EE_COURTS),
         Output(ids.EE_COURT_PICKER, "options"),
         Input(ids.EE_STATE, "data"),
-    )(update_courts)
+    )(stored(update_courts, "ee_courts", _check_dataset, ignores_inputs))

@@ -227,6 +227,7 @@ def refuse_unauthorised(refusal: Callable[[], object]):
                 audit("access_denied", {"callback": func.__name__, "reason": str(refused)})
                 return refusal()
 
+        checked.refusal = refusal  # so callbacks/rendered.py can wrap the same refusal round it
         return checked
 
     return decorate

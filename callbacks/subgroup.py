@@ -21,6 +21,7 @@ from callbacks.permissions import (
     current_user,
     require_measure,
 )
+from callbacks.rendered import ignores_inputs, render_once
 from layouts import measure as grammar
 from layouts import spc_chart
 from layouts import subgroup as layout_pages
@@ -550,14 +551,27 @@ def register(app: dash.Dash) -> None:
     )(navigate)
     app.callback(
         Output(layout_pages.PAGE_TILES, "children"), Input(layout_pages.PAGE_STATE, "data")
-    )(update_tiles)
+    )(render_once("tiles", _signed_in, _subgroup_of)(update_tiles))
     app.callback(
         Output(layout_pages.PAGE_TABLE, "children"), Input(layout_pages.PAGE_TABLE_STATE, "data")
-    )(update_measure_table)
+    )(render_once("measure_table", _signed_in, _subgroup_of)(update_measure_table))
     app.callback(
         Output(layout_pages.OVERVIEW_CONTENT, "children"),
         Input(layout_pages.OVERVIEW_STATE, "data"),
-    )(update_overview)
+    )(render_once("overview", _signed_in, ignores_inputs)(update_overview))
+
+
+def _signed_in(*_inputs) -> None:
+    """The board's tiles and table show each user only measures they may see: the cut_key of
+    callbacks/rendered.py holds which, so being signed in is all that is checked here."""
+    current_user()
+
+
+def _subgroup_of(page_state) -> tuple | None:
+    """A subgroup page's tiles and table depend on its subgroup; one no page has is drawn, not
+    stored."""
+    subgroup_id = (page_state or {}).get("subgroup") if isinstance(page_state, dict) else None
+    return (subgroup_id,) if subgroup_id in SUBGROUPS else None
 
 
 def _component(part: str) -> str:

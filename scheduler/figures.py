@@ -4,7 +4,8 @@ An audience cut is what decides the figures a user is shown: which rows of each 
 see and whether small numbers are withheld from them. For one active user of each distinct cut,
 this signs them in inside a request context of the app (no browser) and asks the same functions
 the pages ask (callbacks/presenting.py): each measure's view, and its presented figure (value,
-SPC, table, ranking) for every area a page shows it for, in both board periods. Everything lands
+SPC, table, ranking) for every area a page shows it for, in both board periods, then what each
+page's callbacks draw as it opens (callbacks/rendered.py). Everything lands
 in the shared figure store, so web workers on every host only read. Anything else a user asks
 for later (another area, a drill-down) is built once on first ask, under the store's lock.
 """
@@ -17,6 +18,7 @@ import time
 import flask
 import flask_login
 import sqlalchemy as sa
+from dash.exceptions import PreventUpdate
 
 from config import Settings
 
@@ -92,7 +94,55 @@ def build_for(server: flask.Flask, user) -> int:
         data.map_outlines()
     finally:
         context.pop()
+    render_pages(server, user)
     return count
+
+
+def page_outputs() -> list[tuple[str, tuple]]:
+    """(stored callback, inputs) for what pages draw as they open: the board, each subgroup
+    page's tiles and table, the E&E page and the partnership courts' pages."""
+    from callbacks.courts import NATIONAL, partnership_courts
+    from loaders.measures import SUBGROUPS
+    from presented.forecast import DEFAULT_HORIZON
+
+    horizon = str(DEFAULT_HORIZON)
+    outputs = [("overview", ({},))]
+    for subgroup_id in SUBGROUPS:
+        outputs += [(name, ({"subgroup": subgroup_id},)) for name in ("tiles", "measure_table")]
+    outputs += [(name, ({},)) for name in ("ee_trend", "ee_courts", "court_block", "court_trends")]
+    outputs.append(("ee_forecast", (NATIONAL, horizon, "")))
+    for code, _name in partnership_courts():
+        outputs += [
+            ("court_page", ({"court": code},)),
+            ("court_comparisons", (None, {"court": code})),
+            ("court_forecast", (None, {"court": code}, horizon, "")),
+        ]
+    return outputs
+
+
+def render_pages(server: flask.Flask, user) -> int:
+    """Each page callback's output for this user's cut (callbacks/rendered.py), one request
+    context each as pages have; what they may not see is refused and stores nothing. How many
+    were asked."""
+    from callbacks import rendered
+
+    context = _signed_in(server, user)
+    try:
+        wanted = page_outputs()
+    finally:
+        context.pop()
+    for name, inputs in wanted:
+        callback = rendered.STORED.get(name)
+        if callback is None:
+            continue
+        context = _signed_in(server, user)
+        try:
+            callback(*inputs)
+        except PreventUpdate:  # nothing of this page for this user
+            pass
+        finally:
+            context.pop()
+    return len(wanted)
 
 
 def build_figures(server: flask.Flask, users=None) -> dict:

@@ -75,7 +75,7 @@ def observations(
     area_type: str | None = None,
     totals_only: bool = False,
 ) -> pd.DataFrame:
-    """Current-vintage figures for one measure as a frame, sorted by area and period."""
+    """Current-vintage figures for one measure as a frame, sorted by area, period and row."""
     query = (
         sa.select(
             Observation.measure_id,
@@ -94,7 +94,9 @@ def observations(
         .join(Area, Area.code == Observation.area_code)
         .join(Dataset, Dataset.current_vintage_id == Observation.vintage_id)
         .where(Observation.measure_id == measure_id)
-        .order_by(Observation.area_code, Observation.period_end)
+        # A total order (id last): every process reads the same frame, so the keys worked out
+        # from it (data.rows_key) agree across workers and hosts.
+        .order_by(Observation.area_code, Observation.period_end, Observation.id)
     )
     if area_codes is not None:
         query = query.where(Observation.area_code.in_(list(area_codes)))

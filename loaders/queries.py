@@ -125,6 +125,12 @@ def provenance(session: Session, dataset_id: str) -> Provenance:
     kept = session.scalar(
         sa.select(sa.func.count()).select_from(Vintage).where(Vintage.dataset_id == dataset_id)
     )
+    return _provenance_of(dataset_id, dataset, vintage, kept)
+
+
+def _provenance_of(
+    dataset_id: str, dataset: Dataset | None, vintage: Vintage | None, kept: int | None
+) -> Provenance:
     return Provenance(
         dataset_id=dataset_id,
         title=dataset.title if dataset else dataset_id,
@@ -183,19 +189,7 @@ def dataset_states(session: Session) -> dict[str, DatasetState]:
     states = {}
     for dataset, vintage, count, success, classification, shared in rows:
         states[dataset.id] = DatasetState(
-            provenance=Provenance(
-                dataset_id=dataset.id,
-                title=dataset.title,
-                publisher=dataset.publisher,
-                publication_url=dataset.publication_url,
-                loaded_at=vintage.loaded_at if vintage else None,
-                period_latest=vintage.period_latest if vintage else None,
-                is_demo=bool(vintage and vintage.is_demo),
-                vintage_id=vintage.id if vintage else None,
-                content_hash=vintage.content_hash if vintage else "",
-                source_location=vintage.source_location if vintage else "",
-                vintages_kept=count or 0,
-            ),
+            provenance=_provenance_of(dataset.id, dataset, vintage, count),
             cadence=dataset.cadence,
             last_success_at=success,
             register_classification=classification,

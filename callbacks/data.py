@@ -28,6 +28,7 @@ from loaders.figure_store import (
     current_vintages_in,
     key_hash,
     make_store,
+    ordered_vintages,
     vintage_fingerprint,
 )
 from loaders.refresh import london_today
@@ -40,15 +41,14 @@ _STORES: dict = {}  # for apps whose Services were built without a store (some t
 
 
 def current_vintages() -> tuple:
-    """(dataset, vintage) pairs; any refresh changes this tuple and so every cache key. Read once
-    per request: a page's callback looks up dozens of cached figures, each keyed on it."""
-    if flask.has_request_context() and "lcjp_vintages" in flask.g:
-        return flask.g.lcjp_vintages
-    with services().session_factory() as session:
-        vintages = current_vintages_in(session)
-    if flask.has_request_context():
-        flask.g.lcjp_vintages = vintages
-    return vintages
+    """(dataset, vintage) pairs; any refresh changes this tuple and so every cache key. In a
+    request they come from its one read of every dataset's state (request_state), which a
+    page's callback makes anyway: no statement of their own."""
+    if not flask.has_request_context():
+        with services().session_factory() as session:
+            return current_vintages_in(session)
+    states = request_state.dataset_states()
+    return ordered_vintages((d, s.provenance.vintage_id) for d, s in states.items())
 
 
 def figure_store() -> FigureStore:

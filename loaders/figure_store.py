@@ -48,8 +48,14 @@ def current_vintages_in(session) -> tuple:
     same keys from them."""
     from loaders.models import Dataset
 
-    rows = session.execute(sa.select(Dataset.id, Dataset.current_vintage_id).order_by(Dataset.id))
-    return tuple((dataset, vintage) for dataset, vintage in rows)
+    rows = session.execute(sa.select(Dataset.id, Dataset.current_vintage_id))
+    return ordered_vintages(rows)
+
+
+def ordered_vintages(pairs) -> tuple:
+    """(dataset, vintage) pairs sorted in Python, not by the database's collation (PostgreSQL's
+    may order '_' otherwise), so the scheduler and every web worker make the same keys."""
+    return tuple(sorted((dataset, vintage) for dataset, vintage in pairs))
 
 
 def vintage_fingerprint(vintages) -> str:

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from access_probe import UPDATE_URL, callback_body, server_callbacks
 
 E_AND_E = {"subgroup": "effectiveness-efficiency"}
-# The session (with its user and organisation), the page's dataset metadata and register, the
-# current vintages the figures are keyed on, and the timeline: four statements.
-BOUND = 4
+# The session (with its user and organisation), the page's dataset metadata and register (which
+# also gives the current vintages the figures are keyed on), and the timeline: three statements.
+BOUND = 3
 
 
 @contextmanager

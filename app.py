@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from loaders.audit import audit
 from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.demo_meetings import seed_demo_meetings
 from loaders.figure_store import FigureStore, make_store
+from loaders.generations import Generations, NoGenerations, make_generations, watch
 from loaders.locks import exclusive
 from loaders.organisations import sync_organisations
 from loaders.refresh import london_today, sync_registry
@@ -60,6 +61,10 @@ class Services:
     session_factory: sessionmaker
     # Figures worked out once and shared by every worker and host (loaders/figure_store.py).
     figure_store: FigureStore | None = None
+    # Tokens telling a worker whether what it read on an earlier request is still current.
+    generations: Generations = field(default_factory=NoGenerations)
+    # What this worker keeps between requests while its generations hold (request_state.kept).
+    kept: dict = field(default_factory=dict)
 
     def refresh(self, *, trigger: str, progress=None):
         return refresh_everything(
@@ -91,6 +96,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         force_secure_cookies=settings.secure_cookies,
     )
     engine = make_engine(settings.database_url)
+    generations = make_generations(settings)
+    watch(engine, generations)
     # Workers and scheduler processes starting together must not race to create the schema.
     with exclusive(engine, "startup", settings.instance_dir):
         migrate(engine)
@@ -101,7 +108,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         if settings.demo_mode:
             # Inside the lock: two workers starting on an empty database must not both create them.
             users.ensure_demo_users(session_factory)
-    app_services = Services(settings, engine, session_factory, make_store(settings, engine))
+    app_services = Services(
+        settings, engine, session_factory, make_store(settings, engine), generations
+    )
     server.extensions["lcjp"] = app_services
 
     if settings.demo_mode:

@@ -19,6 +19,8 @@ import flask
 import flask_login
 from sqlalchemy.orm import sessionmaker
 
+from callbacks import request_state
+from callbacks.context import services
 from layouts.login import render_login_page
 from loaders import sessions, users
 from loaders.audit import audit
@@ -80,6 +82,29 @@ def client_ip() -> str:
     return flask.request.remote_addr or ""
 
 
+class _KeptSessions:
+    """Session records this worker keeps between requests, under the "sessions" generation
+    (loaders/generations.py): a sign-out, a disabled user or a changed grant anywhere changes
+    the token and every worker reads again."""
+
+    def get(self, digest: str) -> sessions.SessionRecord | None:
+        tokens = request_state.generations()
+        held = services().kept.get(("session", digest))
+        if tokens is None or held is None or held[0] != tokens["sessions"]:
+            return None
+        return held[1]
+
+    def put(self, digest: str, record: sessions.SessionRecord | None) -> None:
+        tokens = request_state.generations()
+        if tokens is None or record is None:
+            services().kept.pop(("session", digest), None)
+        else:
+            request_state.keep(("session", digest), (tokens["sessions"], record))
+
+
+_KEPT_SESSIONS = _KeptSessions()
+
+
 def register_auth(
     server: flask.Flask,
     session_factory: sessionmaker,
@@ -90,6 +115,10 @@ def register_auth(
     """Wire flask-login, server-side sessions and the guard onto one Flask app."""
     config = auth_settings or AuthSettings(demo_mode=demo_mode)
     server.config["PERMANENT_SESSION_LIFETIME"] = config.limits.absolute
+    # The cookie lives as long as a session may (the absolute limit, set at sign-in); the idle
+    # limit slides on the server (loaders/sessions.py). Re-signing the cookie on every response
+    # would only cost time: a page load makes a dozen requests.
+    server.config["SESSION_REFRESH_EACH_REQUEST"] = False
     login_manager = flask_login.LoginManager()
     login_manager.init_app(server)
     # flask-login's "strong" protection quietly becomes "basic" for permanent sessions, so the
@@ -109,6 +138,7 @@ def register_auth(
             int(user_id),
             config.limits,
             user_agent=flask.request.headers.get("User-Agent", ""),
+            memory=_KEPT_SESSIONS,
         )
         state = checked.state
         if state == "mismatch":

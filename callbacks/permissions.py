@@ -67,14 +67,21 @@ def rights_of(user) -> Rights:
         loaded = flask.g.get("lcjp_loaded_user")
         if loaded is not None and loaded[0].id == user_id:
             # Signed in by this request's session check, which read the user and organisation
-            # (callbacks/auth.py): only a chair's or member's grants are left to read.
+            # (callbacks/auth.py): only a chair's or member's grants are left to read. Kept by
+            # the worker while no user, grant, organisation or register entry is written.
             account, organisation = loaded
-            grants = frozenset()
-            if account.role in access.SUBGROUP_ROLES:
-                with services().session_factory() as session:
-                    grants = access.subgroup_grants(session, account)
-            cache[user_id] = access.rights_from(
-                account, organisation, grants, request_state.register(), partnership
+
+            def work_out() -> Rights:
+                grants = frozenset()
+                if account.role in access.SUBGROUP_ROLES:
+                    with services().session_factory() as session:
+                        grants = access.subgroup_grants(session, account)
+                return access.rights_from(
+                    account, organisation, grants, request_state.register(), partnership
+                )
+
+            cache[user_id] = request_state.kept(
+                ("rights", user_id), ("sessions", "datasets"), work_out
             )
         else:
             with services().session_factory() as session:
@@ -88,12 +95,12 @@ def current_rights() -> Rights:
 
 def area_forces() -> dict[str, str | None]:
     """Area code → its force area code, read once per request (only force-restricted data asks)."""
-    cached = flask.g.get("lcjp_area_forces")
-    if cached is None:
+
+    def load():
         with services().session_factory() as session:
-            cached = access.area_force_map(session)
-        flask.g.lcjp_area_forces = cached
-    return cached
+            return access.area_force_map(session)
+
+    return request_state.kept("area_forces", ("datasets",), load)
 
 
 def can_view_dataset(user, dataset_id: str, area_code: str | None = None) -> bool:

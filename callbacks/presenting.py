@@ -45,8 +45,10 @@ def timing(dataset_id: str) -> Timing:
 
 def timeline_events():
     """The timeline's events, read once per request however many measures a callback draws."""
-    return request_state.once(
-        "timeline_events", lambda: events.list_events(data.session_factory(), data.lcjp())
+    return request_state.kept(
+        "timeline_events",
+        ("events",),
+        lambda: tuple(events.list_events(data.session_factory(), data.lcjp())),
     )
 
 

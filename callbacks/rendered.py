@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import time
 from collections.abc import Callable
 
 import plotly.io.json as plotly_json
@@ -68,6 +69,25 @@ def cut_key() -> str:
     measure, not only those a callback reads, so no callback can leave one out. The same cut as
     the scheduler's (scheduler/figures.audience_cuts): it builds one output for all who share it."""
     user = permissions.current_user()
+    tokens = request_state.generations()
+    if tokens is None:
+        return _work_out_cut_key(user)
+    # Kept by the worker while nothing it depends on is written, and for a minute at most: a
+    # dataset turning stale is a matter of its time passing, not of a write.
+    return request_state.kept(
+        (
+            "cut_key",
+            user.id,
+            london_today(data.timezone()),
+            int(time.time() // 60),
+            _registry_digest(),
+        ),
+        request_state.ALL_GROUPS,
+        lambda: _work_out_cut_key(user),
+    )
+
+
+def _work_out_cut_key(user) -> str:
     rights = permissions.rights_of(user)  # once: ~80 measures are asked about
     reach = tuple(
         (m, data._reach_key(m, rights) if access.can_view_measure(rights, m) else None)

@@ -11,11 +11,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from loaders.db import transaction
+from loaders.generations import QUIET
 from loaders.models import LoginAttempt, Organisation, User, UserSession, as_utc, utcnow
 
 # Write last-seen at most this often: a page load makes a dozen requests.
@@ -87,21 +89,31 @@ class SessionCheck:
     organisation: Organisation | None = None
 
 
-def session_user(
-    session_factory: sessionmaker,
-    token: str | None,
-    user_id: int,
-    limits: SessionLimits,
-    *,
-    user_agent: str | None = None,
-) -> SessionCheck:
-    """check_session, also handing back the user and their organisation read in the same
-    statement: every signed-in request needs all three, so it pays one round trip, not three.
-    The user is returned only for a live session."""
-    if not token:
-        return SessionCheck("missing")
-    moment = now()
-    digest = _digest(token)
+@dataclass(frozen=True)
+class SessionRecord:
+    """A stored session as the check needs it, with its user and their organisation (detached:
+    they outlive the read, unchanged)."""
+
+    user_id: int
+    created_at: datetime
+    last_seen_at: datetime
+    ended: bool
+    user_agent: str
+    user: User
+    organisation: Organisation | None
+
+
+class SessionMemory(Protocol):
+    """Where a worker keeps session records between requests (callbacks/auth.py); it must
+    forget them whenever a session, user, grant or organisation is written."""
+
+    def get(self, digest: str) -> SessionRecord | None: ...
+
+    def put(self, digest: str, record: SessionRecord | None) -> None: ...
+
+
+def read_session(session_factory: sessionmaker, digest: str) -> SessionRecord | None:
+    """The session, its user and their organisation in one statement."""
     with session_factory() as session:
         row = session.execute(
             sa.select(UserSession, User, Organisation)
@@ -109,33 +121,75 @@ def session_user(
             .outerjoin(Organisation, Organisation.code == User.organisation_code)
             .where(UserSession.id == digest)
         ).first()
-        if row is None or row.UserSession.user_id != user_id:
-            return SessionCheck("missing")
+        if row is None:
+            return None
         record, user, organisation = row
-        if record.ended_at is not None:
-            return SessionCheck("ended")
-        idle_for = moment - as_utc(record.last_seen_at)
-        age = moment - as_utc(record.created_at)
-        bound_agent = record.user_agent or ""
         session.expunge_all()  # the user and organisation outlive this session, unchanged
-    if user_agent is not None and bound_agent != (user_agent or "")[:300]:
+    return SessionRecord(
+        user_id=record.user_id,
+        created_at=as_utc(record.created_at),
+        last_seen_at=as_utc(record.last_seen_at),
+        ended=record.ended_at is not None,
+        user_agent=record.user_agent or "",
+        user=user,
+        organisation=organisation,
+    )
+
+
+def session_user(
+    session_factory: sessionmaker,
+    token: str | None,
+    user_id: int,
+    limits: SessionLimits,
+    *,
+    user_agent: str | None = None,
+    memory: SessionMemory | None = None,
+) -> SessionCheck:
+    """check_session, also handing back the user and their organisation read in the same
+    statement: every signed-in request needs all three, so it pays one round trip, not three.
+    The user is returned only for a live session.
+
+    With `memory`, a record read on an earlier request is used again while its last-seen time
+    is younger than TOUCH_INTERVAL: until then nothing about it can have changed that the memory
+    was not told of (the last-seen write itself is the only one it is not told of, and it is
+    made only after TOUCH_INTERVAL, by a request that reads afresh)."""
+    if not token:
+        return SessionCheck("missing")
+    moment = now()
+    digest = _digest(token)
+    record = memory.get(digest) if memory is not None else None
+    if record is None or moment - record.last_seen_at >= TOUCH_INTERVAL:
+        record = read_session(session_factory, digest)
+        if memory is not None:
+            memory.put(digest, record)
+    if record is None or record.user_id != user_id:
+        return SessionCheck("missing")
+    if record.ended:
+        return SessionCheck("ended")
+    idle_for = moment - record.last_seen_at
+    age = moment - record.created_at
+    if user_agent is not None and record.user_agent != (user_agent or "")[:300]:
         _update_session(session_factory, digest, ended_at=moment, end_reason="user agent changed")
         return SessionCheck("mismatch")
     if idle_for > limits.idle or age > limits.absolute:
         _update_session(session_factory, digest, ended_at=moment, end_reason="expired")
         return SessionCheck("expired")
     if idle_for >= TOUCH_INTERVAL:
-        _update_session(session_factory, digest, last_seen_at=moment)
-    return SessionCheck("live", user, organisation)
+        # Only the last-seen time: no kept read depends on it (loaders/generations.QUIET).
+        _update_session(session_factory, digest, quiet=True, last_seen_at=moment)
+    return SessionCheck("live", record.user, record.organisation)
 
 
-def _update_session(session_factory: sessionmaker, digest: str, **values) -> None:
+def _update_session(
+    session_factory: sessionmaker, digest: str, *, quiet: bool = False, **values
+) -> None:
     """Write only when something changes: most requests of a page load only read."""
     with transaction(session_factory) as session:
         session.execute(
             sa.update(UserSession)
             .where(UserSession.id == digest, UserSession.ended_at.is_(None))
-            .values(**values)
+            .values(**values),
+            execution_options={QUIET: True} if quiet else {},
         )
 
 

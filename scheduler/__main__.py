@@ -33,6 +33,7 @@ from config import ConfigurationError, Settings
 from loaders.datasets import DATASETS
 from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.fetch import display_location, resolve_source
+from loaders.generations import make_generations, watch
 from loaders.ledger import claimed_by
 from loaders.locks import exclusive
 from loaders.models import utcnow
@@ -143,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         log.error("configuration error: %s", error)
         return 2
     engine = make_engine(settings.database_url)
+    # Its refreshes tell every web worker that what they kept is out of date.
+    watch(engine, make_generations(settings))
     # Two processes starting together must not both create the schema or the registry rows.
     with exclusive(engine, "startup", settings.instance_dir):
         migrate(engine)

@@ -99,8 +99,12 @@ def cached(name, build):
             with services().session_factory() as session:
                 return build(session)
 
+        def still_current() -> bool:
+            with services().session_factory() as session:
+                return current_vintages_in(session) == vintages
+
         found = figure_store().get_or_build(
-            vintage_fingerprint(vintages), key_hash(name), build_now
+            vintage_fingerprint(vintages), key_hash(name), build_now, still_current
         )
         with _LOCK:
             _CACHE[key] = found

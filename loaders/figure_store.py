@@ -123,9 +123,17 @@ class FigureStore:
     def put(self, vintage: str, key: str, value: Any) -> None:
         self._write(vintage, key, self.seal(value), builder_name(self.role))
 
-    def get_or_build(self, vintage: str, key: str, build: Callable[[], Any]) -> Any:
+    def get_or_build(
+        self,
+        vintage: str,
+        key: str,
+        build: Callable[[], Any],
+        still_current: Callable[[], bool] = lambda: True,
+    ) -> Any:
         """The stored value; on a miss one process (of all workers and hosts) builds and stores
-        it while the others wait for it."""
+        it while the others wait for it. A value built for a vintage that a refresh replaced
+        meanwhile (`still_current()` false) is answered but not stored: the purge that followed
+        the refresh would otherwise never see it."""
         found = self.get(vintage, key)
         if found is not MISS:
             return found
@@ -134,7 +142,8 @@ class FigureStore:
             if found is not MISS:
                 return found
             value = build()
-            self.put(vintage, key, value)
+            if still_current():
+                self.put(vintage, key, value)
             return value
 
     # -- what each backend provides --------------------------------------------------------

@@ -293,3 +293,13 @@ def test_the_scheduler_builds_no_figures_the_web_would_refuse(loaded_settings, m
     monkeypatch.setenv("SECRET_KEY", "the-web-secret")
     assert scheduler_main.signs_figures(scheduler_main.load_settings())
     assert scheduler_main.load_settings().secret_key == "the-web-secret"
+
+
+def test_a_value_built_for_a_vintage_replaced_meanwhile_is_answered_but_not_stored(store):
+    """A worker still on the old vintage when a refresh's purge ran must not leave entries the
+    purge has already passed over."""
+    answered = store.get_or_build("v1", "k", lambda: "built", still_current=lambda: False)
+    assert answered == "built"
+    assert store.get("v1", "k") is MISS
+    assert store.get_or_build("v1", "k", lambda: "again", still_current=lambda: True) == "again"
+    assert store.get("v1", "k") == "again"

@@ -36,7 +36,9 @@ log = logging.getLogger(__name__)
 
 MISS = object()  # what get() returns when nothing (valid) is stored: a stored None is a value
 _SIGNATURE_BYTES = 32
-LOCK_SECONDS = 300.0  # the longest one build may hold a key's lock before another may take it
+# A Redis build lock is a lease: its holder renews it while it builds, so a holder that dies
+# holds up the others for at most one lease, however long a build may take.
+LOCK_LEASE_SECONDS = 20.0
 
 
 class ForgedEntry(ValueError):
@@ -171,18 +173,32 @@ class FigureStore:
 
 
 class RedisFigureStore(FigureStore):
-    """Entries under `<prefix>fig:<vintage>:<key>`; locks are `SET NX PX` with a token only
-    its holder may delete; build counts are a hash per vintage."""
+    """Entries under `<prefix>fig:<vintage>:<key>`; locks are leases (`SET NX PX` with a token)
+    that only their holder may renew or delete; build counts are a hash per vintage."""
 
     _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
+    _RENEW = (
+        "if redis.call('get', KEYS[1]) == ARGV[1] then "
+        "return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+    )
 
-    def __init__(self, url: str, secret_key: str, *, prefix: str, role: str = "web"):
+    def __init__(
+        self,
+        url: str,
+        secret_key: str,
+        *,
+        prefix: str,
+        role: str = "web",
+        lease_seconds: float = LOCK_LEASE_SECONDS,
+    ):
         import redis
 
         super().__init__(secret_key, role=role)
         self.prefix = prefix
+        self.lease_seconds = lease_seconds
         self.client = redis.Redis.from_url(url, health_check_interval=30)
         self._release = self.client.register_script(self._RELEASE)
+        self._renew = self.client.register_script(self._RENEW)
 
     def _entry(self, vintage: str, key: str) -> str:
         return f"{self.prefix}fig:{vintage}:{key}"
@@ -198,15 +214,48 @@ class RedisFigureStore(FigureStore):
 
     @contextlib.contextmanager
     def lock(self, vintage: str, key: str) -> Iterator[None]:
+        """Hold a short lease on the key, renewed by a daemon thread until the block ends.
+
+        A thread rather than renewal between steps: a build is one opaque call (a page's
+        figures, a national police.uk year) that may run longer than any lease, and only a
+        thread can renew during it. A daemon thread dies with its process, so a holder killed
+        mid-build stops renewing and a waiter takes over once the lease lapses, not after the
+        longest build anyone could imagine. Renewal and release both check the token (in Lua,
+        atomically): a holder whose lease lapsed (a long pause) never extends nor deletes the
+        lock another process took since; at worst both build, and the second write is the same.
+        """
         name, token = f"{self.prefix}lock:{vintage}:{key}", secrets.token_hex(16)
+        lease_ms = max(1, int(self.lease_seconds * 1000))
         wait = 0.005
-        while not self.client.set(name, token, nx=True, px=int(LOCK_SECONDS * 1000)):
+        while not self.client.set(name, token, nx=True, px=lease_ms):
             time.sleep(wait)
             wait = min(wait * 2, 0.1)
+        done = threading.Event()
+        renewer = threading.Thread(
+            target=self._keep_renewing,
+            args=(name, token, lease_ms, done),
+            name=f"figure-lock-lease:{key[:12]}",
+            daemon=True,
+        )
+        renewer.start()
         try:
             yield
         finally:
+            done.set()
+            renewer.join()
             self._release(keys=[name], args=[token])
+
+    def _keep_renewing(self, name: str, token: str, lease_ms: int, done: threading.Event) -> None:
+        """Extend the lease every third of it until `done`; stop once it is no longer ours."""
+        import redis
+
+        while not done.wait(lease_ms / 3000):
+            try:
+                if not self._renew(keys=[name], args=[token, lease_ms]):
+                    log.warning("figure store: lease on %s lapsed before the build ended", name)
+                    return
+            except redis.RedisError as error:  # try again at the next third, while it lasts
+                log.warning("figure store: lease on %s not renewed: %s", name, error)
 
     def _scan(self, pattern: str) -> Iterator[bytes]:
         return self.client.scan_iter(match=pattern, count=1000)

@@ -176,17 +176,20 @@ def _content_hashes(
     return fingerprints.folder_digest_of(hashes), old
 
 
-def source_files(folder: Path) -> list[Path]:
+def source_files(folder: Path, leave_out: Iterable[str] = ()) -> list[Path]:
     """Every file under a source folder, sub-folders included; hidden files, Excel's '~$' lock
-    files and partial writes ('.part') are not part of any release."""
+    files and partial writes ('.part') are not part of any release, nor anything under a
+    top-level sub-folder named in `leave_out` (a drop folder's rejected/)."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
+    leave_out = set(leave_out)
     found = []
     for path in folder.rglob("*"):
         parts = path.relative_to(folder).parts
         if (
             path.is_file()
+            and not (len(parts) > 1 and parts[0] in leave_out)
             and not any(p.startswith(".") for p in parts)
             and not path.name.startswith("~$")
             and not path.name.endswith(".part")
@@ -215,8 +218,10 @@ def folder_digest(
     *,
     known_only: bool = False,
     legacy: bool = False,
+    leave_out: Iterable[str] = (),
 ) -> tuple[str | None, str | None]:
     """(digest, legacy hash or None) of a local folder, reading only files not known already.
+    Files under a top-level sub-folder named in `leave_out` are no part of it (source_files).
 
     A file's hash is known when its size and modification time equal those stored with its
     hash at the last refresh (table source_fingerprint, loaders.fingerprints), or when a loader
@@ -234,7 +239,7 @@ def folder_digest(
     if not folder.is_dir():
         return None, None
     taken = time.time_ns()  # a file modified after this is too new to vouch for itself
-    files = source_files(folder)
+    files = source_files(folder, leave_out)
     key = str(folder.resolve())
     prints = fingerprints.folder_fingerprint(folder, files)
     with session_factory() as session:
@@ -289,13 +294,15 @@ def _store_fingerprint(session_factory, key, digest, entries, legacy, whole) -> 
         log.info("fingerprint of %s not stored: %s", key, exc)
 
 
-def account_for_files(folder: Path, result: LoadResult) -> list[dict]:
+def account_for_files(
+    folder: Path, result: LoadResult, leave_out: Iterable[str] = ()
+) -> list[dict]:
     """A note for every file in the folder the loader did not read, with the reason: a warning
     unless the loader knows the file and skips it on purpose."""
     folder = Path(folder)
     read = {Path(p).resolve() for p in result.files}
     notes = []
-    for path in source_files(folder):
+    for path in source_files(folder, leave_out):
         if path.resolve() in read:
             continue
         relative = path.relative_to(folder).as_posix()
@@ -335,6 +342,8 @@ def refresh_dataset(
     started = time.perf_counter()
     location = str(source_dir)
     check = check or spec.release_check
+    # Files a partner dataset's loader rejected and set aside are no part of its release.
+    leave_out = (drop_folder.REJECTED_DIR,) if spec.submission else ()
     with transaction(session_factory) as session:
         run = RefreshRun(dataset_id=spec.id, trigger=trigger, status="running", notes=[])
         session.add(run)
@@ -378,7 +387,9 @@ def refresh_dataset(
         if fetched is not None:
             digest, old = folder_hash(folder, legacy)
         else:
-            digest, old = folder_digest(session_factory, folder, known_only=True, legacy=legacy)
+            digest, old = folder_digest(
+                session_factory, folder, known_only=True, legacy=legacy, leave_out=leave_out
+            )
 
         def already(digest: str | None, old: str | None) -> RefreshOutcome | None:
             """The outcome when these bytes are the current or an already decided vintage."""
@@ -401,14 +412,16 @@ def refresh_dataset(
                 result, failure = spec.loader(folder), None
             except Exception as exc:  # unless the bytes turn out to be those already loaded
                 result, failure = None, exc
+        # A rejected file set aside leaves the files already loaded: still a failure to record.
+        set_aside = isinstance(failure, drop_folder.SubmissionRejected)
         if digest is None and fetched is None and folder.is_dir():
-            digest, old = folder_digest(session_factory, folder, read)
-            if (outcome := already(digest, old)) is not None:
+            digest, old = folder_digest(session_factory, folder, read, leave_out=leave_out)
+            if not set_aside and (outcome := already(digest, old)) is not None:
                 return outcome  # files touched, not changed: nothing is stored
         if failure is not None:
             raise failure
         notes = [
-            *account_for_files(folder, result),
+            *account_for_files(folder, result, leave_out),
             *({"level": "warning", "text": t} for t in result.warnings),
             *({"level": "info", "text": t} for t in result.notes),
         ]

@@ -5,7 +5,9 @@ keyed by audience cut, so one cut's figures never reach another."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
+import signal
 import threading
 import time
 import uuid
@@ -24,7 +26,8 @@ from loaders.figure_store import (
     vintage_fingerprint,
 )
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+# Every key a test writes carries a prefix of its own; LCJP_TEST_REDIS_URL picks another database.
+REDIS_TEST_URL = os.environ.get("LCJP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SECRET = "test-secret-key"
 
 
@@ -37,11 +40,13 @@ def _redis_reachable() -> bool:
         return False
 
 
-def open_store(spec: tuple, secret: str = SECRET):
-    """A store from a picklable description, so a child process opens its own connections."""
+def open_store(spec: tuple, secret: str = SECRET, lease: float | None = None):
+    """A store from a picklable description, so a child process opens its own connections.
+    `lease`: a Redis lock's lease in seconds (the database's locks have none)."""
     kind, where, extra = spec
     if kind == "redis":
-        return RedisFigureStore(where, secret, prefix=extra)
+        options = {} if lease is None else {"lease_seconds": lease}
+        return RedisFigureStore(where, secret, prefix=extra, **options)
     return DatabaseFigureStore(make_engine(where), secret, lock_dir=Path(extra))
 
 
@@ -171,6 +176,85 @@ def test_a_miss_asked_for_by_two_processes_is_built_by_one(store_spec, tmp_path)
     assert [c.exitcode for c in children] == [0, 0, 0]
     assert marks.read_text().count("built") == 1
     assert sum(open_store(store_spec).builds("v1").values()) == 1
+
+
+LEASE = 2.0  # seconds: short, so a test of a dead holder waits for one lease, not twenty
+
+
+def _die_while_building(spec, building: str):
+    def build():
+        Path(building).touch()
+        time.sleep(120)  # killed long before this ends
+        return "never stored"
+
+    open_store(spec, lease=LEASE).get_or_build("v1", "k", build)
+
+
+def test_a_holder_killed_mid_build_holds_up_the_others_for_one_lease_at_most(store_spec, tmp_path):
+    """SIGKILL runs no finally: the lock is left to its expiry (Redis), or freed with the
+    process (the database's locks). Either way a waiter builds within a lease and a margin."""
+    building = tmp_path / "building"
+    child = multiprocessing.get_context("fork").Process(
+        target=_die_while_building, args=(store_spec, str(building))
+    )
+    child.start()
+    deadline = time.monotonic() + 20
+    while not building.exists() and child.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert building.exists(), "the child never started building"
+    os.kill(child.pid, signal.SIGKILL)
+    child.join(10)
+    assert child.exitcode == -signal.SIGKILL
+    started, got = time.monotonic(), []
+    waiter = threading.Thread(
+        target=lambda: got.append(
+            open_store(store_spec, lease=LEASE).get_or_build("v1", "k", lambda: "figures")
+        ),
+        daemon=True,  # on failure it would wait out the dead holder's lock: never the suite
+    )
+    waiter.start()
+    waiter.join(LEASE + 3)
+    waited = time.monotonic() - started
+    assert got == ["figures"], f"no figure {waited:.1f}s after the holder died (lease {LEASE}s)"
+    assert open_store(store_spec).get("v1", "k") == "figures"
+
+
+def _hold_lock_renewed(spec, held, seconds):
+    with open_store(spec, lease=0.6).lock("v1", "k"):
+        held.set()
+        time.sleep(seconds)
+
+
+def test_a_live_holder_keeps_its_lease_however_long_it_builds(store_spec):
+    """The holder renews a lease far shorter than its build: nobody takes the lock meanwhile."""
+    if store_spec[0] != "redis":
+        pytest.skip("only Redis locks are leases")
+    context = multiprocessing.get_context("fork")
+    held = context.Event()
+    child = context.Process(target=_hold_lock_renewed, args=(store_spec, held, 2.5))
+    child.start()
+    try:
+        assert held.wait(20), "the child never took the lock"
+        started = time.monotonic()
+        with open_store(store_spec, lease=0.6).lock("v1", "k"):
+            waited = time.monotonic() - started
+    finally:
+        child.join(20)
+    assert child.exitcode == 0
+    assert waited >= 2.0, f"took a live holder's lock after {waited:.2f}s (lease 0.6s)"
+
+
+def test_a_holder_whose_lease_lapsed_neither_renews_nor_deletes_the_next_holders_lock(store_spec):
+    if store_spec[0] != "redis":
+        pytest.skip("only Redis locks are leases")
+    first, other = open_store(store_spec, lease=0.6), open_store(store_spec)
+    name = f"{store_spec[2]}lock:v1:k"
+    with first.lock("v1", "k"):
+        other.client.delete(name)  # the first holder stalled past its lease...
+        other.client.set(name, b"the next holder's token", px=30_000)  # ...and another took it
+        time.sleep(0.5)  # the first holder's renewer wakes (every 0.2 s) meanwhile
+        assert other.client.pttl(name) > 25_000, "renewed a lock that was not its own"
+    assert other.client.get(name) == b"the next holder's token", "deleted another's lock"
 
 
 def test_old_vintages_are_purged_and_the_current_one_kept(store):

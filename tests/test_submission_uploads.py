@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from datetime import date
@@ -20,7 +21,7 @@ from loaders.db import make_engine, make_sessionmaker, migrate
 from loaders.measures import MEASURES
 from loaders.models import Dataset, Observation, RefreshRun, Submission, Vintage
 from loaders.queries import observations
-from loaders.submissions import demo_returns
+from loaders.submissions import demo_returns, drop_folder
 from loaders.submissions.drop_folder import folder_for, submission_files
 from loaders.submissions.templates import TEMPLATES
 from loaders.submissions.uploads import accept_upload
@@ -169,21 +170,9 @@ def test_a_file_over_the_size_limit_is_refused_unread_and_writes_nothing(cache):
     assert cache.state() == before
 
 
-def test_a_broken_file_dropped_by_hand_fails_the_load_and_nothing_is_lost(cache):
-    assert cache.upload(FIRST).accepted
-    folder = folder_for(cache.submissions_dir, WCU)
-    (folder / "29990101T000000Z-by-hand.csv").write_bytes(_csv("E23000008,2025-04,10,11,5,5,"))
-    before = cache.state()
-    outcome = cache.upload(SECOND)
-    assert not outcome.accepted
-    message = outcome.problems[0].message
-    assert "29990101T000000Z-by-hand.csv" in message and "row 2" in message
-    after = cache.state()
-    assert after["files"] == before["files"]  # the new upload was taken back out
-    assert {k: after[k] for k in ("observations", "vintages", "current", "submissions")} == {
-        k: before[k] for k in ("observations", "vintages", "current", "submissions")
-    }
-    outcomes = refresh.refresh_all(
+def _refresh_wcu(cache) -> refresh.RefreshOutcome:
+    """The drop folder scan the scheduler runs, for the Witness Care Unit return only."""
+    (outcome,) = refresh.refresh_all(
         cache.factory,
         public_data_dir=ROOT,
         demo_dir=cache.settings.instance_dir / "demo",
@@ -191,8 +180,116 @@ def test_a_broken_file_dropped_by_hand_fails_the_load_and_nothing_is_lost(cache)
         datasets=[DATASETS[WCU]],
         today=TODAY,
     )
-    assert outcomes[0].status == "failed" and "by-hand.csv" in outcomes[0].error
-    assert cache.state()["current"] == before["current"]
+    return outcome
+
+
+def _stored(cache) -> dict:
+    state = cache.state()
+    return {k: state[k] for k in ("observations", "vintages", "current", "submissions")}
+
+
+BY_HAND = "29990101T000000Z-by-hand.csv"
+# Row 2 has more assessments completed than due; row 3 a month in the future.
+MALFORMED = _csv("E23000008,2025-04,10,11,5,5,", "E23000013,2099-01,10,9,5,5,")
+
+
+def test_a_broken_file_dropped_by_hand_is_set_aside_and_turns_no_upload_away(cache):
+    assert cache.upload(FIRST).accepted
+    folder = folder_for(cache.submissions_dir, WCU)
+    (folder / BY_HAND).write_bytes(MALFORMED)
+    before = _stored(cache)
+    outcome = cache.upload(SECOND)
+    assert outcome.accepted, outcome.problems
+    assert any(BY_HAND in note and "rejected/" in note for note in outcome.notes)
+    (moved,) = (folder / "rejected").glob(f"*-{BY_HAND}")
+    assert moved.read_bytes() == MALFORMED and BY_HAND not in {p.name for p in folder.iterdir()}
+    assert moved.with_name(moved.name + ".reasons.txt").is_file()
+    with cache.factory() as session:  # the rejection is on record, then the upload's own load
+        runs = session.execute(
+            sa.select(RefreshRun.status, RefreshRun.error).order_by(RefreshRun.id)
+        ).all()
+    assert [status for status, _error in runs] == ["success", "failed", "success"]
+    assert BY_HAND in runs[1].error and f"rejected/{moved.name}" in runs[1].error
+    after = _stored(cache)
+    assert after["vintages"] == before["vintages"] + 1 and after["submissions"] == 2
+    assert cache.figures("wcu_needs_assessment_rate")[("E23000008", date(2025, 3, 1))] == (
+        380,
+        410,
+    )
+    assert _refresh_wcu(cache).status == "unchanged"  # rejected/ is no part of the release
+
+
+def test_a_rejected_file_is_set_aside_with_its_reasons_and_never_read_again(cache, monkeypatch):
+    assert cache.upload(FIRST).accepted
+    folder = folder_for(cache.submissions_dir, WCU)
+    (folder / BY_HAND).write_bytes(MALFORMED)
+    before = _stored(cache)
+
+    failed = _refresh_wcu(cache)
+    assert failed.status == "failed" and failed.had_data
+    (moved,) = (folder / "rejected").glob(f"*-{BY_HAND}")
+    assert re.fullmatch(rf"\d{{8}}T\d{{12}}Z-{re.escape(BY_HAND)}", moved.name)
+    assert moved.read_bytes() == MALFORMED
+    assert BY_HAND not in {p.name for p in submission_files(folder)}
+    reasons = (folder / "rejected" / f"{moved.name}.reasons.txt").read_text()
+    assert reasons.startswith(f"{BY_HAND} was rejected on ")
+    assert f"moved to rejected/{moved.name}" in reasons
+    assert "Witness Care Unit return template, it has 2 problems:" in reasons
+    assert "- row 2, column 'needs_assessments_completed': " in reasons
+    assert "- row 3, column 'month': 2099-01 is in the future" in reasons
+    assert "no figure already stored was changed" in reasons
+    # The refresh's message, which the Data refresh page shows, says where the file is now.
+    assert "row 2" in failed.error and f"moved to rejected/{moved.name}" in failed.error
+    assert f"every problem in rejected/{moved.name}.reasons.txt" in failed.error
+    assert _stored(cache) == before  # nothing already stored changed
+
+    # The next scan does not read it again: the folder holds what was loaded, so nothing changes.
+    reads = []
+    real_check = drop_folder.check_file
+    monkeypatch.setattr(
+        drop_folder, "check_file", lambda *a, **k: reads.append(a[1]) or real_check(*a, **k)
+    )
+    assert _refresh_wcu(cache).status == "unchanged" and BY_HAND not in reads
+    assert _stored(cache) == before
+
+    # The same name rejected again never overwrites the first rejection; a good file loads.
+    (folder / BY_HAND).write_bytes(MALFORMED.replace(b"10,11", b"10,12"))
+    (folder / "29990102T000000Z-good.csv").write_bytes(SECOND)
+    assert _refresh_wcu(cache).status == "failed" and _stored(cache) == before
+    rejected = sorted((folder / "rejected").iterdir())
+    assert len([p for p in rejected if p.name.endswith(BY_HAND)]) == 2
+    assert len([p for p in rejected if p.name.endswith(".reasons.txt")]) == 2
+    assert moved.read_bytes() == MALFORMED
+    assert reads.count(BY_HAND) == 1  # the second one, read once
+    loaded = _refresh_wcu(cache)
+    assert loaded.status == "success" and reads.count(BY_HAND) == 1
+    assert reads[-1] == "29990102T000000Z-good.csv"
+    assert cache.figures("wcu_needs_assessment_rate")[("E23000008", date(2025, 3, 1))] == (
+        380,
+        410,
+    )
+
+
+def test_the_data_refresh_page_says_where_a_rejected_file_went(cache):
+    from layouts import admin as admin_layout
+    from loaders import ledger
+
+    assert cache.upload(FIRST).accepted
+    folder = folder_for(cache.submissions_dir, WCU)
+    (folder / BY_HAND).write_bytes(MALFORMED)
+    assert _refresh_wcu(cache).status == "failed"
+    (moved,) = (folder / "rejected").glob(f"*-{BY_HAND}")
+    with cache.factory() as session:
+        rows = ledger.dataset_ledger(session, schedules={}, sources={})
+        runs = ledger.recent_runs(session)
+    page = " ".join(
+        str(component)
+        for component in (
+            admin_layout.ledger_table(rows, "Europe/London"),
+            admin_layout.history_table(runs, {}, "Europe/London"),
+        )
+    )
+    assert page.count(f"moved to rejected/{moved.name}") == 2  # the ledger and the history
 
 
 def test_the_refresh_reads_files_dropped_by_hand_in_name_order(cache):

@@ -13,12 +13,21 @@ drop by hand the same way. Generated demo returns (demo-<dataset>.csv) always co
 real return replaces the demo figures for its areas and periods.
 
 A file with any problem fails the whole load: the refresh keeps the dataset's last good vintage
-and its message names the file, row and column.
+and its message names the file, row and column. The file is then set aside, into the folder's
+rejected/ sub-folder under the time it was rejected (rejected/YYYYMMDDTHHMMSSffffffZ-<name>), with
+<that name>.reasons.txt beside it listing every problem in words. So it is not read again at
+every refresh, the folder's other files load at the next one, and whoever dropped it sees what
+happened where they left it. Accepted files stay where they are: every refresh reads them all.
+Only a file new since the last load can be rejected (the checks never grow stricter with time:
+a period only ever becomes complete), so no file behind figures already stored is set aside.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -30,18 +39,51 @@ from loaders.submissions.checking import CheckedFile, check_file, london_today, 
 from loaders.submissions.problems import summary
 from loaders.submissions.templates import CROWN_COURT, CROWN_COURTS, Template, template_for
 
+log = logging.getLogger(__name__)
+
 SUFFIXES = (".csv", ".xlsx")
 DEMO_PREFIX = "demo-"
+REJECTED_DIR = "rejected"  # sub-folder of a drop folder; no part of any release
+REASONS_SUFFIX = ".reasons.txt"
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """Where a rejected file went: paths relative to the drop folder, or why it stayed."""
+
+    name: str
+    moved_to: str | None = None
+    reasons: str | None = None
+    not_moved: str | None = None
+
+    def words(self) -> str:
+        if self.moved_to is None:
+            return (
+                f"{self.name} could not be moved to {REJECTED_DIR}/ ({self.not_moved}), so it "
+                "stays where it is and is read again at the next refresh"
+            )
+        where = f"{self.name} was moved to {self.moved_to}"
+        return where + (f", with every problem in {self.reasons}" if self.reasons else "")
 
 
 class SubmissionRejected(LoaderError):
-    """A file in a drop folder broke its template; carries every problem, not only the first."""
+    """A file in a drop folder broke its template; carries every problem, not only the first,
+    and where each rejected file of the load was set aside."""
 
-    def __init__(self, path: Path, checked: CheckedFile):
+    def __init__(self, path: Path, checked: CheckedFile, set_aside: tuple[SetAside, ...] = ()):
         self.problems = checked.problems
+        self.set_aside = set_aside
         first = checked.problems[0]
         more = checked.problem_count - 1
         message = first.message + (f" ({summary([], more)} more in this file)" if more else "")
+        if set_aside:
+            moved = any(s.moved_to for s in set_aside)
+            message = message.rstrip(".") + (
+                ". Rejected: "
+                + "; ".join(s.words() for s in set_aside)
+                + ". Nothing was loaded from the folder in this run: the figures already stored "
+                "stay" + (", and its other files load at the next refresh." if moved else ".")
+            )
         super().__init__(path, message, row=first.row, column=first.column)
 
 
@@ -94,12 +136,17 @@ class DropFolderLoader:
                 folder, "no submissions yet: the drop folder holds no CSV or XLSX files"
             )
         today = today or london_today()
-        checked = []
+        checked, rejected = [], []
         for path in files:
             result = check_file(self.template, path.name, path.read_bytes(), today=today)
-            if not result.ok:
-                raise SubmissionRejected(path, result)
-            checked.append(result)
+            (checked if result.ok else rejected).append((path, result))
+        if rejected:
+            now = datetime.now(UTC)
+            moved = tuple(
+                set_aside(folder, path, result, self.template, now) for path, result in rejected
+            )
+            raise SubmissionRejected(*rejected[0], set_aside=moved)
+        checked = [result for _path, result in checked]
         observations, notes = combine(checked)
         return LoadResult(
             observations=observations,
@@ -112,6 +159,74 @@ class DropFolderLoader:
                 if p.is_file() and not is_submission_file(p)
             },
         )
+
+
+def set_aside(
+    folder: Path, path: Path, checked: CheckedFile, template: Template, now: datetime
+) -> SetAside:
+    """Move a rejected file into rejected/ under the time of its rejection, never over another
+    file, and write its reasons beside it. The move comes first: a file that could not be
+    explained is still never read again, and its reasons are in the refresh's message too."""
+    target = Path(folder) / REJECTED_DIR
+    try:
+        target.mkdir(exist_ok=True)
+        moved = _move_without_overwriting(path, target, f"{now:%Y%m%dT%H%M%S%fZ}-{path.name}")
+    except OSError as error:
+        log.error("rejected file %s could not be set aside: %s", path, error)
+        return SetAside(path.name, not_moved=error.strerror or str(error))
+    reasons = moved.with_name(moved.name + REASONS_SUFFIX)
+    relative = f"{REJECTED_DIR}/{moved.name}"
+    try:
+        _write_text_atomically(reasons, reasons_text(path.name, relative, checked, template, now))
+    except OSError as error:
+        log.error("reasons for %s could not be written: %s", moved, error)
+        return SetAside(path.name, moved_to=relative)
+    return SetAside(path.name, moved_to=relative, reasons=f"{REJECTED_DIR}/{reasons.name}")
+
+
+def reasons_text(
+    name: str, moved_to: str, checked: CheckedFile, template: Template, now: datetime
+) -> str:
+    """What the person who dropped the file reads beside it: what happened, why, what next."""
+    count = summary([], checked.problem_count)
+    lines = [
+        f"{name} was rejected on {now.day} {now:%B %Y at %H:%M} UTC and moved to {moved_to}.",
+        "Nothing in it was loaded, and no figure already stored was changed.",
+        "",
+        f"Checked against the {template.title} template, it has {count}:",
+        "",
+        *(f"- {problem}" for problem in checked.problems),  # beyond 50 rows a kind is counted
+        "",
+        "Correct the file and send it again (upload it on the Submit data page, or copy it into",
+        "the drop folder itself, not into rejected/). Nothing in rejected/ is ever read.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _move_without_overwriting(source: Path, folder: Path, name: str) -> Path:
+    """Move `source` into `folder` as `name`, or `name` with -2, -3… should it exist: a hard
+    link fails rather than replace a file, where a rename would replace it silently."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    for attempt in range(1, 1000):
+        candidate = folder / (name if attempt == 1 else f"{stem}-{attempt}{suffix}")
+        try:
+            os.link(source, candidate)
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links: check, then rename
+            if candidate.exists():
+                continue
+            source.rename(candidate)
+            return candidate
+        source.unlink()
+        return candidate
+    raise FileExistsError(f"no free name for {name} in {folder}")
+
+
+def _write_text_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
 
 
 def combine(checked: list[CheckedFile]) -> tuple[pd.DataFrame, list[str]]:

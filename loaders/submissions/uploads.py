@@ -10,7 +10,9 @@ and stores the result (loaders/refresh.py). An upload only adds a step in front 
 3. save the original bytes into the drop folder under a timestamped name, then refresh that
    dataset exactly as the scheduled refresh would, under the same lock;
 4. if that refresh fails (a file dropped there by hand may be broken), remove the new file again,
-   so the folder and the cache stay as they were, and say why;
+   so the folder and the cache stay as they were, and say why; unless the failure was only
+   another file's, rejected and set aside into rejected/ by the loader: then load once more,
+   so a broken file dropped by hand never turns away a good upload;
 5. record the accepted file in the submission ledger with the vintage it produced.
 """
 
@@ -35,7 +37,7 @@ from loaders.locks import exclusive
 from loaders.models import Organisation, Submission, Vintage
 from loaders.refresh import HELD_FOR_REVIEW, LOADED, refresh_dataset
 from loaders.submissions.checking import check_file, to_observations
-from loaders.submissions.drop_folder import folder_for, holds_demo_files
+from loaders.submissions.drop_folder import folder_for, holds_demo_files, submission_files
 from loaders.submissions.problems import Problem
 from loaders.submissions.reading import XLSX, XLSX_MAX_UNPACKED, detect_kind
 from loaders.submissions.templates import submitter_areas, template_for
@@ -168,16 +170,29 @@ def accept_upload(
                 rows=checked.row_count,
             )
         folder.mkdir(parents=True, exist_ok=True)
+        others = set(submission_files(folder))
         stored = folder / stored_name_for(file_name, username, data, datetime.now(UTC))
         _write_atomically(stored, data)
-        outcome = refresh_dataset(
-            session_factory,
-            spec,
-            folder,
-            is_demo=holds_demo_files(folder),
-            today=today,
-            trigger="upload",
-        )
+
+        def load():
+            return refresh_dataset(
+                session_factory,
+                spec,
+                folder,
+                is_demo=holds_demo_files(folder),
+                today=today,
+                trigger="upload",
+            )
+
+        outcome = load()
+        set_aside = sorted(p.name for p in others - set(submission_files(folder)))
+        if outcome.status not in ACCEPTED_STATUSES and set_aside and stored.exists():
+            notes.append(
+                f"A file dropped into the folder by hand was rejected and moved to rejected/ "
+                f"({', '.join(set_aside)}; its problems are listed beside it and on the Data "
+                "refresh page). Your file was loaded without it."
+            )
+            outcome = load()
         if outcome.status not in ACCEPTED_STATUSES:
             stored.unlink(missing_ok=True)
             return UploadOutcome(

@@ -36,7 +36,11 @@ def make_engine(database_url: str) -> sa.Engine:
             cursor.close()
 
         return engine
-    return sa.create_engine(database_url, pool_pre_ping=True)
+    # TCP keepalives: a host that dies holding an advisory lock (loaders/locks.py, the figure
+    # store's build lock) frees it within about a minute, not the kernel's default two hours.
+    keepalives = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10}
+    keepalives["keepalives_count"] = 3
+    return sa.create_engine(database_url, pool_pre_ping=True, connect_args=keepalives)
 
 
 def make_sessionmaker(engine: sa.Engine) -> sessionmaker:

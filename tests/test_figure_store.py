@@ -387,3 +387,18 @@ def test_a_value_built_for_a_vintage_replaced_meanwhile_is_answered_but_not_stor
     assert store.get("v1", "k") is MISS
     assert store.get_or_build("v1", "k", lambda: "again", still_current=lambda: True) == "again"
     assert store.get("v1", "k") == "again"
+
+
+def test_postgresql_connections_carry_tcp_keepalives(databases):
+    """A host that dies holding an advisory lock frees it once keepalives give up on it (about
+    a minute), not after the kernel's default two hours."""
+    if not databases.is_postgres:
+        pytest.skip("PostgreSQL only")
+    from loaders.db import make_engine
+
+    engine = make_engine(databases.new())
+    with engine.connect() as connection:
+        parameters = connection.connection.driver_connection.info.get_parameters()
+    engine.dispose()
+    assert parameters.get("keepalives") == "1"
+    assert int(parameters["keepalives_idle"]) + int(parameters["keepalives_interval"]) * 3 <= 90

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 from access_probe import UPDATE_URL, callback_body, server_callbacks
+from test_request_cost import statements
 
 from loaders import generations
 
@@ -31,20 +30,6 @@ def _redis_reachable() -> bool:
         return bool(redis.Redis.from_url(REDIS_TEST_URL, socket_timeout=1).ping())
     except redis.RedisError:
         return False
-
-
-@contextmanager
-def statements(engine: sa.Engine):
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, _params, _context, _many):
-        seen.append(" ".join(statement.split()))
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
 
 
 def test_a_write_names_the_groups_of_the_table_it_writes():

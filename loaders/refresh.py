@@ -625,12 +625,15 @@ def _store(
     frame = result.observations
     problems = boundary_problems(result.boundaries, known_areas)
     units = measures_for_dataset(spec.id)
+    # Worked out once for the duplicate-key check and the rows to store.
+    breakdowns = breakdown_texts(frame["breakdown"]) if "breakdown" in frame.columns else None
     if not (frame.empty and result.boundaries):  # a reference dataset may hold only boundaries
         problems += validate_observations(
             frame,
             measures=units,
             area_codes=known_areas,
             today=today or london_today(),
+            breakdown_keys=breakdowns[1] if breakdowns else None,
         )
     if problems:
         raise ValidationFailed(spec.id, problems)
@@ -668,7 +671,7 @@ def _store(
     )
     session.add(vintage)
     session.flush()
-    _bulk_insert(session.connection(), _observation_rows(frame, spec.id, vintage.id))
+    _bulk_insert(session.connection(), _observation_rows(frame, spec.id, vintage.id, breakdowns))
     session.add_all(
         AreaBoundary(vintage_id=vintage.id, area_code=b.area_code, name=b.name, geometry=b.geometry)
         for b in result.boundaries
@@ -719,10 +722,13 @@ INSERT_COLUMNS = (
 )
 
 
-def _observation_rows(frame: pd.DataFrame, dataset_id: str, vintage_id: int) -> list[tuple]:
-    """Row tuples in INSERT_COLUMNS order; NaN becomes NULL and breakdowns become JSON text."""
+def _observation_rows(
+    frame: pd.DataFrame, dataset_id: str, vintage_id: int, breakdowns=None
+) -> list[tuple]:
+    """Row tuples in INSERT_COLUMNS order; NaN becomes NULL and breakdowns become JSON text
+    (`breakdowns`: their texts and keys, when already worked out)."""
     size = len(frame)
-    texts, keys = breakdown_texts(frame["breakdown"])
+    texts, keys = breakdowns or breakdown_texts(frame["breakdown"])
 
     def optional(column: str) -> list:
         return [None if pd.isna(v) else float(v) for v in frame[column].tolist()]

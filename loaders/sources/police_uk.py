@@ -566,7 +566,9 @@ def _read_street_data(source_dir: Path) -> StreetData:
     notes += _missing_outcome_notes(counts)
     notes += _snapshot_notes(counts, superseded, reread)
 
-    covered_keys = set(zip(counts["month"], counts["area"], strict=True))
+    covered_keys = set(
+        counts[["month", "area"]].drop_duplicates().itertuples(index=False, name=None)
+    )
     aggregate_parts: list[pd.DataFrame] = []
     seen_aggregate: dict[tuple[str, str], str] = {}
     for path in aggregate_files:

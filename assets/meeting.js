@@ -213,9 +213,10 @@
     navigate(select.value);
   });
 
-  /* The chart takes the height the window leaves once the title, controls and the commentary
-     under the chart are placed, so a screen fits a projector without
-     scrolling (never less than 260 px: a tiny window scrolls instead). */
+  /* The chart takes the height the window leaves once the title, controls, the figure above the
+     chart and the reading and commentary under it are placed, so a screen fits a projector without
+     scrolling (never less than 260 px: a tiny window scrolls instead). Its width is the screen's
+     (assets/meeting.css). */
   var MIN_CHART = 260;
   var GAP = 12;
 
@@ -232,8 +233,8 @@
     }
     var top = graph.getBoundingClientRect().top + window.scrollY;
     var height = window.innerHeight - top - GAP;
-    // What sits under the chart (the commentary) must fit too.
-    var under = bottomOf("#meeting-commentary") - (graph.getBoundingClientRect().bottom + window.scrollY);
+    // What sits under the chart (the reading and commentary) must fit too.
+    var under = bottomOf(".meeting-fit") - (graph.getBoundingClientRect().bottom + window.scrollY);
     height -= Math.max(under, 0);
     height = Math.max(Math.floor(height), MIN_CHART);
     var current = root.style.getPropertyValue("--meeting-chart-height");
@@ -254,15 +255,16 @@
   new MutationObserver(fitSoon).observe(document.documentElement, { childList: true, subtree: true });
 
   /* Printing: Plotly draws at the screen's width, so redraw each chart at its share of the
-     printed page's width (its Bootstrap column, as laid out on a page that wide) while printing,
-     and let it fill its container again afterwards. */
+     printed page's width (its Bootstrap column, or the columns its data-print-columns names, as
+     laid out on a page that wide) while printing, and let it fill its container again afterwards. */
   var PAGE_WIDTH = 1030; // CSS pixels across A4 landscape inside 12 mm margins (assets/print.css)
   var MEETING_CHART_HEIGHT = 283; // 75 mm (assets/print.css): room left for the words
 
   function printedWidth(graph) {
-    var column = graph.closest("[class*='col-lg-'], [class*='col-md-']");
+    var column = graph.closest("[data-print-columns], [class*='col-lg-'], [class*='col-md-']");
     var match = column ? column.className.match(/col-(?:lg|md)-(\d+)/) : null;
-    var share = match ? parseInt(match[1], 10) / 12 : 1;
+    var columns = column && column.getAttribute("data-print-columns");
+    var share = columns ? parseInt(columns, 10) / 12 : match ? parseInt(match[1], 10) / 12 : 1;
     return Math.floor(PAGE_WIDTH * share) - 24;
   }
 

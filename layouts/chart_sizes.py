@@ -61,6 +61,21 @@ def lettered(figure: go.Figure, size: int, *, paper: tuple[int, int] | None = No
     return scaled
 
 
+def level_period_labels(figure: go.Figure, most: int = 8) -> go.Figure:
+    """Fewer period labels under a chart as wide as a screen, so they lie level: at most `most`
+    of the labelled periods (every second or third). Slanted labels take three times the height
+    a short, wide chart can spare; Plotly still slants them where they would collide (a chart
+    printed in a column). Unchanged if its periods are not labelled."""
+    axis = figure.layout.xaxis
+    values, texts = list(axis.tickvals or ()), list(axis.ticktext or ())
+    if not values or len(values) != len(texts):
+        return figure
+    step = -(-len(values) // most)  # ceiling division
+    figure.update_xaxes(tickvals=values[::step], ticktext=texts[::step])
+    figure.layout.xaxis.tickangle = None  # Plotly's own: level unless they would collide
+    return figure
+
+
 def _legend_rows(figure: go.Figure, size: int, width: int) -> int:
     """Rows a horizontal legend needs across `width` px: each entry is its symbol (40 px) and
     its name, at a generous 0.6 em a letter, laid left to right as Plotly lays them."""

@@ -15,7 +15,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from layouts.actions import overdue_marker
-from layouts.chart_sizes import lettered
+from layouts.chart_sizes import lettered, level_period_labels
 from layouts.commentary import published_block
 from layouts.components import GRAPH_CONFIG, data_table, form_field, provenance_text
 from loaders.meetings import ACTION_STATUSES
@@ -55,7 +55,7 @@ MEETING_AGENDA = "meeting-agenda"
 MEETING_EXCEPTIONS = "meeting-exceptions"
 MEETING_JUMP = "meeting-jump"
 MEETING_AWAITING = "meeting-awaiting"
-MEETING_SIDE = "meeting-side"
+MEETING_FIGURES = "meeting-figures"
 # The chair's agenda editor, at /meeting/<id>/agenda
 EDIT_SCREEN = "agenda"
 AGENDA_MEETING = "agenda-meeting"
@@ -339,34 +339,51 @@ def awaiting_screen(agenda: Agenda, screen: int):
     return meeting_frame(agenda, screen, AWAITING_TITLE, body)
 
 
-def _value_panel(brief):
-    """Beside the chart: the figure, its period and status, its change, and the SPC reading."""
+def _figures(brief):
+    """Above the chart, across the screen: the figure, where and when, its status, its change."""
+    texts = brief.texts
+    where = ", ".join(t for t in (brief.area_name, texts.get("period", "")) if t)
+    # The status in a word or two here; why, below the fold.
+    status = (
+        [" · ", html.Strong(texts["status"], className="figure-status", id=MEETING_STATUS)]
+        if texts.get("status")
+        else []
+    )
+    return html.Div(
+        [
+            html.P(
+                [
+                    html.Span(texts.get("value", ""), id=MEETING_VALUE, className="meeting-value"),
+                    html.Span([where, *status], className="meeting-label"),
+                ],
+                className="meeting-headline mb-0",
+            ),
+            html.P(texts["change"], className="mb-0") if texts.get("change") else None,
+        ],
+        id=MEETING_FIGURES,
+        className="meeting-figures",
+    )
+
+
+def _reading(brief):
+    """Under the chart, across the screen: the SPC reading, its heading beside it."""
     texts = brief.texts
     return html.Div(
         [
-            html.P(texts.get("label", ""), className="meeting-label mb-0"),
-            html.P(texts.get("value", ""), id=MEETING_VALUE, className="meeting-value mb-0"),
-            html.P(texts.get("period", ""), className="mb-1"),
-            # The status in a word or two here; why, below the chart.
-            html.P(html.Strong(texts["status"]), className="figure-status mb-1", id=MEETING_STATUS)
-            if texts.get("status")
-            else None,
-            html.P(texts.get("change", ""), className="mb-1") if texts.get("change") else None,
             html.H2("SPC reading", className="h4"),
             html.P(
                 [
                     html.Strong(
-                        ("Exception: " if brief.signal else "") + texts.get("spc", "") + ". ",
+                        ("Exception: " if brief.signal else "") + texts.get("spc", "") + ".",
                         className="meeting-exception" if brief.signal else None,
                     ),
-                    brief.reading,
+                    " " + brief.reading,
                 ],
                 id=MEETING_READING,
                 className="mb-0",
             ),
         ],
-        id=MEETING_SIDE,
-        className="meeting-figures",
+        className="meeting-aside meeting-reading",
     )
 
 
@@ -405,7 +422,7 @@ def commentary_block(commentary, period_end: date | None, timezone: str, period_
             published_block(view, period_text, timezone, earlier, earlier_text),
         ],
         id=MEETING_COMMENTARY,
-        className="meeting-commentary",
+        className="meeting-aside meeting-commentary",
     )
 
 
@@ -468,10 +485,11 @@ def actions_block(actions: list, today: date):
 
 
 def measure_screen(agenda: Agenda, screen: int, brief, *, today: date, timezone: str):
-    """A measure's screen, laid out to fit a projector without scrolling: the chart with the
-    commentary under it, the figure and SPC reading beside it; the summary, comparison, source,
-    data and open actions follow below the fold. assets/meeting.js sizes the chart to the room
-    the window leaves."""
+    """A measure's screen, laid out to fit a projector without scrolling: the figure in a line
+    above the chart, the SPC reading and commentary under it, each across the screen, so the chart
+    has the screen's whole width (beside a panel it was little more than half of a 1366-pixel
+    screen); the summary, comparison, source, data and open actions follow below the fold.
+    assets/meeting.js sizes the chart to the height the window leaves."""
     spec = brief.spec
     commentary = commentary_block(
         brief.commentary,
@@ -491,10 +509,13 @@ def measure_screen(agenda: Agenda, screen: int, brief, *, today: date, timezone:
             # Projector lettering on every text of the chart. Event and break labels, four rows
             # of them above a lockdown-era chart, would leave the plot a sliver on a 768-pixel
             # screen: they are said in one line under the chart instead.
-            figure = lettered(brief.figure, CHART_TEXT_PX)
+            figure = level_period_labels(lettered(brief.figure, CHART_TEXT_PX))
             marks = [note.text for note in figure.layout.annotations if note.text]
             figure.layout.annotations = ()
             figure.update_layout(autosize=True, height=None, margin={"t": 10, "b": 10})
+            if not figure.layout.xaxis.title.text:
+                # Plotly keeps a line of room under the axis for an empty title.
+                figure.update_xaxes(title_text=None)
             chart = html.Figure(
                 [
                     dcc.Graph(
@@ -513,13 +534,13 @@ def measure_screen(agenda: Agenda, screen: int, brief, *, today: date, timezone:
                     ),
                 ],
                 className="meeting-chart mb-1",
+                # On paper it stands beside the figure again, in 7 of 12 columns (print.css).
+                **{"data-print-columns": "7"},
             )
         main = [
-            dbc.Row(
-                [
-                    dbc.Col([chart, commentary], lg=7, xxl=8, className="meeting-main"),
-                    dbc.Col(_value_panel(brief), lg=5, xxl=4),
-                ]
+            html.Div(
+                [_figures(brief), chart, _reading(brief), commentary],
+                className="meeting-fit",
             )
         ]
         below = [

@@ -204,6 +204,25 @@ def test_a_screen_shows_the_database_figure_and_the_published_file(app, as_user,
     assert "Special cause" in text_of(find(page, screens.MEETING_READING))
 
 
+def test_a_screen_gives_its_chart_the_width_with_level_period_labels(app, as_user):
+    meeting_id, position = _screen_of(app, "analyst", "lcjp-board", "crown_open_cases")
+    with as_user("analyst"):
+        page = meeting_mode.meeting_screen_layout(meeting_id=str(meeting_id), screen=str(position))
+    # One column: the figure above the chart, the reading and commentary below, none beside it.
+    fit = next(c for c in walk(page) if "meeting-fit" in (getattr(c, "className", "") or ""))
+    order = [getattr(c, "id", None) or c.className for c in fit.children]
+    assert order == [
+        screens.MEETING_FIGURES,
+        "meeting-chart mb-1",
+        "meeting-aside meeting-reading",
+        screens.MEETING_COMMENTARY,
+    ]
+    axis = find(page, screens.MEETING_CHART).figure.layout.xaxis
+    # At most eight period labels, which Plotly lays level, and no room kept for an empty title.
+    assert 3 <= len(axis.tickvals) <= 8 and len(axis.ticktext) == len(axis.tickvals)
+    assert axis.tickangle is None and axis.title.text is None
+
+
 def test_commentary_and_overdue_actions_are_stated_in_words(app, as_user):
     factory = _factory(app)
     with as_user("analyst"):

@@ -78,16 +78,23 @@ return Array.from(document.querySelectorAll('#meeting-chart svg text')).filter(f
 """
 
 
-@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1366, 768)])
-def test_brm010_every_measure_screen_fits_the_projector(sign_in, app, width, height):
+def _meeting_at(sign_in, app, day: str, screen: int, width: int, height: int):
+    """A new LCJP Board meeting on `day`, opened at `screen` by the analyst on a screen of
+    width × height."""
     factory = app.server.extensions["lcjp"].session_factory
-    meeting_id = meetings.create_meeting(factory, "lcjp-board", "2026-03-12", "", "test-analyst")
-    browser = sign_in(f"/meeting/{meeting_id}/1", role="analyst")
-    driver = browser.driver
-    driver.execute_cdp_cmd(
+    meeting_id = meetings.create_meeting(factory, "lcjp-board", day, "", "test-analyst")
+    browser = sign_in(f"/meeting/{meeting_id}/{screen}", role="analyst")
+    browser.driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
+    return meeting_id, browser
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1366, 768)])
+def test_brm010_every_measure_screen_fits_the_projector(sign_in, app, width, height):
+    meeting_id, browser = _meeting_at(sign_in, app, "2026-03-12", 1, width, height)
+    driver = browser.driver
     try:
         browser.wait_for_contains_text("#meeting-position", "Screen 1 of", timeout=PAGE_WAIT)
         # The compact control: one list of screens, no strip of page buttons.
@@ -163,14 +170,8 @@ def _fits(browser, meeting_id: int, screen: int, width: int, height: int) -> boo
 def test_brm012_the_summary_and_data_behind_the_chart_are_reached_by_keyboard(
     sign_in, app, width, height
 ):
-    factory = app.server.extensions["lcjp"].session_factory
-    meeting_id = meetings.create_meeting(factory, "lcjp-board", "2026-03-13", "", "test-analyst")
-    browser = sign_in(f"/meeting/{meeting_id}/2", role="analyst")
+    meeting_id, browser = _meeting_at(sign_in, app, "2026-03-13", 2, width, height)
     driver = browser.driver
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
     try:
         browser.wait_for_contains_text("#meeting-position", "Screen 2 of", timeout=PAGE_WAIT)
         browser.wait_for_element("#meeting-chart .xtick text", timeout=PAGE_WAIT)

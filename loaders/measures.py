@@ -419,7 +419,7 @@ MEASURES: dict[str, MeasureSpec] = {
             + _POLICE_SHARE,
             _OUTCOMES,
             headline=True,
-            order=1,  # charted first: public figures draw before any partner return
+            order=1,  # charted first: its public figures are there before any partner return
             drill=("crime_type",),
             numerator="Crimes resolved by caution, penalty notice, community resolution or drugs warning",
             denominator="Crimes recorded in the month (anti-social behaviour excluded)",
@@ -435,7 +435,7 @@ MEASURES: dict[str, MeasureSpec] = {
             "evidence fell short: a proxy for victim attrition. " + _POLICE_SHARE,
             _OUTCOMES,
             headline=True,
-            order=1,  # charted first: public figures draw before any partner return
+            order=1,  # charted first: its public figures are there before any partner return
             drill=("crime_type",),
             numerator="Crimes closed as 'Unable to prosecute suspect'",
             denominator="Crimes recorded in the month (anti-social behaviour excluded)",
@@ -566,7 +566,7 @@ MEASURES: dict[str, MeasureSpec] = {
             "population estimates), to one decimal place as published." + _MET_WITH_CITY,
             _PRT,
             headline=True,
-            order=1,  # charted first: public figures draw before any partner return
+            order=1,  # charted first: its public figures are there before any partner return
         ),
         # ---- partner submissions (templates in loaders/submissions/templates.py) ----
         # Police force extract: each measure here is a code the force's template accepts.

@@ -112,6 +112,11 @@ _VICTIMS_CODE = "victims_code_compliance"
 _IOM = "probation_iom_cohort"
 _WOMEN = "womens_services"
 
+# When a partner's return is due: the lag loaders/datasets.py allows before a return is overdue
+# (a month after a monthly period ends, two months after a quarter).
+_MONTH_DUE = "about a month after the month ends"
+_QUARTER_DUE = "within two months of the quarter's end"
+
 
 def _court_mi_measures(prefix: str, courts: str, dataset_id: str) -> tuple[MeasureSpec, ...]:
     """The same eight HMCTS management-information measures for magistrates' and Crown Court."""
@@ -414,6 +419,7 @@ MEASURES: dict[str, MeasureSpec] = {
             + _POLICE_SHARE,
             _OUTCOMES,
             headline=True,
+            order=1,  # charted first: its public figures are there before any partner return
             drill=("crime_type",),
             numerator="Crimes resolved by caution, penalty notice, community resolution or drugs warning",
             denominator="Crimes recorded in the month (anti-social behaviour excluded)",
@@ -429,6 +435,7 @@ MEASURES: dict[str, MeasureSpec] = {
             "evidence fell short: a proxy for victim attrition. " + _POLICE_SHARE,
             _OUTCOMES,
             headline=True,
+            order=1,  # charted first: its public figures are there before any partner return
             drill=("crime_type",),
             numerator="Crimes closed as 'Unable to prosecute suspect'",
             denominator="Crimes recorded in the month (anti-social behaviour excluded)",
@@ -559,6 +566,7 @@ MEASURES: dict[str, MeasureSpec] = {
             "population estimates), to one decimal place as published." + _MET_WITH_CITY,
             _PRT,
             headline=True,
+            order=1,  # charted first: its public figures are there before any partner return
         ),
         # ---- partner submissions (templates in loaders/submissions/templates.py) ----
         # Police force extract: each measure here is a code the force's template accepts.
@@ -725,6 +733,11 @@ MEASURES: dict[str, MeasureSpec] = {
             "Witnesses who attended court, as a percentage of witnesses warned to attend a trial "
             "in the month.",
             _WCU,
+            headline=True,
+            numerator="Witnesses warned to attend a trial in the month who attended court",
+            denominator="Witnesses warned to attend a trial in the month",
+            cadence="monthly",
+            lag=f"{_MONTH_DUE} (the Witness Care Unit's monthly return)",
         ),
         # Victims' Code compliance: the five areas MoJ collects each quarter.
         MeasureSpec(
@@ -756,6 +769,12 @@ MEASURES: dict[str, MeasureSpec] = {
             "Victims updated about their case within the Code's time frames, as a percentage of "
             "victims in the quarter's sample who were due an update.",
             _VICTIMS_CODE,
+            headline=True,
+            numerator="Victims in the quarter's sample updated within the Code's time frames",
+            denominator="Victims in the quarter's compliance sample who were due an update",
+            cadence="quarterly",
+            lag=f"{_QUARTER_DUE} (the OPCC victims lead's quarterly return, compiled from the "
+            "police, CPS, Witness Care Unit and probation returns)",
         ),
         MeasureSpec(
             "vcop_vps_offered",
@@ -834,6 +853,11 @@ MEASURES: dict[str, MeasureSpec] = {
             "Cohort members convicted of an offence committed in the quarter, as a percentage of "
             "the cohort at the end of the quarter.",
             _IOM,
+            headline=True,
+            numerator="Cohort members convicted of an offence committed in the quarter",
+            denominator="People in the IOM cohort at the end of the quarter",
+            cadence="quarterly",
+            lag=f"{_QUARTER_DUE} (the Probation Service IOM lead's quarterly return)",
         ),
         # Women's services.
         MeasureSpec(
@@ -873,6 +897,12 @@ MEASURES: dict[str, MeasureSpec] = {
             "Women given a community order or a suspended sentence order, as a percentage of "
             "women sentenced in the quarter.",
             _WOMEN,
+            headline=True,
+            numerator="Women given a community order or a suspended sentence order in the quarter",
+            denominator="Women sentenced in the quarter (all sentences)",
+            cadence="quarterly",
+            lag=f"{_QUARTER_DUE} (the quarterly return from the women's centre and the "
+            "Probation Service's women's lead)",
         ),
         MeasureSpec(
             "women_short_custody_share",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from contextlib import contextmanager
 
 import dash
 import pandas as pd
 import pytest
-from dash_tree import text_of, with_parts_opened
+from dash_tree import text_of, walk, with_parts_opened
 
 from callbacks import courts, subgroup
 from callbacks import pages as board_pages
@@ -37,6 +38,9 @@ def test_registry_every_measure_has_a_loader_a_page_and_a_definition(app):
         assert spec.unit in UNITS, spec.id
         if spec.unit == "percent" and spec.headline:
             assert spec.numerator and spec.denominator, spec.id
+        if spec.headline and DATASETS[spec.dataset_id].submission:
+            # A partner's headline says how often its return comes and when it is due.
+            assert spec.cadence == DATASETS[spec.dataset_id].cadence and spec.lag, spec.id
     for subgroup_id in board_pages.BOARD_SUBGROUPS:
         measures = [m for m in MEASURES.values() if m.subgroup == subgroup_id]
         assert any(m.headline for m in measures), subgroup_id
@@ -217,6 +221,93 @@ def test_navigation_from_clicks_builds_shareable_urls():
         {"area": "E23000008", "period": "2025-03-31", "filters": {}},
     )
     assert deeper.endswith("&f_crime_type=Burglary")
+
+
+# The measures each group's chair runs the group on: partner returns, not only public figures.
+GROUP_OWN_HEADLINES = {
+    "victim-witness": ("vcop_updates_in_time", "wcu_witness_attendance_rate"),
+    "reducing-reoffending": ("iom_members_convicted_rate",),
+    "female-offender": ("women_community_sentence_share",),
+}
+
+
+def test_partner_returns_give_headlines_with_a_tile_each_on_demo_data(make_settings):
+    """The Victim & Witness group is run on Victims' Code compliance and witness care, Reducing
+    Reoffending on its IOM cohort, Female Offender on women's services: each is a headline with a
+    tile (its value, period and demo label) on its page and the overview; a partner who may not
+    open the group gets none of them."""
+    import flask_login
+
+    from app import create_app
+    from loaders import sharing, users
+
+    headlines = {m.id for m in MEASURES.values() if m.headline}
+    own = [m for ids in GROUP_OWN_HEADLINES.values() for m in ids]
+    assert set(own) <= headlines
+    victim_witness = {MEASURES[m].dataset_id for m in GROUP_OWN_HEADLINES["victim-witness"]}
+    assert victim_witness == {"victims_code_compliance", "wcu_witness_care"}
+    assert all(DATASETS[MEASURES[m].dataset_id].submission for m in own)
+
+    settings = make_settings(demo_mode=True, refresh_on_start=True, public_data_dir=None)
+    dash_app = create_app(settings)
+    factory = dash_app.server.extensions["lcjp"].session_factory
+
+    def signed_in(username: str):
+        with factory() as session:
+            user = users.find_user(session, username)
+        context = dash_app.server.test_request_context("/_dash-update-component", method="POST")
+        context.push()
+        flask_login.login_user(user)
+        return context
+
+    context = signed_in("demo-analyst")
+    try:
+        pages = {s: subgroup.update_tiles({"subgroup": s}) for s in GROUP_OWN_HEADLINES}
+        overview = text_of(subgroup.update_overview({}))
+    finally:
+        context.pop()
+    for subgroup_id, measure_ids in GROUP_OWN_HEADLINES.items():
+        for measure_id in measure_ids:
+            spec = MEASURES[measure_id]
+            mine = [
+                tile
+                for tile in pages[subgroup_id]
+                if any(
+                    str(getattr(c, "id", "")).startswith(f"tile-{measure_id}-") for c in walk(tile)
+                )
+            ]
+            assert mine, measure_id
+            text = text_of(mine)
+            period = r"\d{4} Q[1-4]" if spec.cadence == "quarterly" else r"[A-Z][a-z]{2} \d{4}"
+            assert spec.title in text and "%" in text and "Demo data" in text, text
+            assert re.search(period, text) and re.search(r"\((better|worse)\)", text), text
+            assert spec.title in overview, measure_id
+
+    def tile_measures(username: str) -> set[str]:
+        context = signed_in(username)
+        try:
+            tiles = subgroup.update_tiles({"subgroup": "victim-witness"})
+        finally:
+            context.pop()
+        ids = [str(getattr(c, "id", "")) for c in walk(tiles)]
+        return {m for m in MEASURES if any(i.startswith(f"tile-{m}-") for i in ids)}
+
+    # A viewer sees partnership returns; once the register restricts the Victims' Code return to
+    # forces, a viewer with no force loses its tile and keeps the others.
+    assert set(GROUP_OWN_HEADLINES["victim-witness"]) <= tile_measures("demo-viewer")
+    organisations = {"opcc"}
+    sharing.update_entry(
+        factory,
+        sharing.SharingEdit(
+            "victims_code_compliance", "DSA", "", None, (), False, classification="force_restricted"
+        ),
+        organisations,
+    )
+    restricted = tile_measures("demo-viewer")
+    assert "vcop_updates_in_time" not in restricted
+    assert {"wcu_witness_attendance_rate", "police_unable_to_prosecute_share"} <= restricted
+    # A Durham police member may not open the Victim & Witness group at all.
+    assert tile_measures("demo-force") == set()
 
 
 def test_overview_lists_every_subgroup_and_puts_exceptions_first(app, as_user):

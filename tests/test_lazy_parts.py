@@ -4,8 +4,10 @@ opened, for what the user may see (layouts/lazy_parts.py, callbacks/lazy_parts.p
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import pytest
+import sqlalchemy as sa
 from access_probe import UPDATE_URL
 from dash import no_update
 from dash_tree import find_by_id, walk
@@ -74,8 +76,14 @@ def test_a_measure_link_arrives_with_its_part_open_and_built(as_user):
     assert _accordion(force, FORCE).active_item == ["victims-supported"]
     assert "force_repeat_victims" in _sections(force)
     assert _accordion(reoffending, "reducing-reoffending").active_item == ["sections"]
-    assert _sections(reoffending) == ["police_out_of_court_share", "reoffending_rate"]
-    assert _sections(plain) == ["police_out_of_court_share"]  # the second headline is collapsed
+    # The public headline is charted first; the IOM cohort's headline and the one the link
+    # names are built in the part the link opens.
+    assert _sections(reoffending) == [
+        "police_out_of_court_share",
+        "iom_members_convicted_rate",
+        "reoffending_rate",
+    ]
+    assert _sections(plain) == ["police_out_of_court_share"]  # the other headlines are collapsed
 
 
 def _part_request(app, page: str, part: str) -> dict:
@@ -152,13 +160,52 @@ def test_the_police_outcome_mix_is_built_when_opened_or_named_in_the_url(as_user
     assert value == "Charged or court outcome" and len(options) > 3
 
 
-def test_a_part_the_page_does_not_offer_is_refused(as_user):
+@contextmanager
+def restricted_to_forces(app, *dataset_ids: str):
+    """The register classes these datasets force-restricted (stricter than the registry), and
+    puts every entry back as it was afterwards."""
+    from loaders import sharing
+    from loaders.models import DataSharingEntry
+
+    factory = app.server.extensions["lcjp"].session_factory
+    columns = [c.key for c in sa.inspect(DataSharingEntry).column_attrs]
+    with factory() as session:
+        saved = {
+            d: {c: getattr(session.get(DataSharingEntry, d), c) for c in columns}
+            for d in dataset_ids
+        }
+    try:
+        for dataset_id in dataset_ids:
+            edit = sharing.SharingEdit(
+                dataset_id, "DSA", "", None, (), False, classification="force_restricted"
+            )
+            sharing.update_entry(factory, edit, {"opcc"})
+        yield
+    finally:
+        with factory.begin() as session:
+            for dataset_id, values in saved.items():
+                entry = session.get(DataSharingEntry, dataset_id)
+                for name, value in values.items():
+                    setattr(entry, name, value)
+
+
+def test_a_part_the_page_does_not_offer_is_refused(app, as_user):
     from callbacks.permissions import NotAuthorised
 
     with as_user("analyst"), pytest.raises(NotAuthorised):
         force_page.build_part("no-such-question", {})
-    with as_user("analyst"), pytest.raises(NotAuthorised):
-        pages.part_builder("victim-witness")("sections", {})  # one headline: no second chart
+    # Victim & Witness has three headlines: the Victims' Code and witness care returns, which a
+    # viewer with no force may not see once the register restricts them to forces, and the
+    # police.uk share. To that viewer the page has one headline, so no second chart to open.
+    partner = ("victims_code_compliance", "wcu_witness_care")
+    with as_user("viewer"):
+        shown = pages.part_builder("victim-witness")("sections", {})
+    assert {"vcop_updates_in_time", "wcu_witness_attendance_rate"} <= set(_sections(shown))
+    with restricted_to_forces(app, *partner):
+        with as_user("analyst"):  # the OPCC still sees every headline
+            assert _sections(pages.part_builder("victim-witness")("sections", {}))
+        with as_user("viewer"), pytest.raises(NotAuthorised):
+            pages.part_builder("victim-witness")("sections", {})  # one headline: no second chart
 
 
 def test_a_court_page_arrives_with_its_own_figures_and_builds_its_comparisons_when_opened(as_user):

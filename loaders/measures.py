@@ -851,7 +851,9 @@ MEASURES: dict[str, MeasureSpec] = {
             "percent",
             "down_good",
             "Cohort members convicted of an offence committed in the quarter, as a percentage of "
-            "the cohort at the end of the quarter.",
+            "the cohort at the end of the quarter. Convictions for a quarter's offences keep "
+            "arriving for months after it ends, so its first figure is low and rises as probation "
+            "resubmits the return (each revision is marked on the chart).",
             _IOM,
             headline=True,
             numerator="Cohort members convicted of an offence committed in the quarter",

@@ -47,16 +47,7 @@ def court_chart_cards():
             "Open cases at the end of the latest quarter. The partnership's courts are marked ◆ "
             "and hatched; the dashed line is the median court. Choose a court (or click its bar) "
             "to open its own page.",
-            controls=dbc.Row(
-                dbc.Col(
-                    [
-                        dbc.Label("Open a court's page", html_for=ids.EE_COURT_PICKER),
-                        dbc.Select(id=ids.EE_COURT_PICKER, options=[], value=""),
-                    ],
-                    md=6,
-                ),
-                class_name="mb-2",
-            ),
+            controls=_picker_row("Open a court's page", ids.EE_COURT_PICKER, ""),
             height=1500,
         ),
     ]
@@ -81,16 +72,7 @@ def police_layout(
                 "Recorded crime by month and crime type",
                 "Street-level records published to police.uk. Click a crime type's bar (or its row in "
                 "the table) to see how those crimes ended.",
-                controls=dbc.Row(
-                    dbc.Col(
-                        [
-                            dbc.Label("Force", html_for=ids.POLICE_FORCE_PICKER),
-                            dbc.Select(id=ids.POLICE_FORCE_PICKER, options=[], value=force or ""),
-                        ],
-                        md=6,
-                    ),
-                    class_name="mb-2",
-                ),
+                controls=_picker_row("Force", ids.POLICE_FORCE_PICKER, force or ""),
                 height=520,
                 breadcrumb=True,
             ),
@@ -116,19 +98,25 @@ def police_outcomes_part(state: dict) -> list:
             "The share of each force's crimes (excluding anti-social behaviour) whose last "
             "recorded outcome falls in the chosen group. The partnership's forces are marked ◆. "
             "Some forces publish no street-level data and are missing.",
-            controls=dbc.Row(
-                dbc.Col(
-                    [
-                        dbc.Label("Outcome group", html_for=ids.POLICE_OUTCOME_PICKER),
-                        dbc.Select(id=ids.POLICE_OUTCOME_PICKER, options=[], value=outcome or ""),
-                    ],
-                    md=6,
-                ),
-                class_name="mb-2",
-            ),
+            controls=_picker_row("Outcome group", ids.POLICE_OUTCOME_PICKER, outcome or ""),
             height=1000,
         ),
     ]
+
+
+def _picker_row(label: str, picker_id: str, value: str):
+    """A chart card's one labelled picker, half the card wide; its options come from the
+    card's callback."""
+    return dbc.Row(
+        dbc.Col(
+            [
+                dbc.Label(label, html_for=picker_id),
+                dbc.Select(id=picker_id, options=[], value=value),
+            ],
+            md=6,
+        ),
+        class_name="mb-2",
+    )
 
 
 def register_pages() -> None:

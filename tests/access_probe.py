@@ -333,3 +333,15 @@ def anonymous_requests(app: dash.Dash, page_paths: set[str]) -> list[tuple[str, 
             expected = "302" if (url in page_paths or url == "/") and method == "GET" else "401"
             requests.append((method, url, expected))
     return requests
+
+
+def set_classification(app, dataset_id: str, classification: str | None) -> str | None:
+    """Change a dataset's data-sharing register class in place (through the app's own engine, so
+    its workers hear of it) and return the class it had, for the test to put back."""
+    from loaders.models import DataSharingEntry
+
+    factory = app.server.extensions["lcjp"].session_factory
+    with factory.begin() as session:
+        entry = session.get(DataSharingEntry, dataset_id)
+        previous, entry.classification = entry.classification, classification
+    return previous

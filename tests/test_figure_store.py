@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from access_probe import set_classification
 
 from loaders.db import make_engine, migrate
 from loaders.figure_store import (
@@ -294,16 +295,6 @@ def test_redis_is_used_when_set_and_each_install_has_its_own_prefix(make_setting
     assert install_id("postgresql://u:secret@h/db") == install_id("postgresql://u:other@h/db")
 
 
-def _restrict(app, dataset_id: str, classification: str | None):
-    from loaders.models import DataSharingEntry
-
-    factory = app.server.extensions["lcjp"].session_factory
-    with factory.begin() as session:
-        entry = session.get(DataSharingEntry, dataset_id)
-        previous, entry.classification = entry.classification, classification
-    return previous
-
-
 def test_a_partner_cut_is_never_served_to_an_analyst_nor_an_analysts_to_a_partner(app, as_user):
     """Keys carry the rows a user may see and their audience: with the police.uk figures made
     force-restricted, a Durham police member sees Durham's rows only, withheld small numbers,
@@ -312,7 +303,7 @@ def test_a_partner_cut_is_never_served_to_an_analyst_nor_an_analysts_to_a_partne
     from loaders.areas import DURHAM
     from loaders.measures import MEASURES
 
-    previous = _restrict(app, "police_uk_street", "force_restricted")
+    previous = set_classification(app, "police_uk_street", "force_restricted")
     try:
         with as_user("member") as member:
             measure = next(
@@ -334,7 +325,7 @@ def test_a_partner_cut_is_never_served_to_an_analyst_nor_an_analysts_to_a_partne
                         (set(view.totals["area_code"]), figure.audience.sees_small_numbers)
                     )
     finally:
-        _restrict(app, "police_uk_street", previous)
+        set_classification(app, "police_uk_street", previous)
         data._CACHE.clear()
     member_areas, member_sees_small = seen["member"][0]
     analyst_areas, analyst_sees_small = seen["analyst"][0]

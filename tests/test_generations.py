@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from access_probe import UPDATE_URL, callback_body, server_callbacks
+from access_probe import UPDATE_URL, callback_body, server_callbacks, set_classification
 from test_request_cost import statements
 
 from loaders import generations
@@ -154,7 +154,6 @@ def test_a_sign_out_on_another_worker_ends_the_session_on_this_one(workers):
 def test_an_event_and_a_register_edit_elsewhere_are_read_on_the_next_request(workers):
     from callbacks import presenting, request_state
     from loaders import events
-    from loaders.models import DataSharingEntry
 
     first, second, _username = workers
     other = second.server.extensions["lcjp"].session_factory
@@ -173,16 +172,14 @@ def test_an_event_and_a_register_edit_elsewhere_are_read_on_the_next_request(wor
         other, title=title, kind="event", start="2025-03-01", all_measures=True
     )
     changed = "force_restricted" if classification != "force_restricted" else "public"
-    with other.begin() as session:
-        session.get(DataSharingEntry, "police_uk_street").classification = changed
+    set_classification(second, "police_uk_street", changed)
     try:
         titles_after, classification_after = read_in_a_request()
         assert title in titles_after and title not in titles
         assert classification_after == changed
     finally:
         events.delete_event(other, added.id)
-        with other.begin() as session:
-            session.get(DataSharingEntry, "police_uk_street").classification = classification
+        set_classification(second, "police_uk_street", classification)
     assert read_in_a_request() == (titles, classification)
 
 

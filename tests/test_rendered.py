@@ -9,20 +9,10 @@ import uuid
 from dataclasses import replace
 
 import pytest
-from access_probe import UPDATE_URL, callback_body, server_callbacks
+from access_probe import UPDATE_URL, callback_body, server_callbacks, set_classification
 
 POLICE_DEMAND = {"subgroup": "police-demand"}
 TABLE = "subgroup-measures.children"
-
-
-def _restrict(app, dataset_id: str, classification: str | None):
-    from loaders.models import DataSharingEntry
-
-    factory = app.server.extensions["lcjp"].session_factory
-    with factory.begin() as session:
-        entry = session.get(DataSharingEntry, dataset_id)
-        previous, entry.classification = entry.classification, classification
-    return previous
 
 
 def _table(client, app, auth, role: str) -> str:
@@ -46,7 +36,7 @@ def test_a_partner_and_an_analyst_get_their_own_stored_table_whoever_asks_first(
     order of asking, from a store that keeps both: their cuts are different keys."""
     from callbacks import data, rendered
 
-    previous = _restrict(warmed_app, "police_uk_street", "force_restricted")
+    previous = set_classification(warmed_app, "police_uk_street", "force_restricted")
     try:
         seen: dict[str, list[str]] = {}
         for turn, order in enumerate((("analyst", "member"), ("member", "analyst"))):
@@ -61,7 +51,7 @@ def test_a_partner_and_an_analyst_get_their_own_stored_table_whoever_asks_first(
             with as_user(role):
                 keys[role] = rendered.cut_key()
     finally:
-        _restrict(warmed_app, "police_uk_street", previous)
+        set_classification(warmed_app, "police_uk_street", previous)
         data._CACHE.clear()
     assert seen["member"][0] == seen["member"][1]
     assert seen["analyst"][0] == seen["analyst"][1]
